@@ -1,0 +1,54 @@
+package org.policyrouter.server;
+
+import org.apache.james.ExtraProperties;
+import org.apache.james.FakeSearchMailboxModule;
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.MemoryJamesConfiguration;
+import org.apache.james.MemoryJamesServerMain;
+import org.apache.james.modules.RunArgumentsModule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bundled server: James's memory app, composed with our modules. Tests build the same
+ * composition through {@link #createServer}.
+ */
+public final class PolicyRouterServer {
+    private static final Logger LOGGER = LoggerFactory.getLogger(PolicyRouterServer.class);
+
+    private PolicyRouterServer() {
+    }
+
+    public static void main(String[] args) {
+        // James would System.exit(1) after logging the whole exception chain; we explain it instead
+        System.setProperty("james.exit.on.startup.error", "false");
+        ExtraProperties.initialize();
+        MemoryJamesConfiguration configuration = MemoryJamesConfiguration.builder()
+            .useWorkingDirectoryEnvProperty()
+            .build();
+        GuiceJamesServer server = createServer(configuration).overrideWith(new RunArgumentsModule(args));
+        try {
+            server.start();
+        } catch (Throwable e) {
+            // One clear line instead of Guice's wall of nested exceptions; the full trace goes to the log.
+            LOGGER.debug("start-up failure", e);
+            stopQuietly(server);
+            System.err.println("james-policy-router: cannot start: " + StartupFailure.explain(e));
+            System.exit(1);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "james-policy-router-shutdown"));
+    }
+
+    public static GuiceJamesServer createServer(MemoryJamesConfiguration configuration) {
+        return MemoryJamesServerMain.createServer(configuration)
+            .combineWith(new FakeSearchMailboxModule());
+    }
+
+    private static void stopQuietly(GuiceJamesServer server) {
+        try {
+            server.stop();
+        } catch (RuntimeException ignored) {
+            // a half-started server may fail to stop; we are exiting anyway
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.policyrouter.mailets;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a delivery attempt's per-recipient outcomes to the mail: logs one line per recipient,
+ * drops the delivered ones, and sends the temporarily and permanently failed ones on to their
+ * processors with the remote reply where James's DSNBounce reads it.
+ */
+final class DeliveryOutcomes {
+    /** Read by James's DSNBounce for the Status/Diagnostic-Code of the report. */
+    static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
+    private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
+
+    private final MailetContext context;
+    private final String deferredProcessor;
+    private final String undeliverableProcessor;
+
+    DeliveryOutcomes(MailetContext context, String deferredProcessor, String undeliverableProcessor) {
+        this.context = context;
+        this.deferredProcessor = deferredProcessor;
+        this.undeliverableProcessor = undeliverableProcessor;
+    }
+
+    void apply(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
+        List<MailAddress> temporary = new ArrayList<>();
+        List<MailAddress> permanent = new ArrayList<>();
+        String lastTemporary = null;
+        String lastPermanent = null;
+        long delayMillis = System.currentTimeMillis() - mail.getLastUpdated().getTime();
+        for (Map.Entry<MailAddress, RecipientOutcome> entry : outcomes.entrySet()) {
+            RecipientOutcome outcome = entry.getValue();
+            LOGGER.info("{}: to=<{}>, relay={}, delay={}s, status={} ({})", mail.getName(), entry.getKey().asString(), nextHop,
+                delayMillis / 1000.0, statusWord(outcome.status()), outcome.reply());
+            if (outcome.status() == RecipientOutcome.Status.TEMPORARY_FAILURE) {
+                temporary.add(entry.getKey());
+                lastTemporary = outcome.reply();
+            } else if (outcome.status() == RecipientOutcome.Status.PERMANENT_FAILURE) {
+                permanent.add(entry.getKey());
+                lastPermanent = outcome.reply();
+            }
+        }
+        forward(mail, permanent, lastPermanent, undeliverableProcessor);
+        forward(mail, temporary, lastTemporary, deferredProcessor);
+        mail.setState(Mail.GHOST);
+    }
+
+    private void forward(Mail mail, List<MailAddress> recipients, String reply, String processor) throws MessagingException {
+        if (recipients.isEmpty()) {
+            return;
+        }
+        Mail failed = mail.duplicate();
+        failed.setRecipients(recipients);
+        failed.setErrorMessage(reply);
+        failed.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(reply)));
+        context.sendMail(failed, processor);
+    }
+
+    private static String statusWord(RecipientOutcome.Status status) {
+        switch (status) {
+            case DELIVERED:
+                return "sent";
+            case TEMPORARY_FAILURE:
+                return "deferred";
+            default:
+                return "bounced";
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.policyrouter.mailets;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.policy.RelayHost;
+import org.policyrouter.policy.RoutingAttributes;
+
+/**
+ * The SMTP relay delivery agent: sends the mail to the relay hosts RoutePolicy chose, starting
+ * round robin at the next host for each mail and failing over to the following one when a host
+ * does not answer. Delivered recipients are done; the others continue in the deferred (4xx,
+ * no answer) or undeliverable (5xx) processor with the remote reply.
+ *
+ * <pre>{@code
+ * <mailet match="org.policyrouter.matchers.NextHopIs=smtp" class="org.policyrouter.mailets.RelayDelivery">
+ *   <connectTimeout>30s</connectTimeout>          <!-- default 30s -->
+ *   <commandTimeout>300s</commandTimeout>         <!-- each SMTP command and the data; default 300s -->
+ *   <heloName>mx.example.com</heloName>           <!-- default: this host's name -->
+ *   <deferredProcessor>deferred</deferredProcessor>
+ *   <undeliverableProcessor>undeliverable</undeliverableProcessor>
+ * </mailet>
+ * }</pre>
+ */
+public class RelayDelivery extends GenericMailet {
+    private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
+    private SmtpRelayClient client;
+    private DeliveryOutcomes outcomes;
+
+    @Override
+    public void init() throws MessagingException {
+        Duration connectTimeout = MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30));
+        Duration commandTimeout = MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300));
+        client = new SmtpRelayClient(connectTimeout, commandTimeout, getInitParameterAsOptional("heloName"));
+        outcomes = new DeliveryOutcomes(getMailetContext(),
+            getInitParameter("deferredProcessor", "deferred"),
+            getInitParameter("undeliverableProcessor", "undeliverable"));
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        String hostsAttribute = AttributeUtils.getValueAndCastFromMail(mail, AttributeName.of(RoutingAttributes.RELAY_HOSTS), String.class)
+            .orElseThrow(() -> new MessagingException(mail.getName() + " has no " + RoutingAttributes.RELAY_HOSTS
+                + " attribute: RelayDelivery must follow RoutePolicy"));
+        List<RelayHost> hosts = rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
+        Map<MailAddress, RecipientOutcome> results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
+        outcomes.apply(mail, RelayHosts.format(hosts), results);
+    }
+
+    /** Round robin across mails: each mail starts one host further along the list. */
+    private List<RelayHost> rotate(String key, List<RelayHost> hosts) {
+        int start = Math.floorMod(roundRobin.computeIfAbsent(key, k -> new AtomicInteger()).getAndIncrement(), hosts.size());
+        List<RelayHost> rotated = new ArrayList<>(hosts.subList(start, hosts.size()));
+        rotated.addAll(hosts.subList(0, start));
+        return rotated;
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "RelayDelivery: SMTP relay to the policy's next hop";
+    }
+
+}

@@ -1,0 +1,120 @@
+package org.policyrouter.mailets;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.policy.NextHop;
+import org.policyrouter.policy.PolicyFileException;
+import org.policyrouter.policy.PolicyTables;
+import org.policyrouter.policy.Route;
+import org.policyrouter.policy.RoutingAttributes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives every recipient a next hop from the policy tables (relayhost, transport, default MX)
+ * and sends one mail per next hop, carrying the next hop in attributes, to the routed
+ * processor, where matchers such as {@code NextHopIs} dispatch it to a delivery agent.
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.policyrouter.mailets.RoutePolicy">
+ *   <policyDirectory>file://conf/policy</policyDirectory>   <!-- default -->
+ *   <routedProcessor>routed</routedProcessor>               <!-- default -->
+ *   <me>example.com</me>            <!-- appended to relay host names without a dot; default: postmaster's domain -->
+ * </mailet>
+ * }</pre>
+ */
+public class RoutePolicy extends GenericMailet {
+    private static final Logger LOGGER = LoggerFactory.getLogger(RoutePolicy.class);
+
+    private final FileSystem fileSystem;
+    private PolicyTables tables;
+    private String routedProcessor;
+
+    @Inject
+    public RoutePolicy(FileSystem fileSystem) {
+        this.fileSystem = fileSystem;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        routedProcessor = getInitParameter("routedProcessor", "routed");
+        String directory = getInitParameter("policyDirectory", "file://conf/policy");
+        Optional<String> me = getInitParameterAsOptional("me")
+            .or(() -> Optional.ofNullable(getMailetContext().getPostmaster()).map(MailAddress::getDomain).map(Object::toString));
+        File policyDirectory;
+        try {
+            policyDirectory = fileSystem.getFile(directory);
+        } catch (IOException e) {
+            throw new MessagingException("RoutePolicy: cannot resolve policyDirectory " + directory, e);
+        }
+        try {
+            tables = PolicyTables.load(policyDirectory.toPath(), me);
+        } catch (PolicyFileException e) {
+            // refuse to start rather than route mail with a half-understood policy
+            LOGGER.error("invalid policy in {}:\n{}", policyDirectory, e.getMessage());
+            throw new MessagingException("invalid policy in " + policyDirectory + ":\n" + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MessagingException("RoutePolicy: cannot read " + policyDirectory, e);
+        }
+        LOGGER.info("RoutePolicy loaded {} transport rules from {}{}", tables.transport().rules().size(), policyDirectory,
+            tables.relayHost().map(h -> ", relayhost " + h).orElse(""));
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        Map<Route, List<MailAddress>> groups = new LinkedHashMap<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            groups.computeIfAbsent(tables.resolve(recipient.asString()), r -> new ArrayList<>()).add(recipient);
+        }
+        if (groups.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<Route, List<MailAddress>>> entries = new ArrayList<>(groups.entrySet());
+        // Copies first: the original carries the first group, so it must not change before it is duplicated.
+        for (Map.Entry<Route, List<MailAddress>> group : entries.subList(1, entries.size())) {
+            Mail copy = mail.duplicate();
+            label(copy, group.getKey(), group.getValue());
+            getMailetContext().sendMail(copy, routedProcessor);
+        }
+        Map.Entry<Route, List<MailAddress>> first = entries.get(0);
+        label(mail, first.getKey(), first.getValue());
+        mail.setState(routedProcessor);
+    }
+
+    private void label(Mail mail, Route route, List<MailAddress> recipients) {
+        NextHop nextHop = route.nextHop();
+        mail.setRecipients(recipients);
+        mail.setAttribute(stringAttribute(RoutingAttributes.NEXT_HOP, nextHop.spec()));
+        mail.setAttribute(stringAttribute(RoutingAttributes.NEXT_HOP_TYPE, nextHop.type().label()));
+        mail.setAttribute(stringAttribute(RoutingAttributes.RULE, route.rule()));
+        if (nextHop.type() == NextHop.Type.SMTP) {
+            mail.setAttribute(stringAttribute(RoutingAttributes.RELAY_HOSTS, RelayHosts.format(nextHop.relayHosts())));
+        }
+        LOGGER.debug("{}: {} -> {} ({})", mail.getName(), recipients, nextHop, route.rule());
+    }
+
+    static Attribute stringAttribute(String name, String value) {
+        return new Attribute(AttributeName.of(name), AttributeValue.of(value));
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "RoutePolicy: next hop per recipient from the policy tables";
+    }
+}

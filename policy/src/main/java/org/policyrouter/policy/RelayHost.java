@@ -1,0 +1,107 @@
+package org.policyrouter.policy;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/** One SMTP next hop: a host name or IP literal and a port. */
+public final class RelayHost {
+    public static final int SMTP_PORT = 25;
+
+    private final String host;
+    private final int port;
+
+    public RelayHost(String host, int port) {
+        this.host = Objects.requireNonNull(host);
+        this.port = port;
+    }
+
+    /**
+     * Parses {@code host}, {@code host:port}, {@code [ipv6]} or {@code [ipv6]:port}. A host name
+     * without a dot is taken to live under {@code ownDomain} (the router spec's "$me" rule) when
+     * one is given.
+     *
+     * @throws IllegalArgumentException with a message fit for a {@code file:line:} error
+     */
+    public static RelayHost parse(String text, Optional<String> ownDomain) {
+        String spec = text.trim();
+        if (spec.isEmpty()) {
+            throw new IllegalArgumentException("empty relay host");
+        }
+        String host;
+        String portText = null;
+        if (spec.startsWith("[")) {
+            int close = spec.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("unbalanced brackets in relay host '" + spec + "'");
+            }
+            host = spec.substring(1, close);
+            String rest = spec.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    throw new IllegalArgumentException("unexpected '" + rest + "' after ']' in relay host '" + spec + "'");
+                }
+                portText = rest.substring(1);
+            }
+            if (host.indexOf(':') < 0 || !host.matches("[0-9A-Fa-f:.]+")) {
+                throw new IllegalArgumentException("'" + host + "' in brackets is not an IPv6 address");
+            }
+        } else {
+            if (spec.indexOf(']') >= 0) {
+                throw new IllegalArgumentException("unbalanced brackets in relay host '" + spec + "'");
+            }
+            int colon = spec.indexOf(':');
+            if (colon >= 0 && spec.indexOf(':', colon + 1) >= 0) {
+                throw new IllegalArgumentException("IPv6 relay host '" + spec + "' must be written in brackets");
+            }
+            host = colon < 0 ? spec : spec.substring(0, colon);
+            portText = colon < 0 ? null : spec.substring(colon + 1);
+            if (!host.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("invalid relay host name '" + host + "'");
+            }
+            if (host.indexOf('.') < 0 && ownDomain.isPresent()) {
+                host = host + "." + ownDomain.get();
+            }
+        }
+        return new RelayHost(host.toLowerCase(Locale.ROOT), portText == null ? SMTP_PORT : parsePort(portText, spec));
+    }
+
+    private static int parsePort(String portText, String spec) {
+        if (!portText.matches("[0-9]{1,5}")) {
+            throw new IllegalArgumentException("bad port '" + portText + "' in relay host '" + spec + "'");
+        }
+        int port = Integer.parseInt(portText);
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " out of range 1-65535 in relay host '" + spec + "'");
+        }
+        return port;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public boolean isIpv6Literal() {
+        return host.indexOf(':') >= 0;
+    }
+
+    /** The notation it was parsed from, normalised: {@code host:port} or {@code [v6]:port}. */
+    @Override
+    public String toString() {
+        return (isIpv6Literal() ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RelayHost && ((RelayHost) o).host.equals(host) && ((RelayHost) o).port == port;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(host, port);
+    }
+}
