@@ -1,0 +1,90 @@
+package org.policyrouter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.JamesServerExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The first slice of the router, through the shipped configuration: transport rule → SMTP next hop. */
+class RoutePolicyIT {
+    static final SmtpSink ROUTED = SmtpSink.start();
+    static final SmtpSink OTHER = SmtpSink.start();
+
+    @RegisterExtension
+    static JamesServerExtension james = PolicyRouterJames.builder()
+        .withFile("policy/transport", "# test table\n"
+            + "routed.example " + ROUTED.hostAndPort() + "\n"
+            + "other.example " + OTHER.hostAndPort() + "\n")
+        .build();
+
+    static final String MESSAGE = String.join("\r\n",
+        "From: Sender <sender@client.example>",
+        "To: user@routed.example",
+        "Subject: routed through the policy",
+        "Message-ID: <routing-test-1@client.example>",
+        "Date: Sat, 21 Nov 2026 10:00:00 +0000",
+        "X-Custom: kept as is",
+        "",
+        "first line",
+        ".leading dot",
+        "last line",
+        "");
+
+    @AfterAll
+    static void stopSinks() {
+        ROUTED.close();
+        OTHER.close();
+    }
+
+    @BeforeEach
+    void purge() {
+        ROUTED.reset();
+        OTHER.reset();
+    }
+
+    @Test
+    void relaysMailForATransportDomainToItsNextHopWithHeadersAndBodyIntact(GuiceJamesServer server) throws Exception {
+        try (SmtpConversation smtp = SmtpConversation.connect(PolicyRouterJames.smtpPort(server))) {
+            assertThat(smtp.readReply()).startsWith("220 ");
+            assertThat(smtp.command("EHLO client.example")).startsWith("250");
+            assertThat(smtp.command("MAIL FROM:<sender@client.example>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<user@routed.example>")).startsWith("250");
+            assertThat(smtp.data(MESSAGE)).startsWith("250");
+            smtp.command("QUIT");
+        }
+
+        List<MimeMessage> received = ROUTED.awaitMessages(1);
+        assertThat(received).hasSize(1);
+        String raw = SmtpSink.raw(received.get(0));
+        assertThat(raw).contains("Subject: routed through the policy\r\n", "Message-ID: <routing-test-1@client.example>\r\n",
+            "X-Custom: kept as is\r\n", "Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n");
+        assertThat(raw).endsWith("\r\n\r\nfirst line\r\n.leading dot\r\nlast line\r\n");
+        assertThat(received.get(0).getAllRecipients()).extracting(Object::toString).containsExactly("user@routed.example");
+        assertThat(OTHER.messages()).isEmpty();
+    }
+
+    @Test
+    void splitsOneMessageBetweenTwoNextHops(GuiceJamesServer server) throws Exception {
+        try (SmtpConversation smtp = SmtpConversation.connect(PolicyRouterJames.smtpPort(server))) {
+            smtp.readReply();
+            smtp.command("EHLO client.example");
+            smtp.command("MAIL FROM:<sender@client.example>");
+            assertThat(smtp.command("RCPT TO:<a@routed.example>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<b@other.example>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<c@Routed.Example>")).startsWith("250");
+            assertThat(smtp.data(MESSAGE)).startsWith("250");
+        }
+
+        assertThat(ROUTED.awaitMessages(2)).hasSize(2);
+        assertThat(OTHER.awaitMessages(1)).hasSize(1);
+        assertThat(OTHER.messages().get(0).getHeader("Message-ID")).containsExactly("<routing-test-1@client.example>");
+    }
+}

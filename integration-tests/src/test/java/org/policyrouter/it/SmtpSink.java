@@ -1,0 +1,72 @@
+package org.policyrouter.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+
+import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+
+import org.awaitility.Awaitility;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+
+/** A real SMTP server (GreenMail) on a free loopback port, acting as a next hop. */
+public final class SmtpSink implements AutoCloseable {
+    private final GreenMail greenMail;
+
+    private SmtpSink(GreenMail greenMail) {
+        this.greenMail = greenMail;
+    }
+
+    public static SmtpSink start() {
+        GreenMail greenMail = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+        greenMail.start();
+        return new SmtpSink(greenMail);
+    }
+
+    public int port() {
+        return greenMail.getSmtp().getPort();
+    }
+
+    public String hostAndPort() {
+        return "127.0.0.1:" + port();
+    }
+
+    public List<MimeMessage> messages() {
+        return List.of(greenMail.getReceivedMessages());
+    }
+
+    public List<MimeMessage> awaitMessages(int count) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> greenMail.getReceivedMessages().length >= count);
+        return messages();
+    }
+
+    public void reset() {
+        try {
+            greenMail.purgeEmailFromAllMailboxes();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String raw(MimeMessage message) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            message.writeTo(out);
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        greenMail.stop();
+    }
+}
