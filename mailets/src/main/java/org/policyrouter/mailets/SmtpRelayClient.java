@@ -53,12 +53,39 @@ public final class SmtpRelayClient {
                     connectFailures.add(host + ": " + describe(e));
                     continue;
                 }
-                return send(transport, host, recipients, message);
+                return send(transport, host, recipients, envelopeMessage(session, transport, message));
             } catch (MessagingException e) {
                 return allRecipients(recipients, RecipientOutcome.temporaryFailure(host + ": " + describe(e)));
             }
         }
         return allRecipients(recipients, RecipientOutcome.temporaryFailure("connect failed: " + String.join("; ", connectFailures)));
+    }
+
+    /** The message as sent, with the MAIL FROM parameters this next hop understands. */
+    private static MimeMessage envelopeMessage(Session session, SMTPTransport transport, MimeMessage message) throws MessagingException {
+        StreamedMessage streamed = new StreamedMessage(session, message);
+        List<String> parameters = new ArrayList<>();
+        if (transport.supportsExtension("8BITMIME")) {
+            parameters.add("BODY=8BITMIME");
+        }
+        long size = approximateSize(message);
+        if (transport.supportsExtension("SIZE") && size > 0) {
+            parameters.add("SIZE=" + size);
+        }
+        if (!parameters.isEmpty()) {
+            streamed.setMailExtension(String.join(" ", parameters));
+        }
+        return streamed;
+    }
+
+    /** RFC 1870 wants the whole message: header lines plus body (getSize() is the body only). */
+    private static long approximateSize(MimeMessage message) throws MessagingException {
+        long size = Math.max(0, message.getSize()) + 2;
+        java.util.Enumeration<String> lines = message.getAllHeaderLines();
+        while (lines.hasMoreElements()) {
+            size += lines.nextElement().length() + 2;
+        }
+        return size;
     }
 
     private Map<MailAddress, RecipientOutcome> send(SMTPTransport transport, RelayHost host,
@@ -128,7 +155,8 @@ public final class SmtpRelayClient {
         props.put("mail.smtp.sendpartial", "true");
         props.put("mail.smtp.starttls.enable", "true");
         props.put("mail.smtp.ssl.trust", "*");
-        props.put("mail.smtp.allow8bitmime", "true");
+        // never let JavaMail re-encode the body (it would rewrite quoted-printable parts as 8bit)
+        props.put("mail.smtp.allow8bitmime", "false");
         heloName.ifPresent(name -> props.put("mail.smtp.localhost", name));
         return props;
     }

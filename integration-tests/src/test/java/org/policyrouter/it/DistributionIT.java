@@ -1,0 +1,120 @@
+package org.policyrouter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The assembled distribution as operators run it: bin/james-policy-router started as a process,
+ * mail sent with swaks, a broken policy line and a busy port refusing the start clearly.
+ */
+class DistributionIT {
+    static final SmtpSink SINK = SmtpSink.start();
+
+    @TempDir
+    static Path tmp;
+
+    static Path home;
+    static int smtpPort;
+    static JamesProcess james;
+
+    @BeforeAll
+    static void startDistribution() throws Exception {
+        smtpPort = JamesProcess.freePort();
+        home = copyDistribution(tmp.resolve("running"), smtpPort, JamesProcess.freePort());
+        Files.writeString(home.resolve("conf/policy/transport"), "routed.example " + SINK.hostAndPort() + "\n");
+        james = JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()));
+        assertThat(james.awaitBanner(smtpPort, Duration.ofSeconds(60))).startsWith("220 ");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (james != null) {
+            james.close();
+        }
+        SINK.close();
+    }
+
+    /**
+     * Copies the distribution the way an operator would unpack it, sharing the (read-only) James
+     * libraries through links to keep the test fast; only the ports change.
+     */
+    static Path copyDistribution(Path target, int smtpPort, int webAdminPort) throws IOException {
+        Path dist = PolicyRouterJames.distribution();
+        Files.createDirectories(target);
+        PolicyRouterJames.copyTree(dist.resolve("conf"), target.resolve("conf"));
+        PolicyRouterJames.copyTree(dist.resolve("bin"), target.resolve("bin"));
+        PolicyRouterJames.copyTree(dist.resolve("extensions-jars"), target.resolve("extensions-jars"));
+        target.resolve("bin").toFile().listFiles(f -> f.setExecutable(true));
+        Files.createSymbolicLink(target.resolve("james-server-memory-app.jar"), dist.resolve("james-server-memory-app.jar"));
+        Files.createSymbolicLink(target.resolve("james-server-memory-app.lib"), dist.resolve("james-server-memory-app.lib"));
+        replaceIn(target.resolve("conf/smtpserver.xml"), "<bind>127.0.0.1:2525</bind>", "<bind>127.0.0.1:" + smtpPort + "</bind>");
+        replaceIn(target.resolve("conf/webadmin.properties"), "port=8000", "port=" + webAdminPort);
+        return target;
+    }
+
+    static void replaceIn(Path file, String from, String to) throws IOException {
+        String content = Files.readString(file, StandardCharsets.UTF_8);
+        assertThat(content).as("%s contains %s", file, from).contains(from);
+        Files.writeString(file, content.replace(from, to), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void acceptsMailFromSwaksAndRelaysItToTheTransportNextHop() throws Exception {
+        Process swaks = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + smtpPort,
+            "--from", "sender@client.example", "--to", "user@routed.example",
+            "--header", "Subject: through the bundled server", "--header", "X-Swaks-Test: yes",
+            "--body", "Hello from swaks.\nSecond line.")
+            .redirectErrorStream(true).start();
+        String transcript = new String(swaks.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(swaks.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(swaks.exitValue()).as(transcript).isZero();
+        assertThat(transcript).contains("<-  250");
+
+        List<MimeMessage> received = SINK.awaitMessages(1);
+        String raw = SmtpSink.raw(received.get(0));
+        assertThat(raw).contains("Subject: through the bundled server\r\n", "X-Swaks-Test: yes\r\n", "To: user@routed.example\r\n");
+        assertThat(raw).endsWith("X-Swaks-Test: yes\r\n\r\nHello from swaks.\r\nSecond line.\r\n\r\n");
+        assertThat(raw).doesNotContain("MIME-Version");
+    }
+
+    @Test
+    void aSecondInstanceOnTheSamePortExplainsTheBusyPortInsteadOfAStackTraceWall() throws Exception {
+        try (JamesProcess second = JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()))) {
+            int status = second.awaitExit(Duration.ofSeconds(90));
+            String output = second.output();
+
+            assertThat(status).as(output).isEqualTo(1);
+            assertThat(output).contains("james-policy-router: cannot start: a port is already in use");
+            assertThat(output.lines().filter(l -> l.startsWith("\tat ")).count()).as(output).isLessThan(5);
+        }
+        assertThat(JamesProcess.isListening(smtpPort)).as("the first instance keeps serving").isTrue();
+    }
+
+    @Test
+    void aBrokenTransportLineStopsTheStartNamingFileAndLine() throws Exception {
+        Path broken = copyDistribution(tmp.resolve("broken"), JamesProcess.freePort(), JamesProcess.freePort());
+        Files.writeString(broken.resolve("conf/policy/transport"), "# ok\nrouted.example 127.0.0.1:2526\nbad.example host:99999\n");
+
+        try (JamesProcess process = JamesProcess.start(broken, List.of(broken.resolve("bin/james-policy-router").toString()))) {
+            int status = process.awaitExit(Duration.ofSeconds(90));
+
+            assertThat(status).isEqualTo(1);
+            assertThat(process.output()).contains("cannot start: invalid policy table:",
+                "transport:3: port 99999 out of range 1-65535 in relay host 'host:99999'");
+        }
+    }
+}
