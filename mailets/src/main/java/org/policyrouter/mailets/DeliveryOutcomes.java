@@ -1,6 +1,8 @@
 package org.policyrouter.mailets;
 
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +14,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.policyrouter.policy.RoutingAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class DeliveryOutcomes {
     /** Read by James's DSNBounce for the Status/Diagnostic-Code of the report. */
     static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
+    /** Every failed attempt of this mail, oldest first: "time next-hop reply". */
+    static final AttributeName ERROR_LOG = AttributeName.of(RoutingAttributes.ERROR_LOG);
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
 
     private final MailetContext context;
@@ -53,12 +58,12 @@ final class DeliveryOutcomes {
                 lastPermanent = outcome.reply();
             }
         }
-        forward(mail, permanent, lastPermanent, undeliverableProcessor);
-        forward(mail, temporary, lastTemporary, deferredProcessor);
+        forward(mail, nextHop, permanent, lastPermanent, undeliverableProcessor);
+        forward(mail, nextHop, temporary, lastTemporary, deferredProcessor);
         mail.setState(Mail.GHOST);
     }
 
-    private void forward(Mail mail, List<MailAddress> recipients, String reply, String processor) throws MessagingException {
+    private void forward(Mail mail, String nextHop, List<MailAddress> recipients, String reply, String processor) throws MessagingException {
         if (recipients.isEmpty()) {
             return;
         }
@@ -66,7 +71,19 @@ final class DeliveryOutcomes {
         failed.setRecipients(recipients);
         failed.setErrorMessage(reply);
         failed.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(reply)));
+        failed.setAttribute(new Attribute(ERROR_LOG, AttributeValue.of(appendedErrorLog(mail, Instant.now() + " " + nextHop + " " + reply))));
         context.sendMail(failed, processor);
+    }
+
+    private static List<AttributeValue<?>> appendedErrorLog(Mail mail, String entry) {
+        List<AttributeValue<?>> log = new ArrayList<>();
+        mail.getAttribute(ERROR_LOG)
+            .map(attribute -> attribute.getValue().value())
+            .filter(value -> value instanceof Collection)
+            .ifPresent(value -> ((Collection<?>) value).forEach(item -> log.add(item instanceof AttributeValue
+                ? (AttributeValue<?>) item : AttributeValue.of(String.valueOf(item)))));
+        log.add(AttributeValue.of(entry));
+        return log;
     }
 
     private static String statusWord(RecipientOutcome.Status status) {

@@ -1,10 +1,7 @@
 package org.policyrouter.mailets;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Enumeration;
 
 import javax.mail.MessagingException;
 import javax.mail.Session;
@@ -19,7 +16,6 @@ import com.sun.mail.smtp.SMTPMessage;
  * quoted-printable to 8bit), and would not stream a large body.
  */
 final class StreamedMessage extends SMTPMessage {
-    private static final byte[] CRLF = {'\r', '\n'};
     private final MimeMessage original;
 
     StreamedMessage(Session session, MimeMessage original) {
@@ -29,17 +25,7 @@ final class StreamedMessage extends SMTPMessage {
 
     @Override
     public void writeTo(OutputStream out, String[] ignoreList) throws IOException, MessagingException {
-        Enumeration<String> headerLines = original.getNonMatchingHeaderLines(ignoreList == null ? new String[0] : ignoreList);
-        while (headerLines.hasMoreElements()) {
-            // header lines are ASCII on the wire, or UTF-8 where the client used SMTPUTF8-style raw bytes
-            out.write(headerLines.nextElement().getBytes(StandardCharsets.UTF_8));
-            out.write(CRLF);
-        }
-        out.write(CRLF);
-        try (InputStream body = original.getRawInputStream()) {
-            body.transferTo(out);
-        }
-        out.flush();
+        RawMessage.writeTo(original, out, ignoreList);
     }
 
     @Override

@@ -13,6 +13,12 @@ public final class RoutingAttributes {
     public static final String RULE = "org.policyrouter.rule";
     /** For SMTP next hops: the resolved relay hosts, {@code host:port,[v6]:port}, in policy order. */
     public static final String RELAY_HOSTS = "org.policyrouter.nexthop.hosts";
+    /** Every failed delivery attempt, oldest first, as strings "time next-hop reply". */
+    public static final String ERROR_LOG = "org.policyrouter.errorlog";
+    /** Recipient (as routed) → the address the client gave, when rewriting changed it. */
+    public static final String ORIGINAL_RECIPIENTS = "org.policyrouter.original-recipients";
+    /** Recipient → unix user, set by ResolveAliases for MDA delivery. */
+    public static final String UNIX_USERS = "org.policyrouter.unix-users";
 
     private RoutingAttributes() {
     }

@@ -1,0 +1,37 @@
+package org.policyrouter.mailets;
+
+import java.util.List;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+
+/**
+ * The pipe delivery agent for {@code |command args} next hops: runs the command once per
+ * recipient, without a shell (quotes are honoured when splitting the arguments), the message on
+ * stdin, and {@code SENDER RECIPIENT RECIPIENTS ORIGINAL_RECIPIENT NEXTHOP QUEUE_ID} in its
+ * environment. Exit 0 delivered, 75 deferred, anything else undeliverable with its stderr;
+ * a program past the timeout is killed and the recipient deferred.
+ *
+ * <pre>{@code
+ * <mailet match="org.policyrouter.matchers.NextHopIs=pipe" class="org.policyrouter.mailets.PipeDelivery">
+ *   <timeout>300s</timeout>
+ *   <lineEnding>lf</lineEnding>
+ * </mailet>
+ * }</pre>
+ */
+public class PipeDelivery extends ProgramDelivery {
+    @Override
+    List<String> argv(Mail mail, String nextHop, MailAddress recipient) {
+        String commandLine = nextHop.startsWith("|") ? nextHop.substring(1).trim() : nextHop;
+        List<String> argv = CommandLine.split(commandLine);
+        if (argv.isEmpty()) {
+            throw new IllegalArgumentException("5.3.5 empty pipe command in next hop '" + nextHop + "'");
+        }
+        return argv;
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "PipeDelivery: |command next hops";
+    }
+}

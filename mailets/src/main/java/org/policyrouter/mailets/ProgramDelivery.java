@@ -1,0 +1,102 @@
+package org.policyrouter.mailets;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.policy.RoutingAttributes;
+
+/**
+ * Delivery by running a program once per recipient with the message on stdin (the pipe and MDA
+ * agents). Parameters: {@code timeout} (default 300s), {@code lineEnding} ({@code lf}, the Unix
+ * convention Postfix's pipe uses, or {@code crlf} for the message exactly as received),
+ * {@code deferredProcessor}, {@code undeliverableProcessor}.
+ */
+abstract class ProgramDelivery extends GenericMailet {
+    private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
+    private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
+
+    private ExternalCommand command;
+    private DeliveryOutcomes outcomes;
+    private boolean unixLineEnds;
+
+    @Override
+    public void init() throws MessagingException {
+        command = new ExternalCommand(MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
+        outcomes = new DeliveryOutcomes(getMailetContext(),
+            getInitParameter("deferredProcessor", "deferred"),
+            getInitParameter("undeliverableProcessor", "undeliverable"));
+        String lineEnding = getInitParameter("lineEnding", "lf");
+        if (!lineEnding.equals("lf") && !lineEnding.equals("crlf")) {
+            throw new MessagingException(getMailetName() + ": parameter lineEnding must be lf or crlf, not " + lineEnding);
+        }
+        unixLineEnds = lineEnding.equals("lf");
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
+            .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
+        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            results.put(recipient, deliver(mail, nextHop, recipient));
+        }
+        outcomes.apply(mail, nextHop, results);
+    }
+
+    private RecipientOutcome deliver(Mail mail, String nextHop, MailAddress recipient) {
+        List<String> argv;
+        try {
+            argv = argv(mail, nextHop, recipient);
+        } catch (IllegalArgumentException e) {
+            return RecipientOutcome.permanentFailure(e.getMessage());
+        }
+        Map<String, String> environment = new HashMap<>();
+        environment.put("SENDER", mail.getMaybeSender().asString(""));
+        environment.put("RECIPIENT", recipient.asString());
+        environment.put("RECIPIENTS", mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(" ")));
+        environment.put("ORIGINAL_RECIPIENT", originalRecipient(mail, recipient));
+        environment.put("NEXTHOP", nextHop);
+        environment.put("QUEUE_ID", mail.getName());
+        environment.putAll(extraEnvironment(mail, recipient));
+        return command.run(argv, environment, stdin -> {
+            OutputStream out = unixLineEnds ? RawMessage.unixLineEnds(stdin) : stdin;
+            try {
+                RawMessage.writeTo(mail.getMessage(), out, null);
+            } catch (MessagingException e) {
+                throw new java.io.IOException(e);
+            }
+            out.close();
+        });
+    }
+
+    private static String originalRecipient(Mail mail, MailAddress recipient) {
+        return AttributeUtils.getValueAndCastFromMail(mail, ORIGINAL_RECIPIENTS, Map.class)
+            .map(map -> map.get(recipient.asString()))
+            .map(value -> value instanceof org.apache.mailet.AttributeValue ? ((org.apache.mailet.AttributeValue<?>) value).value() : value)
+            .map(Object::toString)
+            .orElse(recipient.asString());
+    }
+
+    /**
+     * The program and its arguments for one recipient.
+     *
+     * @throws IllegalArgumentException when this recipient cannot be delivered (permanent)
+     */
+    abstract List<String> argv(Mail mail, String nextHop, MailAddress recipient);
+
+    Map<String, String> extraEnvironment(Mail mail, MailAddress recipient) {
+        return Map.of();
+    }
+}
