@@ -17,12 +17,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RoutePolicyIT {
     static final SmtpSink ROUTED = SmtpSink.start();
     static final SmtpSink OTHER = SmtpSink.start();
+    static final ScriptedSmtpServer RECORDER = DeliveryAgentsIT.unchecked(ScriptedSmtpServer::recording);
 
     @RegisterExtension
     static JamesServerExtension james = PolicyRouterJames.builder()
         .withFile("policy/transport", "# test table\n"
             + "routed.example " + ROUTED.hostAndPort() + "\n"
-            + "other.example " + OTHER.hostAndPort() + "\n")
+            + "other.example " + OTHER.hostAndPort() + "\n"
+            + "recorded.example " + RECORDER.hostAndPort() + "\n")
         .build();
 
     static final String MESSAGE = String.join("\r\n",
@@ -42,6 +44,10 @@ class RoutePolicyIT {
     static void stopSinks() {
         ROUTED.close();
         OTHER.close();
+        DeliveryAgentsIT.unchecked(() -> {
+            RECORDER.close();
+            return null;
+        });
     }
 
     @BeforeEach
@@ -66,9 +72,28 @@ class RoutePolicyIT {
         String raw = SmtpSink.raw(received.get(0));
         assertThat(raw).contains("Subject: routed through the policy\r\n", "Message-ID: <routing-test-1@client.example>\r\n",
             "X-Custom: kept as is\r\n", "Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n");
-        assertThat(raw).endsWith("\r\n\r\nfirst line\r\n.leading dot\r\nlast line\r\n");
-        assertThat(received.get(0).getAllRecipients()).extracting(Object::toString).containsExactly("user@routed.example");
+        assertThat(raw).endsWith("X-Custom: kept as is\r\n\r\nfirst line\r\n.leading dot\r\nlast line");
+        assertThat(ROUTED.envelopeRecipients()).containsExactly("user@routed.example");
         assertThat(OTHER.messages()).isEmpty();
+    }
+
+    @Test
+    void theNextHopReceivesTheClientsBytesWithOnlyOurReceivedLineAdded(GuiceJamesServer server) throws Exception {
+        String message = MESSAGE.replace("user@routed.example", "user@recorded.example")
+            + "8-bit: caf\u00e9 \u00fcber\r\nquoted=3Dprintable\r\n";
+        try (SmtpConversation smtp = SmtpConversation.connect(PolicyRouterJames.smtpPort(server))) {
+            smtp.readReply();
+            smtp.command("EHLO client.example");
+            assertThat(smtp.command("MAIL FROM:<sender@client.example> BODY=8BITMIME")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<user@recorded.example>")).startsWith("250");
+            assertThat(smtp.data(message)).startsWith("250");
+        }
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> RECORDER.messages().size() == 1);
+        String received = new String(RECORDER.messages().get(0), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(received).startsWith("Received: from localhost (EHLO client.example)");
+        assertThat(received.substring(received.indexOf("From: Sender"))).isEqualTo(message);
+        assertThat(RECORDER.commands()).anySatisfy(c -> assertThat(c).startsWith("MAIL FROM:<sender@client.example> BODY=8BITMIME SIZE="));
     }
 
     @Test

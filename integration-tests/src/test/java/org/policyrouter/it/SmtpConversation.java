@@ -66,7 +66,11 @@ public final class SmtpConversation implements Closeable {
             return dataReply;
         }
         StringBuilder body = new StringBuilder();
-        for (String line : message.replace("\r\n", "\n").split("\n", -1)) {
+        String text = message.replace("\r\n", "\n");
+        if (text.endsWith("\n")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        for (String line : text.split("\n", -1)) {
             body.append(line.startsWith(".") ? "." : "").append(line).append("\r\n");
         }
         write(body + ".\r\n");

@@ -40,6 +40,26 @@ public final class SmtpSink implements AutoCloseable {
         return List.of(greenMail.getReceivedMessages());
     }
 
+    /**
+     * The envelope recipients the sink delivered to, one entry per delivered copy, sorted
+     * (GreenMail files each copy in the recipient's mailbox).
+     */
+    public List<String> envelopeRecipients() {
+        List<String> recipients = new java.util.ArrayList<>();
+        try {
+            for (com.icegreen.greenmail.user.GreenMailUser user : greenMail.getUserManager().listUser()) {
+                int copies = greenMail.getManagers().getImapHostManager().getInbox(user).getMessageCount();
+                for (int i = 0; i < copies; i++) {
+                    recipients.add(user.getEmail());
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        java.util.Collections.sort(recipients);
+        return recipients;
+    }
+
     public List<MimeMessage> awaitMessages(int count) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> greenMail.getReceivedMessages().length >= count);
         return messages();

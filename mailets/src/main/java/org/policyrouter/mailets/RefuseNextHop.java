@@ -1,0 +1,44 @@
+package org.policyrouter.mailets;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.policy.RoutingAttributes;
+
+/**
+ * For {@code error:5.x.y text} next hops, like Postfix's error transport: every recipient fails
+ * permanently with the rule's text, and goes on to the undeliverable processor.
+ */
+public class RefuseNextHop extends GenericMailet {
+    private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
+    private DeliveryOutcomes outcomes;
+
+    @Override
+    public void init() {
+        outcomes = new DeliveryOutcomes(getMailetContext(),
+            getInitParameter("deferredProcessor", "deferred"),
+            getInitParameter("undeliverableProcessor", "undeliverable"));
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class).orElse("error:");
+        String text = nextHop.regionMatches(true, 0, "error:", 0, 6) ? nextHop.substring(6).trim() : nextHop;
+        RecipientOutcome refused = RecipientOutcome.permanentFailure(text.isEmpty() ? "5.0.0 refused by the transport policy" : text);
+        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        mail.getRecipients().forEach(r -> results.put(r, refused));
+        outcomes.apply(mail, nextHop, results);
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "RefuseNextHop: error: next hops";
+    }
+}
