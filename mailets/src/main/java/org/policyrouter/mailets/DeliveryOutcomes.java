@@ -45,7 +45,7 @@ final class DeliveryOutcomes {
         List<MailAddress> permanent = new ArrayList<>();
         String lastTemporary = null;
         String lastPermanent = null;
-        long delayMillis = System.currentTimeMillis() - mail.getLastUpdated().getTime();
+        long delayMillis = mail.getLastUpdated() == null ? 0 : System.currentTimeMillis() - mail.getLastUpdated().getTime();
         for (Map.Entry<MailAddress, RecipientOutcome> entry : outcomes.entrySet()) {
             RecipientOutcome outcome = entry.getValue();
             LOGGER.info("{}: to=<{}>, relay={}, delay={}s, status={} ({})", mail.getName(), entry.getKey().asString(), nextHop,

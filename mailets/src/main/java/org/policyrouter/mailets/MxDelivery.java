@@ -82,6 +82,10 @@ public class MxDelivery extends GenericMailet {
         if (mxHosts.size() == 1 && isNullMx(mxHosts.iterator().next())) {
             return all(recipients, RecipientOutcome.permanentFailure("5.1.10 " + domain + " accepts no mail (null MX, RFC 7505)"));
         }
+        if (mxHosts.isEmpty()) {
+            // RFC 5321 5.1: no MX means the domain itself is the host (James's DNS service does this too)
+            mxHosts = List.of(domain);
+        }
         List<RelayHost> hosts = new ArrayList<>();
         for (String mx : mxHosts) {
             if (isNullMx(mx)) {
