@@ -2,9 +2,9 @@ package org.policyrouter.policy;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 
 /**
  * The left-hand side of a policy rule: a domain {@code foo.bar} (that domain only), a wildcard
@@ -21,12 +21,14 @@ public final class AddressPattern {
     /** Lower-cased domain, wildcard suffix (".foo"), or address; null for regexes. */
     private final String key;
     private final Pattern regex;
+    private final Optional<String> requiredLiteral;
 
     private AddressPattern(Kind kind, String text, String key, Pattern regex) {
         this.kind = kind;
         this.text = text;
         this.key = key;
         this.regex = regex;
+        this.requiredLiteral = regex == null ? Optional.empty() : RequiredLiteral.of(regex.pattern());
     }
 
     /** @throws IllegalArgumentException with a message fit for a {@code file:line:} error */
@@ -36,11 +38,7 @@ public final class AddressPattern {
             if (body.isEmpty()) {
                 throw new IllegalArgumentException("empty regex '//'");
             }
-            try {
-                return new AddressPattern(Kind.REGEX, text, null, Pattern.compile(body, Pattern.CASE_INSENSITIVE));
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("invalid regex " + text + ": " + e.getDescription());
-            }
+            return new AddressPattern(Kind.REGEX, text, null, SafeRegex.compile(body, text));
         }
         if (text.startsWith("/")) {
             throw new IllegalArgumentException("regex '" + text + "' is missing its closing '/'");
@@ -114,6 +112,16 @@ public final class AddressPattern {
     /** Lower-cased domain, wildcard suffix including its leading dot, or address; null for regexes. */
     public String key() {
         return key;
+    }
+
+    /** Equal for two patterns that match exactly the same addresses by construction (same kind and key, or same regex). */
+    String identity() {
+        return kind == Kind.REGEX ? text : kind + ":" + key;
+    }
+
+    /** For a regex: lower-cased text that every address it matches contains, when one is known. */
+    Optional<String> requiredLiteral() {
+        return requiredLiteral;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Where a recipient goes: the right-hand side of a transport rule (or the relay host list).
@@ -21,6 +22,9 @@ public final class NextHop {
     }
 
     public static final NextHop MX = new NextHop(Type.MX, "mx", "", List.of());
+
+    private static final Pattern PERMANENT_REPLY = Pattern.compile("5\\.[0-9]{1,3}\\.[0-9]{1,3}( .*)?");
+    private static final Pattern PROCESSOR_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
     private final Type type;
     private final String spec;
@@ -57,7 +61,7 @@ public final class NextHop {
         }
         if (lower.startsWith("error:")) {
             String reply = spec.substring("error:".length()).trim();
-            if (!reply.matches("5\\.[0-9]{1,3}\\.[0-9]{1,3}( .*)?")) {
+            if (!PERMANENT_REPLY.matcher(reply).matches()) {
                 throw new IllegalArgumentException("error: needs a permanent status code (5.x.y) and text, got '" + reply + "'");
             }
             return new NextHop(Type.ERROR, spec, reply, List.of());
@@ -74,7 +78,7 @@ public final class NextHop {
         }
         if (lower.startsWith("queue/")) {
             String processor = spec.substring("queue/".length());
-            if (!processor.matches("[A-Za-z0-9_.-]+")) {
+            if (!PROCESSOR_NAME.matcher(processor).matches()) {
                 throw new IllegalArgumentException("invalid processor name '" + processor + "' in '" + spec + "'");
             }
             return new NextHop(Type.QUEUE, spec, processor, List.of());

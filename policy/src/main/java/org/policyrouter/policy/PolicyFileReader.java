@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ public final class PolicyFileReader {
      * @param errors receives one {@link PolicyError} per unreadable line
      * @return the meaningful lines; lines in error are left out
      */
-    public static List<PolicyLine> read(Path file, String displayName, List<PolicyError> errors) throws IOException {
+    public static List<PolicyLine> read(Path file, String displayName, PolicyErrors errors) throws IOException {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes((int) Math.min(MAX_FILE_BYTES + 1, Integer.MAX_VALUE - 8));
@@ -40,8 +41,11 @@ public final class PolicyFileReader {
         return split(bytes, displayName, errors);
     }
 
-    static List<PolicyLine> split(byte[] bytes, String displayName, List<PolicyError> errors) {
+    static List<PolicyLine> split(byte[] bytes, String displayName, PolicyErrors errors) {
         List<PolicyLine> lines = new ArrayList<>();
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
         int number = 0;
         int start = 0;
         while (start < bytes.length) {
@@ -50,21 +54,22 @@ public final class PolicyFileReader {
                 end++;
             }
             number++;
-            parseLine(bytes, start, end, number, displayName, errors, lines);
+            parseLine(decoder, bytes, start, end, number, displayName, errors, lines);
             start = end + 1;
         }
         return lines;
     }
 
-    private static void parseLine(byte[] bytes, int start, int end, int number, String displayName,
-                                  List<PolicyError> errors, List<PolicyLine> lines) {
+    private static void parseLine(CharsetDecoder decoder, byte[] bytes, int start, int end, int number, String displayName,
+                                  PolicyErrors errors, List<PolicyLine> lines) {
+        // a UTF-8 character is at most 4 bytes: longer lines are refused before decoding a huge String
+        if (end - start > 4 * MAX_LINE_CHARS) {
+            errors.add(new PolicyError(displayName, number, "line is longer than " + MAX_LINE_CHARS + " characters"));
+            return;
+        }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(bytes, start, end - start))
-                .toString();
+            text = decoder.reset().decode(ByteBuffer.wrap(bytes, start, end - start)).toString();
         } catch (CharacterCodingException e) {
             errors.add(new PolicyError(displayName, number, "line is not valid UTF-8 text"));
             return;

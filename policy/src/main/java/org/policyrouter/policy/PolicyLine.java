@@ -2,9 +2,12 @@ package org.policyrouter.policy;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** One meaningful line of a policy file: its number, its text without comment, its fields. */
 public final class PolicyLine {
+    private static final Pattern FIELD_SEPARATOR = Pattern.compile("[ \t\r]+");
+
     private final int number;
     private final String content;
     private final List<String> fields;
@@ -12,15 +15,25 @@ public final class PolicyLine {
     PolicyLine(int number, String content) {
         this.number = number;
         this.content = content;
-        this.fields = Arrays.asList(content.split("[ \t\r]+"));
+        this.fields = Arrays.asList(FIELD_SEPARATOR.split(content));
     }
 
     public int number() {
         return number;
     }
 
+    /** The line without its comment and surrounding white space. */
+    public String content() {
+        return content;
+    }
+
     public List<String> fields() {
         return fields;
+    }
+
+    /** The same line with other text, e.g. after {@code $variables} are expanded. */
+    PolicyLine withContent(String newContent) {
+        return new PolicyLine(number, newContent.strip());
     }
 
     /** The text after the first {@code n} fields, white space kept: a pipe's command line. */

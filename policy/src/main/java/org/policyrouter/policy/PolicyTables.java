@@ -1,81 +1,71 @@
 package org.policyrouter.policy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The router's tables from one policy directory, loaded together so that a reader never sees
- * one file's new version with another's old one.
+ * The router's tables from one policy directory ({@code variables}, {@code transport},
+ * {@code relayhost}, {@code rewrite}, {@code aliases}), loaded together and immutable, so that a
+ * reader never sees one file's new version with another's old one.
  */
 public final class PolicyTables {
     public static final String TRANSPORT = "transport";
     public static final String RELAYHOST = "relayhost";
+    public static final String VARIABLES = "variables";
+    public static final String REWRITE = "rewrite";
+    public static final String ALIASES = "aliases";
+    /** Every file a policy directory may hold, in the order they are loaded. */
+    public static final List<String> FILES = List.of(VARIABLES, TRANSPORT, RELAYHOST, REWRITE, ALIASES);
 
     private final TransportTable transport;
     private final Optional<NextHop> relayHost;
+    private final VariableTable variables;
+    private final RewriteTable rewrite;
+    private final Optional<AliasTable> aliases;
 
     public PolicyTables(TransportTable transport, Optional<NextHop> relayHost) {
+        this(transport, relayHost, VariableTable.EMPTY, RewriteTable.EMPTY, Optional.empty());
+    }
+
+    public PolicyTables(TransportTable transport, Optional<NextHop> relayHost, VariableTable variables,
+                        RewriteTable rewrite, Optional<AliasTable> aliases) {
         this.transport = transport;
         this.relayHost = relayHost;
+        this.variables = variables;
+        this.rewrite = rewrite;
+        this.aliases = aliases;
     }
 
     /**
      * Loads every table present in {@code directory}; a missing file is an empty table. All errors
-     * of all files are reported together.
+     * of all files are reported together, and nothing is returned unless every file is valid.
      *
      * @param ownDomain the server's own domain ("me"), appended to relay host names without a dot
      */
     public static PolicyTables load(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
-        List<PolicyError> errors = new ArrayList<>();
-        TransportTable transport = TransportTable.EMPTY;
-        Path transportFile = directory.resolve(TRANSPORT);
-        if (Files.exists(transportFile)) {
-            try {
-                transport = TransportTable.load(transportFile, ownDomain);
-            } catch (PolicyFileException e) {
-                errors.addAll(e.errors());
-            }
+        PolicyErrors errors = new PolicyErrors();
+        VariableTable variables = VariableTable.parse(PolicyFile.read(directory, VARIABLES, errors), errors);
+        TransportTable transport = TransportTable.parse(PolicyFile.read(directory, TRANSPORT, errors), variables, ownDomain, errors);
+        Optional<NextHop> relayHost = RelayHostFile.parse(PolicyFile.read(directory, RELAYHOST, errors), ownDomain, errors);
+        RewriteTable rewrite = RewriteTable.parse(PolicyFile.read(directory, REWRITE, errors), errors);
+        AliasTable aliasTable = AliasTable.parse(PolicyFile.read(directory, ALIASES, errors), errors);
+        Optional<AliasTable> aliases = aliasTable.isEmpty() ? Optional.empty() : Optional.of(aliasTable);
+        if (aliases.isEmpty()) {
+            // the router spec: aliases is mandatory once local delivery through an MDA is used
+            transport.rules().stream().filter(rule -> rule.nextHop().type() == NextHop.Type.MDA).findFirst()
+                .ifPresent(rule -> errors.add(TRANSPORT, rule.line(),
+                    "next hop '" + rule.nextHop() + "' is an MDA, which needs an aliases file with at least a root entry"));
         }
-        Optional<NextHop> relayHost = Optional.empty();
-        Path relayHostFile = directory.resolve(RELAYHOST);
-        if (Files.exists(relayHostFile)) {
-            relayHost = loadRelayHost(relayHostFile, ownDomain, errors);
-        }
-        if (!errors.isEmpty()) {
-            throw new PolicyFileException(errors);
-        }
-        return new PolicyTables(transport, relayHost);
-    }
-
-    private static Optional<NextHop> loadRelayHost(Path file, Optional<String> ownDomain, List<PolicyError> errors) throws IOException {
-        List<PolicyLine> lines = PolicyFileReader.read(file, RELAYHOST, errors);
-        if (lines.isEmpty()) {
-            return Optional.empty();
-        }
-        for (PolicyLine extra : lines.subList(1, lines.size())) {
-            errors.add(new PolicyError(RELAYHOST, extra.number(), "relayhost takes one line (a comma list of hosts); already set on line " + lines.get(0).number()));
-        }
-        PolicyLine line = lines.get(0);
-        if (line.fields().size() != 1) {
-            errors.add(new PolicyError(RELAYHOST, line.number(), "expected one comma list of hosts without spaces"));
-            return Optional.empty();
-        }
-        try {
-            String spec = line.fields().get(0);
-            return Optional.of(NextHop.relay(spec, NextHop.parseRelayHosts(spec, ownDomain)));
-        } catch (IllegalArgumentException e) {
-            errors.add(new PolicyError(RELAYHOST, line.number(), e.getMessage()));
-            return Optional.empty();
-        }
+        errors.throwIfAny();
+        return new PolicyTables(transport, relayHost, variables, rewrite, aliases);
     }
 
     /**
      * Where {@code address} goes: the relay host when one is set (it has precedence over
      * transport, as the router spec says), else the first matching transport rule, else MX.
+     * The address is taken as given: rewrite it first ({@link #rewriteRecipient}).
      */
     public Route resolve(String address) {
         if (relayHost.isPresent()) {
@@ -86,11 +76,61 @@ public final class PolicyTables {
             .orElse(new Route(NextHop.MX, Route.DEFAULT_RULE));
     }
 
+    /** The envelope sender after the {@code rewrite} table's from/both rules. */
+    public String rewriteSender(String address) {
+        return rewrite.rewriteSender(address);
+    }
+
+    /** A recipient after the {@code rewrite} table's to/both rules. */
+    public String rewriteRecipient(String address) {
+        return rewrite.rewriteRecipient(address);
+    }
+
+    /** The unix user for a local part, from {@code aliases}; a 4.3.5 failure when there is no such table. */
+    public AliasResult alias(String localPart) {
+        return aliases.map(table -> table.lookup(localPart)).orElseGet(AliasResult::notConfigured);
+    }
+
+    /**
+     * Everything the router does with one recipient, in its order: rewrite, route, and for an
+     * MDA next hop the alias of the rewritten local part. What {@code policy-router query} shows.
+     *
+     * @param sender the envelope sender, when its rewriting should be shown too
+     */
+    public RecipientDecision decide(String recipient, Optional<String> sender) {
+        Optional<RewriteRule> rewriteRule = rewrite.recipientRule(recipient);
+        String rewritten = rewriteRule.map(rule -> rule.apply(recipient)).orElse(recipient);
+        Route route = resolve(rewritten);
+        Optional<AliasResult> alias = route.nextHop().type() == NextHop.Type.MDA
+            ? Optional.of(alias(localPart(rewritten)))
+            : Optional.empty();
+        return new RecipientDecision(recipient, rewritten, rewriteRule.map(RewriteRule::ruleName),
+            sender, sender.map(this::rewriteSender), route, alias);
+    }
+
+    private static String localPart(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at);
+    }
+
     public TransportTable transport() {
         return transport;
     }
 
     public Optional<NextHop> relayHost() {
         return relayHost;
+    }
+
+    public VariableTable variables() {
+        return variables;
+    }
+
+    public RewriteTable rewrite() {
+        return rewrite;
+    }
+
+    /** Absent when the directory has no {@code aliases} file, or one without entries. */
+    public Optional<AliasTable> aliases() {
+        return aliases;
     }
 }

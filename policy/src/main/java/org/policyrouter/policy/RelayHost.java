@@ -3,10 +3,15 @@ package org.policyrouter.policy;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** One SMTP next hop: a host name or IP literal and a port. */
 public final class RelayHost {
     public static final int SMTP_PORT = 25;
+
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
 
     private final String host;
     private final int port;
@@ -19,7 +24,7 @@ public final class RelayHost {
     /**
      * Parses {@code host}, {@code host:port}, {@code [ipv6]} or {@code [ipv6]:port}. A host name
      * without a dot is taken to live under {@code ownDomain} (the router spec's "$me" rule) when
-     * one is given.
+     * one is given; {@code localhost} stays itself.
      *
      * @throws IllegalArgumentException with a message fit for a {@code file:line:} error
      */
@@ -27,6 +32,9 @@ public final class RelayHost {
         String spec = text.trim();
         if (spec.isEmpty()) {
             throw new IllegalArgumentException("empty relay host");
+        }
+        if (spec.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("white space in relay host '" + spec + "': separate hosts with commas");
         }
         String host;
         String portText = null;
@@ -43,7 +51,7 @@ public final class RelayHost {
                 }
                 portText = rest.substring(1);
             }
-            if (host.indexOf(':') < 0 || !host.matches("[0-9A-Fa-f:.]+")) {
+            if (host.indexOf(':') < 0 || !IPV6_LITERAL.matcher(host).matches()) {
                 throw new IllegalArgumentException("'" + host + "' in brackets is not an IPv6 address");
             }
         } else {
@@ -56,10 +64,11 @@ public final class RelayHost {
             }
             host = colon < 0 ? spec : spec.substring(0, colon);
             portText = colon < 0 ? null : spec.substring(colon + 1);
-            if (!host.matches("[A-Za-z0-9._-]+")) {
+            if (!HOST_NAME.matcher(host).matches()) {
                 throw new IllegalArgumentException("invalid relay host name '" + host + "'");
             }
-            if (host.indexOf('.') < 0 && ownDomain.isPresent()) {
+            // localhost is the loopback everywhere (RFC 6761), never a host under our own domain
+            if (host.indexOf('.') < 0 && ownDomain.isPresent() && !host.equalsIgnoreCase("localhost")) {
                 host = host + "." + ownDomain.get();
             }
         }
@@ -67,7 +76,7 @@ public final class RelayHost {
     }
 
     private static int parsePort(String portText, String spec) {
-        if (!portText.matches("[0-9]{1,5}")) {
+        if (!PORT.matcher(portText).matches()) {
             throw new IllegalArgumentException("bad port '" + portText + "' in relay host '" + spec + "'");
         }
         int port = Integer.parseInt(portText);

@@ -3,62 +3,68 @@ package org.policyrouter.policy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
-/** The {@code transport} table: first matching line wins. */
+/** The {@code transport} table: first matching line wins, found through a {@link FirstMatchIndex}. */
 public final class TransportTable {
     public static final TransportTable EMPTY = new TransportTable(List.of());
 
-    private final List<TransportRule> rules;
+    private final FirstMatchIndex<TransportRule> index;
 
     public TransportTable(List<TransportRule> rules) {
-        this.rules = List.copyOf(rules);
+        this.index = new FirstMatchIndex<>(rules, TransportRule::destination);
     }
 
     /**
-     * Loads {@code file}; every broken line is reported, and nothing is returned unless the whole
-     * file is valid.
+     * Loads {@code file} on its own (no variables); every broken line is reported, and nothing is
+     * returned unless the whole file is valid.
      */
     public static TransportTable load(Path file, Optional<String> ownDomain) throws IOException, PolicyFileException {
-        String name = file.getFileName().toString();
-        List<PolicyError> errors = new ArrayList<>();
+        PolicyErrors errors = new PolicyErrors();
+        PolicyFile policyFile = PolicyFile.of(file.getFileName().toString(),
+            PolicyFileReader.read(file, file.getFileName().toString(), errors));
+        TransportTable table = parse(policyFile, VariableTable.EMPTY, ownDomain, errors);
+        errors.throwIfAny();
+        return table;
+    }
+
+    static TransportTable parse(PolicyFile file, VariableTable variables, Optional<String> ownDomain, PolicyErrors errors) {
         List<TransportRule> rules = new ArrayList<>();
-        for (PolicyLine line : PolicyFileReader.read(file, name, errors)) {
+        Map<String, Integer> firstLineOf = new HashMap<>();
+        // tables of 100,000 rules repeat a few next hops: parse each distinct one once
+        Map<String, NextHop> nextHops = new HashMap<>();
+        file.parseEach(errors, written -> {
+            PolicyLine line = written.withContent(variables.expand(written.content()));
             if (line.fields().size() < 2) {
-                errors.add(new PolicyError(name, line.number(), "expected 'destination next-hop'"));
-                continue;
+                throw new IllegalArgumentException("expected 'destination next-hop'");
             }
-            try {
-                AddressPattern destination = AddressPattern.parse(line.fields().get(0));
-                NextHop nextHop = NextHop.parse(line.restAfter(1), ownDomain);
-                if (nextHop.type() == NextHop.Type.SMTP && line.fields().size() > 2) {
-                    throw new IllegalArgumentException("relay host list must not contain spaces: '" + line.restAfter(1) + "'");
-                }
-                rules.add(new TransportRule(destination, nextHop, name, line.number()));
-            } catch (IllegalArgumentException e) {
-                errors.add(new PolicyError(name, line.number(), e.getMessage()));
+            AddressPattern destination = AddressPattern.parse(line.fields().get(0));
+            String hopText = line.restAfter(1);
+            NextHop nextHop = nextHops.get(hopText);
+            if (nextHop == null) {
+                nextHop = NextHop.parse(hopText, ownDomain);
+                nextHops.put(hopText, nextHop);
             }
-        }
-        if (!errors.isEmpty()) {
-            throw new PolicyFileException(errors);
-        }
+            Integer first = firstLineOf.putIfAbsent(destination.identity(), line.number());
+            if (first != null) {
+                throw new IllegalArgumentException("duplicate destination '" + destination + "': line " + first
+                    + " already matches it, so this line would never be used");
+            }
+            rules.add(new TransportRule(destination, nextHop, file.name(), line.number()));
+        });
         return new TransportTable(rules);
     }
 
     /** The first rule whose destination matches {@code address} ({@code local@domain}), if any. */
     public Optional<TransportRule> lookup(String address) {
-        String lower = address.toLowerCase(Locale.ROOT);
-        for (TransportRule rule : rules) {
-            if (rule.destination().matches(lower)) {
-                return Optional.of(rule);
-            }
-        }
-        return Optional.empty();
+        return index.first(address.toLowerCase(Locale.ROOT));
     }
 
     public List<TransportRule> rules() {
-        return rules;
+        return index.rules();
     }
 }

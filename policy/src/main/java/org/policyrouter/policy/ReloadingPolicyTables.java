@@ -1,0 +1,132 @@
+package org.policyrouter.policy;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The policy tables of a directory, reloaded when a file changes. {@link #current()} is always a
+ * complete, valid, immutable snapshot: a new one replaces it in one volatile write, and an
+ * invalid edit keeps the last good one and logs every {@code file:line: message}.
+ *
+ * <p>Changes are found by polling file metadata ({@link #pollEvery}) or by callers invoking
+ * {@link #refreshIfChanged()}; change notification alone (WatchService) misses edits on network
+ * and some container filesystems.
+ */
+public final class ReloadingPolicyTables implements Closeable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ReloadingPolicyTables.class);
+
+    private final Path directory;
+    private final Optional<String> ownDomain;
+    private volatile PolicyTables current;
+    /** The files as they were when {@link #current} was read from them. */
+    private PolicyFingerprint loaded;
+    /** The files as they were at the last failed attempt, so a broken edit is logged once. */
+    private PolicyFingerprint failed;
+    private ScheduledExecutorService poller;
+
+    private ReloadingPolicyTables(Path directory, Optional<String> ownDomain, PolicyTables first, PolicyFingerprint loaded) {
+        this.directory = directory;
+        this.ownDomain = ownDomain;
+        this.current = first;
+        this.loaded = loaded;
+    }
+
+    /**
+     * Loads the tables once; there is no last good version yet, so errors are thrown (a server
+     * should refuse to start rather than route with a half-understood policy).
+     */
+    public static ReloadingPolicyTables open(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
+        PolicyFingerprint before = PolicyFingerprint.of(directory);
+        PolicyTables first = PolicyTables.load(directory, ownDomain);
+        return new ReloadingPolicyTables(directory, ownDomain, first, before);
+    }
+
+    /** The snapshot to use for one mail: keep the reference for the whole mail, so it is routed by one version. */
+    public PolicyTables current() {
+        return current;
+    }
+
+    /**
+     * Reloads when a file was added, removed or modified since the snapshot was loaded. Safe to
+     * call from many threads; never throws.
+     *
+     * @return true when a new snapshot was installed
+     */
+    public synchronized boolean refreshIfChanged() {
+        PolicyFingerprint now;
+        try {
+            now = PolicyFingerprint.of(directory);
+        } catch (IOException | RuntimeException e) {
+            LOGGER.error("cannot look at the policy tables in {} ({}); still using the last good version", directory, e.toString());
+            return false;
+        }
+        // within the racy window an edit may not show in the fingerprint: read again to be sure
+        boolean failedBefore = failed != null && now.sameFilesAs(failed);
+        if ((now.sameFilesAs(loaded) && !loaded.isRacy()) || (failedBefore && !failed.isRacy())) {
+            return false;
+        }
+        try {
+            PolicyTables fresh = PolicyTables.load(directory, ownDomain);
+            if (!PolicyFingerprint.of(directory).sameFilesAs(now)) {
+                // a file changed while being read, so it may have been half written: next time
+                return false;
+            }
+            boolean changed = !now.sameFilesAs(loaded);
+            current = fresh;
+            loaded = now;
+            failed = null;
+            if (changed) {
+                LOGGER.info("reloaded policy tables from {}: {} transport rules, {} rewrite rules{}", directory,
+                    fresh.transport().rules().size(), fresh.rewrite().rules().size(),
+                    fresh.relayHost().map(h -> ", relayhost " + h).orElse(""));
+            }
+            return true;
+        } catch (PolicyFileException e) {
+            failed = now;
+            if (!failedBefore) {
+                LOGGER.error("policy tables in {} not reloaded, {} error(s); still using the last good version:", directory, e.errors().size());
+                e.errors().forEach(error -> LOGGER.error("{}", error));
+            }
+        } catch (IOException | RuntimeException e) {
+            failed = now;
+            if (!failedBefore) {
+                LOGGER.error("policy tables in {} not reloaded ({}); still using the last good version", directory, e.toString());
+            }
+        }
+        return false;
+    }
+
+    /** Checks for changes every {@code interval} on a daemon thread, until {@link #close()}. */
+    public synchronized ReloadingPolicyTables pollEvery(Duration interval) {
+        Objects.requireNonNull(interval);
+        if (poller != null) {
+            throw new IllegalStateException("already polling " + directory);
+        }
+        poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "policy-reload " + directory.getFileName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        long millis = Math.max(1, interval.toMillis());
+        poller.scheduleWithFixedDelay(this::refreshIfChanged, millis, millis, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (poller != null) {
+            poller.shutdownNow();
+            poller = null;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.policyrouter.policy.cli;
+
+import java.io.PrintStream;
+import java.util.Optional;
+
+import org.policyrouter.policy.PolicyTables;
+
+/** {@code policy-router check [DIR]}: every error as {@code file:line: message}, exit 0 only when all files are valid. */
+final class CheckCommand {
+    private final PrintStream out;
+    private final PrintStream err;
+
+    CheckCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(CliArguments arguments) {
+        if (!arguments.operands().isEmpty()) {
+            throw new IllegalArgumentException("check takes one directory, got also " + arguments.operands());
+        }
+        Optional<PolicyTables> loaded = TablesLoader.load(arguments, err);
+        if (loaded.isEmpty()) {
+            return PolicyRouterCli.INVALID;
+        }
+        PolicyTables tables = loaded.get();
+        out.printf("%s: OK: %d variables, %d transport rules, relayhost %s, %d rewrite rules, %d aliases%n",
+            arguments.directory(), tables.variables().values().size(), tables.transport().rules().size(),
+            tables.relayHost().map(Object::toString).orElse("not set"), tables.rewrite().rules().size(),
+            tables.aliases().map(a -> a.size()).orElse(0));
+        if (tables.relayHost().isPresent() && !tables.transport().rules().isEmpty()) {
+            // valid, but almost certainly not what the operator meant
+            out.println("note: relayhost is set, so it takes every recipient and the transport rules are not used");
+        }
+        return PolicyRouterCli.OK;
+    }
+}

@@ -1,0 +1,63 @@
+package org.policyrouter.policy.cli;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code bin/policy-router}: {@code check} validates a policy directory, {@code query} shows what
+ * the router would do with addresses (Postfix's {@code postfix check} and {@code postmap -q}).
+ * Exit status: 0 fine, 1 invalid tables (or unreadable directory), 2 wrong usage.
+ */
+public final class PolicyRouterCli {
+    /** Set by the launcher to the distribution folder, which holds the default {@code conf/policy}. */
+    static final String HOME_PROPERTY = "policy.router.home";
+    static final int OK = 0;
+    static final int INVALID = 1;
+    static final int USAGE = 2;
+
+    static final String USAGE_TEXT = String.join("\n",
+        "usage: policy-router check [--me DOMAIN] [DIR]",
+        "       policy-router query [--me DOMAIN] [DIR] [--from SENDER] [--json] ADDRESS... (or - to read addresses from stdin)",
+        "  DIR      the policy directory (default: conf/policy of the distribution)",
+        "  --me     the server's own domain, appended to relay host names without a dot",
+        "  --from   also show how SENDER is rewritten",
+        "  --json   one JSON object per address: address, rewritten, type, target, rule, ...");
+
+    private PolicyRouterCli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.in, System.out, System.err));
+    }
+
+    static int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.contains("-h") || args.contains("--help")) {
+            (args.isEmpty() ? err : out).println(USAGE_TEXT);
+            return args.isEmpty() ? USAGE : OK;
+        }
+        try {
+            CliArguments arguments = CliArguments.parse(args.subList(1, args.size()), defaultDirectory());
+            switch (args.get(0)) {
+                case "check":
+                    return new CheckCommand(out, err).run(arguments);
+                case "query":
+                    return new QueryCommand(out, err, in).run(arguments);
+                default:
+                    throw new IllegalArgumentException("unknown command '" + args.get(0) + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("policy-router: " + e.getMessage());
+            err.println(USAGE_TEXT);
+            return USAGE;
+        }
+    }
+
+    private static Path defaultDirectory() {
+        String home = System.getProperty(HOME_PROPERTY);
+        return home == null ? Paths.get("conf", "policy") : Paths.get(home, "conf", "policy");
+    }
+}
