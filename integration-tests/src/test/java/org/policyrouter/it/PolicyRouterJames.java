@@ -71,6 +71,7 @@ public final class PolicyRouterJames {
         private final Map<String, String> files = new LinkedHashMap<>();
         private final Map<String, List<UnaryOperator<String>>> edits = new LinkedHashMap<>();
         private final List<Module> overrides = new ArrayList<>();
+        private volatile Path conf;
 
         /** Writes (or replaces) {@code conf/<path>}, e.g. {@code policy/transport}. */
         public Builder withFile(String confRelativePath, String content) {
@@ -98,8 +99,17 @@ public final class PolicyRouterJames {
             return builder.build();
         }
 
+        /** The running server's conf/ folder, for tests that edit files while it runs. */
+        public Path confDirectory() {
+            if (conf == null) {
+                throw new IllegalStateException("the server has not been prepared yet");
+            }
+            return conf;
+        }
+
         private MemoryJamesConfiguration prepare(java.io.File workingDirectory) {
             Path conf = workingDirectory.toPath().resolve("conf");
+            this.conf = conf;
             try {
                 copyTree(distribution().resolve("conf"), conf);
                 for (Map.Entry<String, String> file : files.entrySet()) {

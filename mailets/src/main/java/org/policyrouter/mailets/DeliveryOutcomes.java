@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a delivery attempt's per-recipient outcomes to the mail: logs one line per recipient,
- * drops the delivered ones, and sends the temporarily and permanently failed ones on to their
- * processors with the remote reply where James's DSNBounce reads it.
+ * Applies per-recipient outcomes to the mail: logs one line per recipient, drops the delivered
+ * ones, and sends the temporarily and permanently failed ones on to their processors with the
+ * remote reply where James's DSNBounce reads it.
  */
 final class DeliveryOutcomes {
     /** Read by James's DSNBounce for the Status/Diagnostic-Code of the report. */
@@ -40,7 +40,31 @@ final class DeliveryOutcomes {
         this.undeliverableProcessor = undeliverableProcessor;
     }
 
+    /** After a delivery attempt covering every recipient: the mail is done once failures are passed on. */
     void apply(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
+        passOnFailures(mail, nextHop, outcomes);
+        mail.setState(Mail.GHOST);
+    }
+
+    /**
+     * Before delivery (e.g. an unknown alias): failed recipients are passed on and removed, the
+     * mail continues with the others, or ends when none is left.
+     */
+    void reject(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> failures) throws MessagingException {
+        if (failures.isEmpty()) {
+            return;
+        }
+        passOnFailures(mail, nextHop, failures);
+        List<MailAddress> remaining = new ArrayList<>(mail.getRecipients());
+        remaining.removeAll(failures.keySet());
+        if (remaining.isEmpty()) {
+            mail.setState(Mail.GHOST);
+        } else {
+            mail.setRecipients(remaining);
+        }
+    }
+
+    private void passOnFailures(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
         List<MailAddress> temporary = new ArrayList<>();
         List<MailAddress> permanent = new ArrayList<>();
         String lastTemporary = null;
@@ -60,7 +84,6 @@ final class DeliveryOutcomes {
         }
         forward(mail, nextHop, permanent, lastPermanent, undeliverableProcessor);
         forward(mail, nextHop, temporary, lastTemporary, deferredProcessor);
-        mail.setState(Mail.GHOST);
     }
 
     private void forward(Mail mail, String nextHop, List<MailAddress> recipients, String reply, String processor) throws MessagingException {

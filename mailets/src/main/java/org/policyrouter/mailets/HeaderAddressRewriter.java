@@ -21,10 +21,15 @@ final class HeaderAddressRewriter {
     private HeaderAddressRewriter() {
     }
 
-    /** @return whether any header changed */
-    static boolean rewrite(MimeMessage message, UnaryOperator<String> rewriteAddress) throws MessagingException {
+    /**
+     * @param senderSide applied to From:
+     * @param recipientSide applied to To: and Cc:
+     * @return whether any header changed
+     */
+    static boolean rewrite(MimeMessage message, UnaryOperator<String> senderSide, UnaryOperator<String> recipientSide) throws MessagingException {
         boolean changed = false;
         for (String name : HEADERS) {
+            UnaryOperator<String> rewriteAddress = name.equals("From") ? senderSide : recipientSide;
             String[] values = message.getHeader(name);
             if (values == null) {
                 continue;

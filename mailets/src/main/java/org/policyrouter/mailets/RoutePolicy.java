@@ -1,12 +1,9 @@
 package org.policyrouter.mailets;
 
-import java.io.File;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -17,9 +14,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.NextHop;
-import org.policyrouter.policy.PolicyFileException;
 import org.policyrouter.policy.PolicyTables;
 import org.policyrouter.policy.Route;
 import org.policyrouter.policy.RoutingAttributes;
@@ -36,48 +31,30 @@ import org.slf4j.LoggerFactory;
  *   <policyDirectory>file://conf/policy</policyDirectory>   <!-- default -->
  *   <routedProcessor>routed</routedProcessor>               <!-- default -->
  *   <me>example.com</me>            <!-- appended to relay host names without a dot; default: postmaster's domain -->
+ *   <reloadInterval>5s</reloadInterval>                     <!-- default; 0 = no hot reload -->
  * </mailet>
  * }</pre>
  */
-public class RoutePolicy extends GenericMailet {
+public class RoutePolicy extends PolicyMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(RoutePolicy.class);
 
-    private final FileSystem fileSystem;
-    private PolicyTables tables;
     private String routedProcessor;
 
     @Inject
     public RoutePolicy(FileSystem fileSystem) {
-        this.fileSystem = fileSystem;
+        super(fileSystem);
     }
 
     @Override
-    public void init() throws MessagingException {
+    void initPolicyMailet() {
         routedProcessor = getInitParameter("routedProcessor", "routed");
-        String directory = getInitParameter("policyDirectory", "file://conf/policy");
-        Optional<String> me = getInitParameterAsOptional("me")
-            .or(() -> Optional.ofNullable(getMailetContext().getPostmaster()).map(MailAddress::getDomain).map(Object::toString));
-        File policyDirectory;
-        try {
-            policyDirectory = fileSystem.getFile(directory);
-        } catch (IOException e) {
-            throw new MessagingException("RoutePolicy: cannot resolve policyDirectory " + directory, e);
-        }
-        try {
-            tables = PolicyTables.load(policyDirectory.toPath(), me);
-        } catch (PolicyFileException e) {
-            // refuse to start rather than route mail with a half-understood policy
-            LOGGER.error("invalid policy in {}:\n{}", policyDirectory, e.getMessage());
-            throw new MessagingException("invalid policy in " + policyDirectory + ":\n" + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new MessagingException("RoutePolicy: cannot read " + policyDirectory, e);
-        }
-        LOGGER.info("RoutePolicy loaded {} transport rules from {}{}", tables.transport().rules().size(), policyDirectory,
-            tables.relayHost().map(h -> ", relayhost " + h).orElse(""));
+        LOGGER.info("RoutePolicy: {} transport rules{}", tables().transport().rules().size(),
+            tables().relayHost().map(h -> ", relayhost " + h).orElse(""));
     }
 
     @Override
     public void service(Mail mail) throws MessagingException {
+        PolicyTables tables = tables();
         Map<Route, List<MailAddress>> groups = new LinkedHashMap<>();
         for (MailAddress recipient : mail.getRecipients()) {
             groups.computeIfAbsent(tables.resolve(recipient.asString()), r -> new ArrayList<>()).add(recipient);

@@ -1,0 +1,99 @@
+package org.policyrouter.mailets;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.policyrouter.policy.PolicyFileException;
+import org.policyrouter.policy.ReloadingPolicyTables;
+
+/**
+ * One reloading view per policy directory, shared by every mailet that reads it (RewriteAddresses,
+ * RoutePolicy, ResolveAliases): one poller, and one version of the tables for all of them.
+ * Mailets take a lease in init() and return it in destroy(); the last one out stops the poller.
+ */
+final class PolicyDirectoryRegistry {
+    private static final Map<Key, Entry> OPEN = new HashMap<>();
+
+    private PolicyDirectoryRegistry() {
+    }
+
+    static synchronized Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval) throws IOException, PolicyFileException {
+        Key key = new Key(directory.toAbsolutePath().normalize(), ownDomain);
+        Entry entry = OPEN.get(key);
+        if (entry == null) {
+            ReloadingPolicyTables tables = ReloadingPolicyTables.open(key.directory, ownDomain);
+            if (!reloadInterval.isZero()) {
+                tables.pollEvery(reloadInterval);
+            }
+            entry = new Entry(tables);
+            OPEN.put(key, entry);
+        }
+        entry.leases++;
+        return new Lease(key, entry.tables);
+    }
+
+    private static synchronized void release(Key key) {
+        Entry entry = OPEN.get(key);
+        if (entry != null && --entry.leases == 0) {
+            OPEN.remove(key);
+            entry.tables.close();
+        }
+    }
+
+    static final class Lease implements AutoCloseable {
+        private final Key key;
+        private final ReloadingPolicyTables tables;
+        private boolean closed;
+
+        private Lease(Key key, ReloadingPolicyTables tables) {
+            this.key = key;
+            this.tables = tables;
+        }
+
+        ReloadingPolicyTables tables() {
+            return tables;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                release(key);
+            }
+        }
+    }
+
+    private static final class Entry {
+        private final ReloadingPolicyTables tables;
+        private int leases;
+
+        private Entry(ReloadingPolicyTables tables) {
+            this.tables = tables;
+        }
+    }
+
+    private static final class Key {
+        private final Path directory;
+        private final Optional<String> ownDomain;
+
+        private Key(Path directory, Optional<String> ownDomain) {
+            this.directory = directory;
+            this.ownDomain = ownDomain;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key && ((Key) o).directory.equals(directory) && ((Key) o).ownDomain.equals(ownDomain);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(directory, ownDomain);
+        }
+    }
+}

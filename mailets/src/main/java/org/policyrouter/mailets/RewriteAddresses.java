@@ -1,0 +1,109 @@
+package org.policyrouter.mailets;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.server.core.MailImpl;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.policyrouter.policy.PolicyTables;
+import org.policyrouter.policy.RoutingAttributes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the {@code rewrite} table before any routing: from/both rules to the envelope sender,
+ * to/both rules to the recipients, and with {@code rewriteHeaders} on, the same rules to the
+ * addresses in From: (sender side), To: and Cc: (recipient side), changing only the addresses.
+ * Each changed recipient's original address is kept in {@code org.policyrouter.original-recipients}
+ * (pipes see it as ORIGINAL_RECIPIENT).
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.policyrouter.mailets.RewriteAddresses">
+ *   <rewriteHeaders>false</rewriteHeaders>   <!-- default -->
+ * </mailet>
+ * }</pre>
+ * Parameters also: those of every policy mailet ({@code policyDirectory}, {@code reloadInterval}).
+ */
+public class RewriteAddresses extends PolicyMailet {
+    private static final Logger LOGGER = LoggerFactory.getLogger(RewriteAddresses.class);
+    private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
+    private boolean rewriteHeaders;
+
+    @Inject
+    public RewriteAddresses(FileSystem fileSystem) {
+        super(fileSystem);
+    }
+
+    @Override
+    void initPolicyMailet() {
+        rewriteHeaders = getInitParameter("rewriteHeaders", false);
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        PolicyTables tables = tables();
+        if (tables.rewrite().rules().isEmpty()) {
+            return;
+        }
+        rewriteSender(mail, tables);
+        rewriteRecipients(mail, tables);
+        if (rewriteHeaders && HeaderAddressRewriter.rewrite(mail.getMessage(), tables::rewriteSender, tables::rewriteRecipient)) {
+            LOGGER.debug("{}: header addresses rewritten", mail.getName());
+        }
+    }
+
+    private void rewriteSender(Mail mail, PolicyTables tables) throws MessagingException {
+        if (mail.getMaybeSender().isNullSender()) {
+            return;
+        }
+        String sender = mail.getMaybeSender().get().asString();
+        String rewritten = tables.rewriteSender(sender);
+        if (rewritten.equalsIgnoreCase(sender)) {
+            return;
+        }
+        if (!(mail instanceof MailImpl)) {
+            throw new MessagingException("RewriteAddresses: cannot change the sender of a " + mail.getClass().getName());
+        }
+        ((MailImpl) mail).setSender(new MailAddress(rewritten));
+        LOGGER.info("{}: from=<{}> rewritten to <{}>", mail.getName(), sender, rewritten);
+    }
+
+    private void rewriteRecipients(Mail mail, PolicyTables tables) throws MessagingException {
+        Set<MailAddress> recipients = new LinkedHashSet<>();
+        Map<String, AttributeValue<?>> originals = new HashMap<>();
+        boolean changed = false;
+        for (MailAddress recipient : mail.getRecipients()) {
+            String rewritten = tables.rewriteRecipient(recipient.asString());
+            if (rewritten.equalsIgnoreCase(recipient.asString())) {
+                recipients.add(recipient);
+                continue;
+            }
+            MailAddress newRecipient = new MailAddress(rewritten);
+            recipients.add(newRecipient);
+            originals.put(newRecipient.asString(), AttributeValue.of(recipient.asString()));
+            changed = true;
+            LOGGER.info("{}: to=<{}> rewritten to <{}>", mail.getName(), recipient.asString(), rewritten);
+        }
+        if (changed) {
+            mail.setRecipients(new ArrayList<>(recipients));
+            mail.setAttribute(new Attribute(ORIGINAL_RECIPIENTS, AttributeValue.of(originals)));
+        }
+    }
+
+
+    @Override
+    public String getMailetInfo() {
+        return "RewriteAddresses: the rewrite table on envelope (and optionally header) addresses";
+    }
+}
