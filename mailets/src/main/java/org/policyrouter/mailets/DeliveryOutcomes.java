@@ -14,6 +14,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RoutingAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,13 @@ final class DeliveryOutcomes {
         this.context = context;
         this.deferredProcessor = deferredProcessor;
         this.undeliverableProcessor = undeliverableProcessor;
+    }
+
+    /** From the mailet's {@code deferredProcessor} and {@code undeliverableProcessor} parameters. */
+    static DeliveryOutcomes configuredFor(GenericMailet mailet) {
+        return new DeliveryOutcomes(mailet.getMailetContext(),
+            mailet.getInitParameter("deferredProcessor", "deferred"),
+            mailet.getInitParameter("undeliverableProcessor", "undeliverable"));
     }
 
     /** After a delivery attempt covering every recipient: the mail is done once failures are passed on. */

@@ -51,9 +51,7 @@ public class MxDelivery extends GenericMailet {
     public void init() throws MessagingException {
         client = new SmtpRelayClient(MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30)),
             MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300)), getInitParameterAsOptional("heloName"));
-        outcomes = new DeliveryOutcomes(getMailetContext(),
-            getInitParameter("deferredProcessor", "deferred"),
-            getInitParameter("undeliverableProcessor", "undeliverable"));
+        outcomes = DeliveryOutcomes.configuredFor(this);
         try {
             port = Integer.parseInt(getInitParameter("port", "25"));
         } catch (NumberFormatException e) {

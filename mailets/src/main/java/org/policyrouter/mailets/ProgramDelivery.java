@@ -34,9 +34,7 @@ abstract class ProgramDelivery extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         command = new ExternalCommand(MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
-        outcomes = new DeliveryOutcomes(getMailetContext(),
-            getInitParameter("deferredProcessor", "deferred"),
-            getInitParameter("undeliverableProcessor", "undeliverable"));
+        outcomes = DeliveryOutcomes.configuredFor(this);
         String lineEnding = getInitParameter("lineEnding", "lf");
         if (!lineEnding.equals("lf") && !lineEnding.equals("crlf")) {
             throw new MessagingException(getMailetName() + ": parameter lineEnding must be lf or crlf, not " + lineEnding);

@@ -22,9 +22,7 @@ public class RefuseNextHop extends GenericMailet {
 
     @Override
     public void init() {
-        outcomes = new DeliveryOutcomes(getMailetContext(),
-            getInitParameter("deferredProcessor", "deferred"),
-            getInitParameter("undeliverableProcessor", "undeliverable"));
+        outcomes = DeliveryOutcomes.configuredFor(this);
     }
 
     @Override

@@ -43,9 +43,7 @@ public class RelayDelivery extends GenericMailet {
         Duration connectTimeout = MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30));
         Duration commandTimeout = MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300));
         client = new SmtpRelayClient(connectTimeout, commandTimeout, getInitParameterAsOptional("heloName"));
-        outcomes = new DeliveryOutcomes(getMailetContext(),
-            getInitParameter("deferredProcessor", "deferred"),
-            getInitParameter("undeliverableProcessor", "undeliverable"));
+        outcomes = DeliveryOutcomes.configuredFor(this);
     }
 
     @Override

@@ -42,9 +42,7 @@ public class ResolveAliases extends PolicyMailet {
 
     @Override
     void initPolicyMailet() {
-        outcomes = new DeliveryOutcomes(getMailetContext(),
-            getInitParameter("deferredProcessor", "deferred"),
-            getInitParameter("undeliverableProcessor", "undeliverable"));
+        outcomes = DeliveryOutcomes.configuredFor(this);
     }
 
     @Override
