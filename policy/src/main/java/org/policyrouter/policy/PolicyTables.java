@@ -1,6 +1,8 @@
 package org.policyrouter.policy;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -43,8 +45,13 @@ public final class PolicyTables {
      * of all files are reported together, and nothing is returned unless every file is valid.
      *
      * @param ownDomain the server's own domain ("me"), appended to relay host names without a dot
+     * @throws NotDirectoryException when {@code directory} is missing: a misspelt path or a lost
+     *     mount must not quietly become empty tables that send everything by MX
      */
     public static PolicyTables load(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
+        if (!Files.isDirectory(directory)) {
+            throw new NotDirectoryException(directory + " (policy directory)");
+        }
         PolicyErrors errors = new PolicyErrors();
         VariableTable variables = VariableTable.parse(PolicyFile.read(directory, VARIABLES, errors), errors);
         TransportTable transport = TransportTable.parse(PolicyFile.read(directory, TRANSPORT, errors), variables, ownDomain, errors);

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReloadingPolicyTables implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReloadingPolicyTables.class);
+    /** "Within seconds" of an edit, for a check that costs a few stat calls. */
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
 
     private final Path directory;
     private final Optional<String> ownDomain;

@@ -123,6 +123,21 @@ class ReloadingPolicyTablesTest {
     }
 
     @Test
+    void keepsTheLastGoodTablesWhenTheDirectoryDisappears() throws Exception {
+        Path moved = dir.resolveSibling(dir.getFileName() + "-moved");
+        policy().write("transport", "a.example 10.0.0.1");
+        try (ReloadingPolicyTables tables = ReloadingPolicyTables.open(dir, PolicyDirectory.ME)) {
+            Files.move(dir, moved);
+            try {
+                assertThat(tables.refreshIfChanged()).isFalse();
+                assertThat(hopFor(tables.current(), "u@a.example")).isEqualTo("10.0.0.1");
+            } finally {
+                Files.move(moved, dir);
+            }
+        }
+    }
+
+    @Test
     void seesAnEditThatKeepsSizeAndTimestampWhileTheTimestampIsRecent() throws Exception {
         policy().write("transport", "a.example 10.0.0.1");
         FileTime written = Files.getLastModifiedTime(dir.resolve("transport"));
