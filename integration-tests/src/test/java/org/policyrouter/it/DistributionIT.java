@@ -105,6 +105,25 @@ class DistributionIT {
     }
 
     @Test
+    void policyRouterChecksAndQueriesTheShippedTables() throws Exception {
+        Path tables = tmp.resolve("cli-tables");
+        Files.createDirectories(tables);
+        Files.writeString(tables.resolve("transport"), "ok.example 127.0.0.1:2526\nbad.example host:99999\n*.fine.example mx\n/(open/ x.example\n");
+        Path script = home.resolve("bin/policy-router");
+
+        Process check = new ProcessBuilder(script.toString(), "check", tables.toString()).redirectErrorStream(true).start();
+        String checkOutput = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor()).as(checkOutput).isEqualTo(1);
+        assertThat(checkOutput).contains("transport:2: port 99999 out of range", "transport:4: invalid regex");
+
+        Files.writeString(tables.resolve("transport"), "ok.example 127.0.0.1:2526\n");
+        Process query = new ProcessBuilder(script.toString(), "query", tables.toString(), "--json", "user@OK.example").redirectErrorStream(true).start();
+        String json = new String(query.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(query.waitFor()).as(json).isZero();
+        assertThat(json).contains("\"type\":\"smtp\"", "\"rule\":\"transport:1\"", "\"target\":\"127.0.0.1:2526\"");
+    }
+
+    @Test
     void aBrokenTransportLineStopsTheStartNamingFileAndLine() throws Exception {
         Path broken = copyDistribution(tmp.resolve("broken"), JamesProcess.freePort(), JamesProcess.freePort());
         Files.writeString(broken.resolve("conf/policy/transport"), "# ok\nrouted.example 127.0.0.1:2526\nbad.example host:99999\n");
