@@ -18,13 +18,15 @@ class RoutePolicyIT {
     static final SmtpSink ROUTED = SmtpSink.start();
     static final SmtpSink OTHER = SmtpSink.start();
     static final ScriptedSmtpServer RECORDER = DeliveryAgentsIT.unchecked(ScriptedSmtpServer::recording);
+    static final ScriptedSmtpServer TLS_HOP = DeliveryAgentsIT.unchecked(() -> ScriptedSmtpServer.recording().withStartTls());
 
     @RegisterExtension
     static JamesServerExtension james = PolicyRouterJames.builder()
         .withFile("policy/transport", "# test table\n"
             + "routed.example " + ROUTED.hostAndPort() + "\n"
             + "other.example " + OTHER.hostAndPort() + "\n"
-            + "recorded.example " + RECORDER.hostAndPort() + "\n")
+            + "recorded.example " + RECORDER.hostAndPort() + "\n"
+            + "tls.example " + TLS_HOP.hostAndPort() + "\n")
         .build();
 
     static final String MESSAGE = String.join("\r\n",
@@ -46,6 +48,7 @@ class RoutePolicyIT {
         OTHER.close();
         DeliveryAgentsIT.unchecked(() -> {
             RECORDER.close();
+            TLS_HOP.close();
             return null;
         });
     }
@@ -94,6 +97,16 @@ class RoutePolicyIT {
         assertThat(received).startsWith("Received: from localhost (EHLO client.example)");
         assertThat(received.substring(received.indexOf("From: Sender"))).isEqualTo(message);
         assertThat(RECORDER.commands()).anySatisfy(c -> assertThat(c).startsWith("MAIL FROM:<sender@client.example> BODY=8BITMIME SIZE="));
+    }
+
+    @Test
+    void switchesToTlsWhenTheNextHopOffersStartTls(GuiceJamesServer server) throws Exception {
+        DeliveryAgentsIT.send(server, "sender@client.example", java.util.List.of("user@tls.example"), "Subject: secret\r\n\r\nover TLS\r\n");
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> TLS_HOP.messages().size() == 1);
+        assertThat(TLS_HOP.tlsSessions()).hasSize(1);
+        assertThat(TLS_HOP.commands()).containsSubsequence("STARTTLS", "RCPT TO:<user@tls.example>", "DATA");
+        assertThat(new String(TLS_HOP.messages().get(0), java.nio.charset.StandardCharsets.UTF_8)).endsWith("over TLS\r\n");
     }
 
     @Test

@@ -1,6 +1,14 @@
 package org.policyrouter.it;
 
 import java.io.BufferedInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +39,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final List<String> connections = new CopyOnWriteArrayList<>();
     private final List<byte[]> messages = new CopyOnWriteArrayList<>();
+    private final List<String> tlsSessions = new CopyOnWriteArrayList<>();
+    private volatile SSLContext tls;
 
     private ScriptedSmtpServer(Function<String, String> rcptReply, boolean silent) throws IOException {
         this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -42,6 +52,35 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** Accepts everything and records each message byte for byte. */
     public static ScriptedSmtpServer recording() throws IOException {
         return new ScriptedSmtpServer(address -> "250 2.1.5 OK", false);
+    }
+
+    /** Offers STARTTLS with a self-signed certificate made for this test run. */
+    public ScriptedSmtpServer withStartTls() throws Exception {
+        Path dir = Files.createTempDirectory("scripted-tls");
+        Path keystore = dir.resolve("keystore.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process process = new ProcessBuilder(keytool, "-genkeypair", "-alias", "sink", "-keyalg", "RSA", "-keysize", "2048",
+            "-dname", "CN=localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
+            "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("keytool failed: " + output);
+        }
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, "changeit".toCharArray());
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        tls = context;
+        return this;
+    }
+
+    /** The TLS protocol of each session that switched to TLS with STARTTLS. */
+    public List<String> tlsSessions() {
+        return tlsSessions;
     }
 
     /** Answers RCPT TO with {@code rcptReply(address)}, everything else with success. */
@@ -89,15 +128,26 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 client.getInputStream().read();
                 return;
             }
-            InputStream in = new BufferedInputStream(client.getInputStream());
-            OutputStream out = client.getOutputStream();
+            Socket socket = client;
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
             reply(out, "220 scripted ESMTP");
             String line;
             while ((line = readCommand(in)) != null) {
                 commands.add(line);
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO")) {
-                    reply(out, "250-scripted\r\n250-SIZE 100000000\r\n250 8BITMIME");
+                    boolean offerTls = tls != null && !(socket instanceof SSLSocket);
+                    reply(out, "250-scripted\r\n250-SIZE 100000000\r\n" + (offerTls ? "250-STARTTLS\r\n" : "") + "250 8BITMIME");
+                } else if (upper.equals("STARTTLS") && tls != null) {
+                    reply(out, "220 2.0.0 ready to start TLS");
+                    SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+                    secure.setUseClientMode(false);
+                    secure.startHandshake();
+                    tlsSessions.add(secure.getSession().getProtocol());
+                    socket = secure;
+                    in = new BufferedInputStream(secure.getInputStream());
+                    out = secure.getOutputStream();
                 } else if (upper.startsWith("RCPT TO:")) {
                     String address = line.substring(8).trim().replaceAll("^<|>.*$", "");
                     reply(out, rcptReply.apply(address));
