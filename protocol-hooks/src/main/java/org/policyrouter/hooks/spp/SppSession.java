@@ -5,6 +5,8 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The qmail-spp state of one SMTP connection: the environment plugins see (which qmail-smtpd keeps
@@ -18,6 +20,7 @@ public final class SppSession {
 
     private final SmtpPluginsFile plugins;
     private final Map<String, String> environment;
+    private final Map<String, Supplier<Optional<String>>> deferred = new LinkedHashMap<>();
     private final Map<Section, List<ReplyLine>> laterErrors = new EnumMap<>(Section.class);
     private final List<String> headers = new ArrayList<>();
     private boolean accepted;
@@ -51,12 +54,30 @@ public final class SppSession {
         accepted = true;
     }
 
+    /**
+     * A variable worked out only when a plugin first runs (TCPREMOTEHOST needs a DNS lookup, which
+     * sessions without plugins should not pay for); absent if the supplier gives nothing.
+     */
+    public void setWhenNeeded(String name, Supplier<Optional<String>> value) {
+        deferred.put(name, value);
+    }
+
     public Map<String, String> environment() {
+        resolveDeferred();
         return Map.copyOf(environment);
     }
 
     public String variable(String name) {
+        resolveDeferred();
         return environment.get(name);
+    }
+
+    private void resolveDeferred() {
+        if (deferred.isEmpty()) {
+            return;
+        }
+        deferred.forEach((name, value) -> value.get().ifPresent(resolved -> environment.putIfAbsent(name, resolved)));
+        deferred.clear();
     }
 
     public void set(String name, String value) {
