@@ -3,6 +3,7 @@ package org.policyrouter.hooks.spp;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.inject.Inject;
-import javax.mail.MessagingException;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
@@ -38,6 +38,7 @@ import org.apache.james.protocols.api.handler.ConnectHandler;
 import org.apache.james.protocols.api.handler.ExtensibleHandler;
 import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.hook.AuthHook;
 import org.apache.james.protocols.smtp.hook.HeloHook;
@@ -66,15 +67,16 @@ import io.netty.handler.flow.FlowControlHandler;
  * <p>One handler class for every point James offers, each a thin adapter over {@link PluginChain}:
  * the connect handler (the [connection] plugins, holding James's greeting back), HELO, MAIL and
  * RCPT hooks, a DATA command handler placed before James's (James has no hook at the DATA
- * command), a hook-result hook that sees a successful AUTH, and a message hook that writes the H
- * headers at the end of DATA. It must come before James's core handlers, as every smtpserver.xml
- * handler does. With no plugin configured it does nothing at all.
+ * command), a hook-result hook that sees a successful AUTH, a data-line filter that writes the H
+ * headers into the message and a message hook that ends the transaction's plugin state. It comes
+ * before James's core handlers, as every smtpserver.xml handler does. With no plugin configured it does nothing at all.
  */
 public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook, MailHook, RcptHook, AuthHook,
-    HookResultHook, JamesMessageHook, CommandHandler<SMTPSession>, ExtensibleHandler {
+    HookResultHook, DataLineFilter, JamesMessageHook, CommandHandler<SMTPSession>, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(SmtpPluginsHandler.class);
     private static final AttachmentKey<SppSession> SPP = AttachmentKey.of("policyrouter.spp", SppSession.class);
     private static final AttachmentKey<String> AUTH_METHOD = AttachmentKey.of("policyrouter.spp.authMethod", String.class);
+    private static final AttachmentKey<Boolean> HEADERS_WRITTEN = AttachmentKey.of("policyrouter.spp.headersWritten", Boolean.class);
     private static final AttachmentKey<Boolean> RELAYING_BEFORE_AUTH = AttachmentKey.of("policyrouter.spp.relayingBeforeAuth", Boolean.class);
     private static final String FLOW_CONTROL = "sppFlowControl";
 
@@ -445,22 +447,30 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         return answer(session, verdict);
     }
 
-    // ---- end of DATA ----
+    // ---- the message ----
+
+    /**
+     * Writes the H headers in front of the message's first line. James's Received filter comes
+     * after this one in the chain and puts its line before the first line it sees, so the result
+     * is qmail-smtpd's order: Received, the plugins' headers, the client's message, byte for byte.
+     */
+    @Override
+    public Response onLine(SMTPSession session, byte[] line, LineHandler<SMTPSession> next) {
+        Optional<SppSession> spp = spp(session);
+        if (spp.isPresent() && session.getAttachment(HEADERS_WRITTEN, State.Transaction).isEmpty()) {
+            // transaction state: James clears it after each message
+            session.setAttachment(HEADERS_WRITTEN, true, State.Transaction);
+            for (String header : spp.get().headers()) {
+                next.onLine(session, (header + "\r\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return next.onLine(session, line);
+    }
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        spp(session).ifPresent(spp -> {
-            List<String> headers = spp.headers();
-            if (!headers.isEmpty()) {
-                try {
-                    MessageHeaders.insertAfterReceived(mail.getMessage(), headers);
-                } catch (MessagingException e) {
-                    LOGGER.error("spp: cannot add the plugins' headers {}", headers, e);
-                }
-            }
-            // qmail-spp's spp_rset after the message: queued headers and later errors end with it
-            spp.reset();
-        });
+        // qmail-spp's spp_rset after the message: queued headers and later errors end with it
+        spp(session).ifPresent(SppSession::reset);
         return HookResult.DECLINED;
     }
 }
