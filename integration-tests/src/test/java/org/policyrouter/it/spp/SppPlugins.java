@@ -64,6 +64,19 @@ final class SppPlugins {
         return "plugins/" + name;
     }
 
+    /** Installs the shell plugin {@code spp/<name>.sh} of the test resources as {@code plugins/<name>}. */
+    String install(String name) {
+        try (var in = SppPlugins.class.getResourceAsStream("/spp/" + name + ".sh")) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource spp/" + name + ".sh");
+            }
+            write("plugins/" + name, new String(in.readAllBytes(), StandardCharsets.UTF_8), true);
+            return "plugins/" + name;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Compiles {@code spp/<name>.c} from the test resources into {@code plugins/<name>} with gcc. */
     String compile(String name) {
         try {

@@ -42,9 +42,7 @@ import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.hook.AuthHook;
 import org.apache.james.protocols.smtp.hook.HeloHook;
-import org.apache.james.protocols.smtp.hook.Hook;
 import org.apache.james.protocols.smtp.hook.HookResult;
-import org.apache.james.protocols.smtp.hook.HookResultHook;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailHook;
 import org.apache.james.protocols.smtp.hook.RcptHook;
@@ -67,17 +65,16 @@ import io.netty.handler.flow.FlowControlHandler;
  * <p>One handler class for every point James offers, each a thin adapter over {@link PluginChain}:
  * the connect handler (the [connection] plugins, holding James's greeting back), HELO, MAIL and
  * RCPT hooks, a DATA command handler placed before James's (James has no hook at the DATA
- * command), a hook-result hook that sees a successful AUTH, a data-line filter that writes the H
+ * command), an auth hook that runs [auth] after the other auth hooks accepted, a data-line filter that writes the H
  * headers into the message and a message hook that ends the transaction's plugin state. It comes
  * before James's core handlers, as every smtpserver.xml handler does. With no plugin configured it does nothing at all.
  */
 public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook, MailHook, RcptHook, AuthHook,
-    HookResultHook, DataLineFilter, JamesMessageHook, CommandHandler<SMTPSession>, ExtensibleHandler {
+    DataLineFilter, JamesMessageHook, CommandHandler<SMTPSession>, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(SmtpPluginsHandler.class);
     private static final AttachmentKey<SppSession> SPP = AttachmentKey.of("policyrouter.spp", SppSession.class);
     private static final AttachmentKey<String> AUTH_METHOD = AttachmentKey.of("policyrouter.spp.authMethod", String.class);
     private static final AttachmentKey<Boolean> HEADERS_WRITTEN = AttachmentKey.of("policyrouter.spp.headersWritten", Boolean.class);
-    private static final AttachmentKey<Boolean> RELAYING_BEFORE_AUTH = AttachmentKey.of("policyrouter.spp.relayingBeforeAuth", Boolean.class);
     private static final String FLOW_CONTROL = "sppFlowControl";
 
     private final FileSystem fileSystem;
@@ -88,6 +85,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     private PluginChain chain;
     private ExecutorService workers;
     private LineHandler<SMTPSession> dispatcher;
+    private List<AuthHook> authHooks = List.of();
 
     @Inject
     public SmtpPluginsHandler(FileSystem fileSystem, DNSService dns, DomainList domains) {
@@ -131,7 +129,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     @Override
     public List<Class<?>> getMarkerInterfaces() {
-        return List.of(LineHandler.class);
+        return List.of(LineHandler.class, AuthHook.class);
     }
 
     @Override
@@ -140,6 +138,11 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         // James's command dispatcher: the first line handler of the chain, as its Netty handler takes it
         if (interfaceName.equals(LineHandler.class) && !extensions.isEmpty()) {
             dispatcher = (LineHandler<SMTPSession>) extensions.get(0);
+        }
+        if (interfaceName.equals(AuthHook.class)) {
+            List<AuthHook> others = new ArrayList<>();
+            extensions.stream().filter(hook -> hook != this).forEach(hook -> others.add((AuthHook) hook));
+            authHooks = List.copyOf(others);
         }
     }
 
@@ -254,12 +257,16 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     @Override
     public HookResult doHelo(SMTPSession session, String helo) {
-        return spp(session).map(spp -> answer(session, chain.helo(spp, helo))).orElse(HookResult.DECLINED);
+        return spp(session).map(spp -> {
+            noteAuthentication(session, spp);
+            return answer(session, chain.helo(spp, helo));
+        }).orElse(HookResult.DECLINED);
     }
 
     @Override
     public HookResult doMail(SMTPSession session, MaybeSender sender) {
         return spp(session).map(spp -> {
+            noteAuthentication(session, spp);
             Verdict verdict = chain.mail(spp, sender.isNullSender() ? "" : sender.asString());
             verdict.changedAddress().flatMap(SmtpPluginsHandler::sender)
                 .ifPresent(changed -> session.setAttachment(SMTPSession.SENDER, changed, State.Transaction));
@@ -270,6 +277,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
         return spp(session).map(spp -> {
+            noteAuthentication(session, spp);
             Verdict verdict = chain.rcpt(spp, rcpt.asString(), session.getRcptCount(), rcptHostsOk(session, rcpt.getDomain()));
             // James's RCPT handler records this attachment, not the address it parsed
             verdict.changedAddress().flatMap(SmtpPluginsHandler::address)
@@ -384,6 +392,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         if (session.getAttachment(SMTPSession.SENDER, State.Transaction).isEmpty() || session.getRcptCount() == 0) {
             return null;
         }
+        noteAuthentication(session, spp);
         Verdict verdict = chain.data(spp);
         List<String> lines = PluginReply.printed(verdict);
         switch (verdict.kind()) {
@@ -404,42 +413,70 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     // ---- AUTH ----
 
+    /**
+     * qmail-spp runs [auth] once the credentials are good. James 3.8.1 offers no point after the
+     * auth hooks (its AuthCmdHandler wires no HookResultHook), so this hook, the first of them,
+     * asks the others itself, as AuthCmdHandler would (the first answer that is not DECLINED
+     * counts), and runs the plugins when one of them accepted.
+     */
     @Override
     public HookResult doAuth(SMTPSession session, Username username, String password) {
-        // first of the auth hooks: remember what an [auth] plugin's refusal must restore
-        session.setAttachment(RELAYING_BEFORE_AUTH, session.isRelayingAllowed(), State.Connection);
-        return HookResult.DECLINED;
+        return authenticate(session, hook -> hook.doAuth(session, username, password));
     }
 
     @Override
     public HookResult doSasl(SMTPSession session, OidcSASLConfiguration configuration, String initialResponse) {
-        session.setAttachment(RELAYING_BEFORE_AUTH, session.isRelayingAllowed(), State.Connection);
-        return HookResult.DECLINED;
+        return authenticate(session, hook -> hook.doSasl(session, configuration, initialResponse));
     }
 
-    /** The [auth] plugins run once James accepted the credentials, as qmail-spp runs them after a good AUTH. */
-    @Override
-    public HookResult onHookResult(SMTPSession session, HookResult result, long executionTime, Hook hook) {
-        if (!(hook instanceof AuthHook) || result.getResult().getAction() != HookReturnCode.Action.OK || session.getUsername() == null) {
-            return result;
-        }
+    private HookResult authenticate(SMTPSession session, java.util.function.Function<AuthHook, HookResult> check) {
         Optional<SppSession> spp = spp(session);
-        if (spp.isEmpty()) {
-            return result;
+        if (spp.isEmpty() || !spp.get().runsPlugins(Section.AUTH)) {
+            // James authenticates as usual; later plugins learn the user from noteAuthentication
+            return HookResult.DECLINED;
         }
+        boolean relayingBefore = session.isRelayingAllowed();
+        for (AuthHook hook : authHooks) {
+            HookResult result = check.apply(hook);
+            HookReturnCode.Action action = result.getResult().getAction();
+            if (action == HookReturnCode.Action.OK && session.getUsername() != null) {
+                return afterAuthentication(session, spp.get(), result, relayingBefore);
+            }
+            if (action != HookReturnCode.Action.DECLINED && action != HookReturnCode.Action.NONE || result.getResult().isDisconnected()) {
+                return result;
+            }
+        }
+        // every hook declined: the answer AuthCmdHandler gives then
+        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("535").smtpDescription("Authentication Failed").build();
+    }
+
+    /**
+     * The environment qmail-spp's AUTH leaves for later plugins (SMTPAUTHUSER, SMTPAUTHMETHOD) when
+     * no [auth] plugin ran; RELAYCLIENT too, since James lets authenticated clients relay.
+     */
+    private static void noteAuthentication(SMTPSession session, SppSession spp) {
+        if (session.getUsername() == null || spp.variable("SMTPAUTHUSER") != null) {
+            return;
+        }
+        spp.set("SMTPAUTHUSER", session.getUsername().asString());
+        spp.set("SMTPAUTHMETHOD", session.getAttachment(AUTH_METHOD, State.Connection).orElse(""));
+        if (session.isRelayingAllowed() && spp.variable("RELAYCLIENT") == null) {
+            spp.set("RELAYCLIENT", "");
+        }
+    }
+
+    private HookResult afterAuthentication(SMTPSession session, SppSession spp, HookResult accepted, boolean relayingBefore) {
         String method = session.getAttachment(AUTH_METHOD, State.Connection).orElse("");
-        Verdict verdict = chain.auth(spp.get(), method, session.getUsername().asString());
+        Verdict verdict = chain.auth(spp, method, session.getUsername().asString());
         if (verdict.kind() == Verdict.Kind.PROCEED || verdict.kind() == Verdict.Kind.SKIP_LATER_CHECKS) {
             print(session, PluginReply.printed(verdict));
-            if (session.isRelayingAllowed()) {
-                spp.get().set("RELAYCLIENT", spp.get().variable("RELAYCLIENT") == null ? "" : spp.get().variable("RELAYCLIENT"));
-            }
-            return result;
+            return accepted;
         }
+        // refused by a plugin: the client is not logged in after all
         session.setUsername(null);
-        session.setRelayingAllowed(session.getAttachment(RELAYING_BEFORE_AUTH, State.Connection).orElse(false));
-        spp.get().unset("SMTPAUTHUSER");
-        spp.get().unset("SMTPAUTHMETHOD");
+        session.setRelayingAllowed(relayingBefore);
+        spp.unset("SMTPAUTHUSER");
+        spp.unset("SMTPAUTHMETHOD");
         if (verdict.kind() == Verdict.Kind.DROP) {
             print(session, PluginReply.printed(verdict));
             return HookResult.builder().hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.NONE)).build();
