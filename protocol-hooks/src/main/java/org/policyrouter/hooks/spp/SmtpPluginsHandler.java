@@ -155,6 +155,10 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     @Override
     public Response onConnect(SMTPSession session) {
         SmtpPluginsFile plugins = source.current();
+        if (plugins.isEmpty()) {
+            // nothing to run in this session: every other method of this handler passes
+            return null;
+        }
         InetAddress client = session.getRemoteAddress().getAddress();
         Map<String, String> environment = new LinkedHashMap<>(config.clientEnvironment.forClient(client));
         environment.putAll(TcpServerVariables.of(session));
@@ -166,10 +170,11 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         if (config.lookupRemoteHost) {
             spp.setWhenNeeded("TCPREMOTEHOST", () -> remoteHost(client));
         }
-        session.setAttachment(SPP, spp, State.Connection);
-        if (!spp.isActive() || plugins.isEmpty()) {
+        if (!spp.isActive()) {
+            // NOSPP for this client's network
             return null;
         }
+        session.setAttachment(SPP, spp, State.Connection);
         Optional<Channel> channel = config.offIoThread && dispatcher != null ? SessionChannel.of(session) : Optional.empty();
         if (channel.isEmpty()) {
             return spp.runsPlugins(Section.CONNECTION) ? connectOnThisThread(session, chain.connect(spp)) : null;
