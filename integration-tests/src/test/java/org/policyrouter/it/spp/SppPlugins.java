@@ -119,6 +119,10 @@ final class SppPlugins {
         }
     }
 
+    void write(String relative, String content) {
+        write(relative, content, false);
+    }
+
     private void write(String relative, String content, boolean executable) {
         try {
             Path target = home.resolve(relative);

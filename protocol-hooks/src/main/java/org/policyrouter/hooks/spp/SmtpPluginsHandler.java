@@ -2,6 +2,7 @@ package org.policyrouter.hooks.spp;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,9 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import javax.inject.Inject;
 
@@ -82,6 +85,8 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     private final DomainList domains;
     private SppConfiguration config;
     private SmtpPluginsSource source;
+    private final Map<Path, SmtpPluginsSource> otherSources = new ConcurrentHashMap<>();
+    private Path workingDirectory;
     private PluginChain chain;
     private ExecutorService workers;
     private LineHandler<SMTPSession> dispatcher;
@@ -96,7 +101,6 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
-        Path workingDirectory;
         try {
             workingDirectory = fileSystem.getBasedir().toPath();
         } catch (FileNotFoundException e) {
@@ -152,27 +156,52 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     // ---- connection ----
 
+    /** The configured smtpplugins file, or the one SPPCONFFILE names for this client (as in qmail-spp). */
+    private Optional<SmtpPluginsFile> pluginsFor(Map<String, String> environment) {
+        String named = environment.get("SPPCONFFILE");
+        if (named == null || named.isEmpty()) {
+            return Optional.of(source.current());
+        }
+        Path file = workingDirectory.resolve(named).normalize();
+        try {
+            return Optional.of(otherSources.computeIfAbsent(file, path -> {
+                try {
+                    return SmtpPluginsSource.open(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).current());
+        } catch (UncheckedIOException e) {
+            LOGGER.error("spp: cannot read SPPCONFFILE {}: {}", file, e.getCause().toString());
+            return Optional.empty();
+        }
+    }
+
     @Override
     public Response onConnect(SMTPSession session) {
-        SmtpPluginsFile plugins = source.current();
+        InetAddress client = session.getRemoteAddress().getAddress();
+        Map<String, String> environment = new LinkedHashMap<>(config.clientEnvironment.forClient(client));
+        if (environment.containsKey(SppSession.NOSPP)) {
+            // NOSPP for this client's network: qmail-spp does not even read its file
+            return null;
+        }
+        Optional<SmtpPluginsFile> plugins = pluginsFor(environment);
         if (plugins.isEmpty()) {
+            // qmail-smtpd stops when it cannot read its control files
+            return PluginReply.closing(List.of("421 4.3.0 unable to read controls"));
+        }
+        if (plugins.get().isEmpty()) {
             // nothing to run in this session: every other method of this handler passes
             return null;
         }
-        InetAddress client = session.getRemoteAddress().getAddress();
-        Map<String, String> environment = new LinkedHashMap<>(config.clientEnvironment.forClient(client));
         environment.putAll(TcpServerVariables.of(session));
         if (session.isRelayingAllowed()) {
             // tcpserver rules give RELAYCLIENT to the networks allowed to relay; here James's authorizedAddresses
             environment.putIfAbsent("RELAYCLIENT", "");
         }
-        SppSession spp = new SppSession(plugins, environment);
+        SppSession spp = new SppSession(plugins.get(), environment);
         if (config.lookupRemoteHost) {
             spp.setWhenNeeded("TCPREMOTEHOST", () -> remoteHost(client));
-        }
-        if (!spp.isActive()) {
-            // NOSPP for this client's network
-            return null;
         }
         session.setAttachment(SPP, spp, State.Connection);
         Optional<Channel> channel = config.offIoThread && dispatcher != null ? SessionChannel.of(session) : Optional.empty();
@@ -434,7 +463,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         return authenticate(session, hook -> hook.doSasl(session, configuration, initialResponse));
     }
 
-    private HookResult authenticate(SMTPSession session, java.util.function.Function<AuthHook, HookResult> check) {
+    private HookResult authenticate(SMTPSession session, Function<AuthHook, HookResult> check) {
         Optional<SppSession> spp = spp(session);
         if (spp.isEmpty() || !spp.get().runsPlugins(Section.AUTH)) {
             // James authenticates as usual; later plugins learn the user from noteAuthentication
