@@ -262,19 +262,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
      * rejection cannot replace the greeting: it closes the connection instead.
      */
     private Response connectOnThisThread(SMTPSession session, Verdict verdict) {
-        List<String> lines = PluginReply.printed(verdict);
-        switch (verdict.kind()) {
-            case REJECT:
-            case REJECT_AND_DROP:
-                lines.addAll(verdict.replyLines());
-                return PluginReply.closing(lines);
-            case DROP:
-                print(session, lines);
-                return Response.DISCONNECT;
-            default:
-                print(session, lines);
-                return null;
-        }
+        return commandReply(session, verdict, true);
     }
 
     private Optional<String> remoteHost(InetAddress client) {
@@ -427,15 +415,20 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
             return null;
         }
         noteAuthentication(session, spp);
-        Verdict verdict = chain.data(spp);
+        return commandReply(session, chain.data(spp), false);
+    }
+
+    /**
+     * A verdict as the reply of a command handler (not a hook): P lines and the plugin's reply
+     * exactly as written, or null to let James answer.
+     */
+    private static Response commandReply(SMTPSession session, Verdict verdict, boolean rejectionCloses) {
         List<String> lines = PluginReply.printed(verdict);
         switch (verdict.kind()) {
             case REJECT:
-                lines.addAll(verdict.replyLines());
-                return PluginReply.of(lines);
             case REJECT_AND_DROP:
                 lines.addAll(verdict.replyLines());
-                return PluginReply.closing(lines);
+                return rejectionCloses || verdict.kind() == Verdict.Kind.REJECT_AND_DROP ? PluginReply.closing(lines) : PluginReply.of(lines);
             case DROP:
                 print(session, lines);
                 return Response.DISCONNECT;
