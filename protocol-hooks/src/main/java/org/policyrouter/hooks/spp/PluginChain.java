@@ -1,0 +1,143 @@
+package org.policyrouter.hooks.spp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * qmail-spp's per-command entry points (spp_connect, spp_helo, spp_mail, spp_rcpt, spp_data,
+ * spp_auth): set the command's variables, show queued LM/LR/LD errors, run the section's plugins
+ * in file order and turn their commands into one {@link Verdict}.
+ */
+public final class PluginChain {
+    private static final Logger LOGGER = LoggerFactory.getLogger(PluginChain.class);
+
+    private final PluginRunner runner;
+
+    public PluginChain(PluginRunner runner) {
+        this.runner = runner;
+    }
+
+    public Verdict connect(SppSession session) {
+        return run(Section.CONNECTION, session, Optional.empty());
+    }
+
+    public Verdict helo(SppSession session, String heloHost) {
+        session.set("SMTPHELOHOST", heloHost);
+        return run(Section.HELO, session, Optional.empty());
+    }
+
+    /** @param sender the MAIL FROM address without brackets, empty for the null sender */
+    public Verdict mail(SppSession session, String sender) {
+        List<ReplyLine> queued = session.laterErrors(Section.MAIL);
+        if (!queued.isEmpty()) {
+            return Verdict.reject(queued);
+        }
+        session.startTransaction();
+        session.set("SMTPMAILFROM", sender);
+        return run(Section.MAIL, session, Optional.of(sender));
+    }
+
+    /**
+     * @param accepted    RCPTs accepted so far in this transaction (SMTPRCPTCOUNT)
+     * @param rcptHostsOk whether the server would take this recipient without a plugin: the client
+     *                    may relay or the domain is ours (qmail's rcpthosts; SMTPRCPTHOSTSOK)
+     */
+    public Verdict rcpt(SppSession session, String recipient, int accepted, boolean rcptHostsOk) {
+        List<ReplyLine> queued = session.laterErrors(Section.RCPT);
+        if (!queued.isEmpty()) {
+            return Verdict.reject(queued);
+        }
+        session.set("SMTPRCPTCOUNT", Integer.toString(accepted));
+        session.set("SMTPRCPTCOUNTALL", Integer.toString(session.countRcpt()));
+        session.set("SMTPRCPTHOSTSOK", rcptHostsOk ? "1" : "0");
+        session.set("SMTPRCPTTO", recipient);
+        return run(Section.RCPT, session, Optional.of(recipient));
+    }
+
+    public Verdict data(SppSession session) {
+        List<ReplyLine> queued = session.laterErrors(Section.DATA);
+        if (!queued.isEmpty()) {
+            return Verdict.reject(queued);
+        }
+        return run(Section.DATA, session, Optional.empty());
+    }
+
+    /** @param method the mechanism in lower case, as qmail's AUTH patches name it (login, plain, cram-md5) */
+    public Verdict auth(SppSession session, String method, String user) {
+        session.set("SMTPAUTHMETHOD", method);
+        session.set("SMTPAUTHUSER", user);
+        return run(Section.AUTH, session, Optional.empty());
+    }
+
+    private Verdict run(Section section, SppSession session, Optional<String> address) {
+        List<ReplyLine> printed = new ArrayList<>();
+        Optional<String> changed = Optional.empty();
+        for (PluginLine plugin : session.plugins().plugins(section)) {
+            if (!session.isActive()) {
+                break;
+            }
+            PluginRun run = runner.run(plugin, session.environment());
+            PluginOutput output = run.output();
+            LOGGER.debug("spp [{}] {}: {} in {} ms, {}", section.sectionName(), plugin, run.outcome(), run.elapsed().toMillis(), output.commands());
+            output.problems().forEach(problem -> LOGGER.warn("spp [{}] {} ({}): {}", section.sectionName(), plugin, plugin.location(), problem));
+            if (output.terminator().isEmpty() && run.outcome() != PluginRun.Outcome.COMPLETED) {
+                // qmail-spp: 451 for this command. Unlike qmail-spp, a failed plugin's other output has no effect
+                LOGGER.warn("spp [{}] {} ({}): {} ({})", section.sectionName(), plugin, plugin.location(), run.outcome().reason(), run.detail());
+                return Verdict.of(Verdict.Kind.REJECT, List.of(ReplyLine.failure(plugin.programName(), run.outcome().reason())),
+                    printed, changed);
+            }
+            if (run.outcome() != PluginRun.Outcome.COMPLETED) {
+                // the verdict was complete before: it stands, where qmail-spp would add a second reply (451)
+                LOGGER.info("spp [{}] {}: {} after its answer ({}), answer kept", section.sectionName(), plugin, run.outcome().reason(), run.detail());
+            }
+            for (PluginCommand command : output.commands()) {
+                switch (command.kind()) {
+                    case SET:
+                        session.set(command.variable(), command.value());
+                        break;
+                    case UNSET:
+                        session.unset(command.variable());
+                        break;
+                    case HEADER:
+                        session.addHeader(command.value());
+                        break;
+                    case LATER:
+                        session.addLaterError(command.laterSection(), command.reply());
+                        break;
+                    case PRINT:
+                        printed.add(command.reply());
+                        break;
+                    case CHANGE:
+                        if (address.isPresent()) {
+                            changed = Optional.of(command.value());
+                            session.set(section == Section.MAIL ? "SMTPMAILFROM" : "SMTPRCPTTO", command.value());
+                        } else {
+                            LOGGER.warn("spp [{}] {}: C ignored: this command has no address", section.sectionName(), plugin);
+                        }
+                        break;
+                    case ACCEPT:
+                        session.acceptForSession();
+                        return Verdict.of(Verdict.Kind.PROCEED, List.of(), printed, changed);
+                    case NEXT:
+                        return Verdict.of(Verdict.Kind.PROCEED, List.of(), printed, changed);
+                    case OK:
+                        return Verdict.of(section.canSkipLaterChecks() ? Verdict.Kind.SKIP_LATER_CHECKS : Verdict.Kind.PROCEED,
+                            List.of(), printed, changed);
+                    case ERROR:
+                        return Verdict.of(Verdict.Kind.REJECT, List.of(command.reply()), printed, changed);
+                    case REJECT:
+                        return Verdict.of(Verdict.Kind.REJECT_AND_DROP, List.of(command.reply()), printed, changed);
+                    case DROP:
+                        return Verdict.of(Verdict.Kind.DROP, List.of(), printed, changed);
+                    default:
+                        throw new IllegalStateException("unhandled " + command.kind());
+                }
+            }
+        }
+        return Verdict.of(Verdict.Kind.PROCEED, List.of(), printed, changed);
+    }
+}

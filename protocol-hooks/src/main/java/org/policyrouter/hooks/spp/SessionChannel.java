@@ -1,0 +1,57 @@
+package org.policyrouter.hooks.spp;
+
+import java.lang.reflect.Field;
+import java.util.Optional;
+
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.ProtocolSessionImpl;
+import org.apache.james.protocols.api.ProtocolTransport;
+import org.apache.james.protocols.netty.NettyProtocolTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.channel.Channel;
+
+/**
+ * The Netty channel behind a James session. James 3.8 keeps it private in NettyProtocolTransport
+ * and offers no way to hold back the greeting or to pause and resume reading in order; both are
+ * needed to run plugins off the I/O thread. When the field cannot be reached (another James
+ * version), the caller falls back to running plugins on the I/O thread.
+ */
+final class SessionChannel {
+    private static final Logger LOGGER = LoggerFactory.getLogger(SessionChannel.class);
+    private static final Optional<Field> CHANNEL = channelField();
+
+    private SessionChannel() {
+    }
+
+    private static Optional<Field> channelField() {
+        try {
+            Field field = NettyProtocolTransport.class.getDeclaredField("channel");
+            field.setAccessible(true);
+            return Optional.of(field);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOGGER.warn("spp: cannot reach the Netty channel of James sessions ({}): plugins will run on the I/O threads", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    static boolean isReachable() {
+        return CHANNEL.isPresent();
+    }
+
+    static Optional<Channel> of(ProtocolSession session) {
+        if (CHANNEL.isEmpty() || !(session instanceof ProtocolSessionImpl)) {
+            return Optional.empty();
+        }
+        ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
+        if (!(transport instanceof NettyProtocolTransport)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable((Channel) CHANNEL.get().get(transport));
+        } catch (IllegalAccessException e) {
+            return Optional.empty();
+        }
+    }
+}

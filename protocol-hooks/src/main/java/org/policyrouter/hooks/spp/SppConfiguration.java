@@ -1,0 +1,118 @@
+package org.policyrouter.hooks.spp;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.HierarchicalConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.tree.ImmutableNode;
+
+/**
+ * The {@code <handler>} element of {@link SmtpPluginsHandler} in smtpserver.xml, read once into
+ * typed values; every mistake names its element. Relative paths are relative to James's working
+ * directory (the distribution folder of the bundled server).
+ */
+final class SppConfiguration {
+    static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    final Path smtpplugins;
+    final Path home;
+    final Duration timeout;
+    final int maxOutputBytes;
+    final Optional<Path> setsid;
+    final boolean lookupRemoteHost;
+    final boolean offIoThread;
+    final ClientEnvironment clientEnvironment;
+
+    private SppConfiguration(Path smtpplugins, Path home, Duration timeout, int maxOutputBytes, Optional<Path> setsid,
+                             boolean lookupRemoteHost, boolean offIoThread, ClientEnvironment clientEnvironment) {
+        this.smtpplugins = smtpplugins;
+        this.home = home;
+        this.timeout = timeout;
+        this.maxOutputBytes = maxOutputBytes;
+        this.setsid = setsid;
+        this.lookupRemoteHost = lookupRemoteHost;
+        this.offIoThread = offIoThread;
+        this.clientEnvironment = clientEnvironment;
+    }
+
+    static SppConfiguration read(Configuration config, Path workingDirectory) throws ConfigurationException {
+        Path smtpplugins = workingDirectory.resolve(config.getString("smtpplugins", "conf/smtpplugins")).normalize();
+        Path home = workingDirectory.resolve(config.getString("home", ".")).normalize();
+        Duration timeout = duration(config.getString("timeout", "60s"));
+        int maxOutputBytes = config.getInt("maxOutputBytes", 65536);
+        if (maxOutputBytes < 1024) {
+            throw new ConfigurationException("spp: maxOutputBytes must be at least 1024, not " + maxOutputBytes);
+        }
+        String setsid = config.getString("setsid", "/usr/bin/setsid");
+        return new SppConfiguration(smtpplugins, home, timeout, maxOutputBytes,
+            setsid.isBlank() ? Optional.empty() : Optional.of(Path.of(setsid)),
+            config.getBoolean("lookupRemoteHost", true),
+            config.getBoolean("offIoThread", true),
+            clientEnvironment(config));
+    }
+
+    /** {@code 60s}, {@code 500ms} or plain seconds. */
+    static Duration duration(String text) throws ConfigurationException {
+        String value = text.strip();
+        try {
+            Duration duration;
+            if (value.endsWith("ms")) {
+                duration = Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2).strip()));
+            } else if (value.endsWith("s")) {
+                duration = Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1).strip()));
+            } else {
+                duration = Duration.ofSeconds(Long.parseLong(value));
+            }
+            if (duration.isNegative() || duration.isZero()) {
+                throw new ConfigurationException("spp: timeout must be positive: " + text);
+            }
+            return duration;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException("spp: timeout must look like 60s or 500ms: " + text);
+        }
+    }
+
+    private static ClientEnvironment clientEnvironment(Configuration config) throws ConfigurationException {
+        if (!(config instanceof HierarchicalConfiguration)) {
+            return new ClientEnvironment(Map.of("PATH", DEFAULT_PATH), List.of());
+        }
+        @SuppressWarnings("unchecked")
+        HierarchicalConfiguration<ImmutableNode> tree = (HierarchicalConfiguration<ImmutableNode>) config;
+        Map<String, String> global = new LinkedHashMap<>();
+        global.put("PATH", DEFAULT_PATH);
+        global.putAll(variables(tree.configurationsAt("environment.variable"), "environment"));
+        List<ClientEnvironment.Rule> rules = new ArrayList<>();
+        for (HierarchicalConfiguration<ImmutableNode> client : tree.configurationsAt("client")) {
+            String network = client.getString("[@network]");
+            if (network == null) {
+                throw new ConfigurationException("spp: <client> needs a network attribute, e.g. <client network=\"192.0.2.0/24\">");
+            }
+            try {
+                rules.add(new ClientEnvironment.Rule(ClientNetwork.parse(network), variables(client.configurationsAt("variable"), "client " + network)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException("spp: <client network=\"" + network + "\">: " + e.getMessage());
+            }
+        }
+        return new ClientEnvironment(global, rules);
+    }
+
+    private static Map<String, String> variables(List<HierarchicalConfiguration<ImmutableNode>> elements, String where) throws ConfigurationException {
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (HierarchicalConfiguration<ImmutableNode> element : elements) {
+            String name = element.getString("[@name]");
+            if (name == null || name.isEmpty() || name.contains("=")) {
+                throw new ConfigurationException("spp: <variable> in " + where + " needs a name attribute without '='");
+            }
+            Object value = element.getNodeModel().getNodeHandler().getRootNode().getValue();
+            variables.put(name, value == null ? "" : value.toString());
+        }
+        return variables;
+    }
+}
