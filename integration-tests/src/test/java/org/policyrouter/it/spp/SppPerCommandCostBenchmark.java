@@ -24,7 +24,7 @@ import org.policyrouter.it.SmtpConversation;
  * same as a shell line; and the process start alone, with and without setsid. The bound asserted
  * is loose (shared CI machines); the numbers go to target/spp-per-command-cost.txt.
  */
-class SppPerCommandCostIT {
+class SppPerCommandCostBenchmark {
     static final int WARM_UP = 100;
     static final int COMMANDS = 300;
     static final SppPlugins PLUGINS = SppPlugins.create();
