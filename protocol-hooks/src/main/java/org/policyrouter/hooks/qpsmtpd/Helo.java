@@ -27,7 +27,7 @@ import com.google.re2j.PatternSyntaxException;
 /**
  * qpsmtpd's {@code helo}: validates the HELO/EHLO name by policy.
  * <ul>
- * <li>{@code lenient} (default): badhelo list, "localhost" only from 127.0.0.1/::1, address
+ * <li>{@code lenient} (default): badhelo list, "localhost" only from 127.0.0.1 (and ::1), address
  * literals must be the client's own address, no plain IP, and (our addition) no claiming our own
  * name ({@code me}) or our own address;</li>
  * <li>{@code rfc}: also a dotted name of RFC 1035 characters, that resolves, and a client
@@ -136,7 +136,8 @@ public class Helo extends QpsmtpdHandler {
     }
 
     private static Optional<String[]> invalidLocalhost(Connection connection, String host) {
-        if (host.equalsIgnoreCase("localhost") && !connection.remoteAddress().isLoopbackAddress()) {
+        String client = connection.remoteIp();
+        if (host.equalsIgnoreCase("localhost") && !(client.equals("127.0.0.1") || client.equals("::1"))) {
             return fail("You are not localhost", "invalid localhost");
         }
         return Optional.empty();
