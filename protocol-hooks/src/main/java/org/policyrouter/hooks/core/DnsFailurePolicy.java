@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What a DNS list check answers when DNS fails or stays silent: {@code accept} (qpsmtpd's
- * behaviour: log and carry on) or {@code temp} (451 4.4.3, the client tries again later).
+ * behaviour: log and carry on) or {@code temp} (450 4.4.3, the client tries again later).
  */
 public enum DnsFailurePolicy {
     ACCEPT,

@@ -31,7 +31,7 @@ import org.policyrouter.hooks.core.Verdict;
  * A domain that fails gets {@code 450 4.1.8 FQDN required in the envelope sender}
  * ({@code reject_type perm}: 550 5.1.8); a domain publishing a null MX (RFC 7505) gets
  * {@code 550 5.7.27}; when DNS fails or stays silent the answer is always
- * {@code 451 4.4.3 Temporary address resolution failure} — qpsmtpd 0.94 turns that into a
+ * {@code 450 4.4.3 Temporary address resolution failure} — qpsmtpd 0.94 turns that into a
  * permanent 5xx under reject_type perm. All lookups of one MAIL FROM share one DNS timeout.
  * Sets the transaction note {@code resolvable_fromhost} (mx, a, ip, null, whitelist or the failure).
  */
