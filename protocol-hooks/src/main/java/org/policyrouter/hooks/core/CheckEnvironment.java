@@ -39,12 +39,15 @@ public final class CheckEnvironment {
     private final ControlFiles controlFiles;
     private final Supplier<Dns> dns;
     private final Predicate<String> localDomains;
+    private final java.util.function.Function<String, Path> paths;
 
-    public CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains) {
+    public CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains,
+                            java.util.function.Function<String, Path> paths) {
         this.options = options;
         this.controlFiles = controlFiles;
         this.dns = dns;
         this.localDomains = localDomains;
+        this.paths = paths;
     }
 
     /** The environment of a check inside James, from its options and James's services. */
@@ -54,12 +57,13 @@ public final class CheckEnvironment {
         Optional<Path> fallbackDir = fallback.isEmpty() || fallback.equalsIgnoreCase("none")
             ? Optional.empty() : Optional.of(resolve(fileSystem, fallback));
         ControlFiles files = new ControlFiles(configDir, fallbackDir, options.duration("reloadInterval", Duration.ofSeconds(1)));
-        return new CheckEnvironment(options, files, sharedDns(options, dnsService), domain -> isLocal(domainList, domain));
+        return new CheckEnvironment(options, files, sharedDns(options, dnsService), domain -> isLocal(domainList, domain),
+            location -> resolve(fileSystem, location));
     }
 
     /** The same environment for another set of options (a plugin in the plugins file). */
     public CheckEnvironment withOptions(Options pluginOptions) {
-        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains);
+        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains, paths);
     }
 
     private static Supplier<Dns> sharedDns(Options options, DNSService dnsService) {
@@ -106,6 +110,11 @@ public final class CheckEnvironment {
 
     public Dns dns() {
         return dns.get();
+    }
+
+    /** A path option: a plain path, or a James URL such as {@code file://var/greylisting}. */
+    public Path path(String location) {
+        return paths.apply(location);
     }
 
     /** True for domains James itself hosts (its DomainList). */

@@ -67,6 +67,14 @@ public final class Options {
         return new Options(values, List.copyOf(words), origin);
     }
 
+    /** {@code base} with every option that {@code override} sets replaced by its value. */
+    public static Options layered(Options base, Options override) {
+        Map<String, List<String>> values = new LinkedHashMap<>(base.values);
+        values.putAll(override.values);
+        List<String> positional = override.positional.isEmpty() ? base.positional : override.positional;
+        return new Options(values, positional, override.origin);
+    }
+
     static String normalize(String name) {
         return name.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
     }

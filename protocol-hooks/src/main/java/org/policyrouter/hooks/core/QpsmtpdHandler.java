@@ -20,6 +20,8 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailHook;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.protocols.smtp.hook.UnknownHook;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Mail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * returns null, which James 3.8.1's JMX statistics cannot count.
  */
 public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, DisconnectHandler<SMTPSession>,
-    HeloHook, MailHook, RcptHook, UnknownHook {
+    HeloHook, MailHook, RcptHook, UnknownHook, JamesMessageHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(QpsmtpdHandler.class);
 
     private FileSystem fileSystem;
@@ -83,6 +85,11 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
         return Verdict.DECLINED;
     }
 
+    /** After the final dot of DATA, before James queues the message (qpsmtpd's data_post). */
+    public Verdict dataPost(Connection connection) {
+        return Verdict.DECLINED;
+    }
+
     public void disconnect(Connection connection) {
     }
 
@@ -96,7 +103,7 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     }
 
     /** Runs one hook of a check; a check that fails is skipped, as qpsmtpd skips a plugin that dies. */
-    protected final Verdict guarded(String hook, java.util.function.Supplier<Verdict> check) {
+    private Verdict guarded(String hook, java.util.function.Supplier<Verdict> check) {
         try {
             Verdict verdict = check.get();
             if (verdict.code() == ReturnCode.OK && !mayAccept()) {
@@ -110,9 +117,42 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
         }
     }
 
+    /** The hooks with the guard applied, as James and the plugins-file runner call them. */
+    public final Verdict checkConnect(Connection connection) {
+        return guarded("connect", () -> connect(connection));
+    }
+
+    public final Verdict checkHelo(Connection connection, String host) {
+        return guarded("helo", () -> helo(connection, host));
+    }
+
+    public final Verdict checkMail(Connection connection, EnvelopeAddress sender) {
+        return guarded("mail", () -> mail(connection, sender));
+    }
+
+    public final Verdict checkRcpt(Connection connection, EnvelopeAddress recipient) {
+        return guarded("rcpt", () -> rcpt(connection, recipient));
+    }
+
+    public final Verdict checkUnrecognized(Connection connection, String command) {
+        return guarded("unrecognized_command", () -> unrecognized(connection, command));
+    }
+
+    public final Verdict checkDataPost(Connection connection) {
+        return guarded("data_post", () -> dataPost(connection));
+    }
+
+    public final void checkDisconnect(Connection connection) {
+        try {
+            disconnect(connection);
+        } catch (RuntimeException e) {
+            LOGGER.error("{}: disconnect hook failed", pluginName(), e);
+        }
+    }
+
     @Override
     public final Response onConnect(SMTPSession session) {
-        Verdict verdict = guarded("connect", () -> connect(new JamesConnection(session)));
+        Verdict verdict = checkConnect(new JamesConnection(session));
         if (!verdict.code().rejects()) {
             return null;
         }
@@ -124,31 +164,32 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
 
     @Override
     public final void onDisconnect(SMTPSession session) {
-        try {
-            disconnect(new JamesConnection(session));
-        } catch (RuntimeException e) {
-            LOGGER.error("{}: disconnect hook failed", pluginName(), e);
-        }
+        checkDisconnect(new JamesConnection(session));
     }
 
     @Override
     public final HookResult doHelo(SMTPSession session, String helo) {
-        return toHookResult(Stage.HELO, guarded("helo", () -> helo(new JamesConnection(session), helo)));
+        return toHookResult(Stage.HELO, checkHelo(new JamesConnection(session), helo));
     }
 
     @Override
     public final HookResult doMail(SMTPSession session, MaybeSender sender) {
-        return toHookResult(Stage.MAIL, guarded("mail", () -> mail(new JamesConnection(session), JamesConnection.address(sender))));
+        return toHookResult(Stage.MAIL, checkMail(new JamesConnection(session), JamesConnection.address(sender)));
     }
 
     @Override
     public final HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
-        return toHookResult(Stage.RCPT, guarded("rcpt", () -> rcpt(new JamesConnection(session), JamesConnection.address(rcpt))));
+        return toHookResult(Stage.RCPT, checkRcpt(new JamesConnection(session), JamesConnection.address(rcpt)));
     }
 
     @Override
     public final HookResult doUnknown(SMTPSession session, String command) {
-        return toHookResult(Stage.UNRECOGNIZED, guarded("unrecognized_command", () -> unrecognized(new JamesConnection(session), command)));
+        return toHookResult(Stage.UNRECOGNIZED, checkUnrecognized(new JamesConnection(session), command));
+    }
+
+    @Override
+    public final HookResult onMessage(SMTPSession session, Mail mail) {
+        return toHookResult(Stage.DATA_POST, checkDataPost(new JamesConnection(session)));
     }
 
     public static HookResult toHookResult(Stage stage, Verdict verdict) {
