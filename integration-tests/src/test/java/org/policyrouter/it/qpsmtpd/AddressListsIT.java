@@ -25,6 +25,7 @@ class AddressListsIT {
 
     @RegisterExtension
     static JamesServerExtension james = CHAIN.james(
+            "<handler class=\"org.policyrouter.hooks.qpsmtpd.QmailNullSender\"/>\n",
             CHAIN.handler("BadMailFrom"),
             CHAIN.handler("BadRcptTo"),
             CHAIN.handler("BadMailFromTo"),
@@ -74,6 +75,11 @@ class AddressListsIT {
     @Test
     void neverChecksTheNullSender(GuiceJamesServer server) throws Exception {
         assertThat(mailFrom(server, OUTSIDE, "")).startsWith("250 ");
+    }
+
+    @Test
+    void takesQmailsDoubleBounceSenderAsTheNullSender(GuiceJamesServer server) throws Exception {
+        assertThat(mailFrom(server, OUTSIDE, "#@[]")).isEqualTo("250 2.1.0 Sender <> OK");
     }
 
     @Test
