@@ -25,76 +25,61 @@ class AddressListsIT {
 
     @RegisterExtension
     static JamesServerExtension james = CHAIN.james(
-            "<handler class=\"org.policyrouter.hooks.qpsmtpd.QmailNullSender\"/>\n",
             CHAIN.handler("BadMailFrom"),
             CHAIN.handler("BadRcptTo"),
             CHAIN.handler("BadMailFromTo"),
             CHAIN.handler("RcptOk"))
         .build();
 
-    private static String mailFrom(GuiceJamesServer server, String client, String sender) throws Exception {
-        try (SmtpConversation smtp = QpsmtpdChain.client(server, client)) {
-            smtp.command("EHLO client.example");
-            return smtp.command("MAIL FROM:<" + sender + ">");
-        }
-    }
-
-    private static String rcptTo(GuiceJamesServer server, String sender, String recipient) throws Exception {
-        try (SmtpConversation smtp = QpsmtpdChain.client(server, OUTSIDE)) {
-            smtp.command("EHLO client.example");
-            assertThat(smtp.command("MAIL FROM:<" + sender + ">")).startsWith("250 ");
-            return smtp.command("RCPT TO:<" + recipient + ">");
-        }
-    }
-
     @Test
     void deniesAListedSenderWithQpsmtpdsText(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "spammer@bad.example"))
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "spammer@bad.example"))
             .isEqualTo("550 5.7.1 Your envelope sender is in my badmailfrom list");
     }
 
     @Test
     void matchesAddressesCaseInsensitively(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "SPAMMER@Bad.Example"))
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "SPAMMER@Bad.Example"))
             .isEqualTo("550 5.7.1 Your envelope sender is in my badmailfrom list");
     }
 
     @Test
     void deniesAWholeHostWithTheListedReasonButNotItsSubdomains(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "anyone@bulk.example")).isEqualTo("550 5.7.1 We do not take bulk mail");
-        assertThat(mailFrom(server, OUTSIDE, "anyone@news.bulk.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "anyone@bulk.example")).isEqualTo("550 5.7.1 We do not take bulk mail");
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "anyone@news.bulk.example")).startsWith("250 ");
     }
 
     @Test
     void deniesSendersMatchingARegexEntry(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "return-123@mx.pidplate.biz"))
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "return-123@mx.pidplate.biz"))
             .isEqualTo("550 5.7.1 Your right-hand side VERP doesn't fool me");
-        assertThat(mailFrom(server, OUTSIDE, "info@pidplate.biz")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "info@pidplate.biz")).startsWith("250 ");
     }
 
     @Test
     void neverChecksTheNullSender(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "")).startsWith("250 ");
     }
 
+    /** The bundled smtpserver.xml has QmailNullSender in front of James's MAIL handler. */
     @Test
     void takesQmailsDoubleBounceSenderAsTheNullSender(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "#@[]")).isEqualTo("250 2.1.0 Sender <> OK");
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "#@[]")).isEqualTo("250 2.1.0 Sender <> OK");
     }
 
     @Test
     void relayClientsAreImmune(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, QpsmtpdChain.INSIDE, "spammer@bad.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, QpsmtpdChain.INSIDE, "client.example", "spammer@bad.example")).startsWith("250 ");
     }
 
     @Test
     void deniesListedRecipientsAsUnknown(GuiceJamesServer server) throws Exception {
-        assertThat(rcptTo(server, "friend@client.example", "Closed@LOCALHOST"))
+        assertThat(QpsmtpdChain.rcptToReply(server, OUTSIDE, "friend@client.example", "Closed@LOCALHOST"))
             .isEqualTo("550 5.1.1 mail to closed@localhost not accepted here");
-        assertThat(rcptTo(server, "friend@client.example", "anyone@gone.example")).isEqualTo("550 5.1.1 Gone for good");
-        assertThat(rcptTo(server, "friend@client.example", "trap42@accepted.example"))
+        assertThat(QpsmtpdChain.rcptToReply(server, OUTSIDE, "friend@client.example", "anyone@gone.example")).isEqualTo("550 5.1.1 Gone for good");
+        assertThat(QpsmtpdChain.rcptToReply(server, OUTSIDE, "friend@client.example", "trap42@accepted.example"))
             .isEqualTo("550 5.1.1 mail to trap42@accepted.example not accepted here");
-        assertThat(rcptTo(server, "friend@client.example", "user@accepted.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, OUTSIDE, "friend@client.example", "user@accepted.example")).startsWith("250 ");
     }
 
     @Test
@@ -113,24 +98,24 @@ class AddressListsIT {
 
     @Test
     void anEditedListTakesEffectWithoutRestart(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, OUTSIDE, "newcomer@fresh.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "newcomer@fresh.example")).startsWith("250 ");
 
         CHAIN.write("badmailfrom", "spammer@bad.example", "newcomer@fresh.example Not you either");
 
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-            assertThat(mailFrom(server, OUTSIDE, "newcomer@fresh.example")).isEqualTo("550 5.7.1 Not you either"));
-        assertThat(mailFrom(server, OUTSIDE, "anyone@bulk.example")).startsWith("250 ");
+            assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "newcomer@fresh.example")).isEqualTo("550 5.7.1 Not you either"));
+        assertThat(QpsmtpdChain.mailFromReply(server, OUTSIDE, "client.example", "anyone@bulk.example")).startsWith("250 ");
     }
 
     @Test
     void anInvalidEditKeepsTheLastGoodList(GuiceJamesServer server) throws Exception {
         CHAIN.write("badrcptto", "closed@localhost", "@gone.example Gone for good", "^trap[0-9]+@", "also@localhost");
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-            assertThat(rcptTo(server, "friend@client.example", "also@localhost")).contains("not accepted here"));
+            assertThat(QpsmtpdChain.rcptToReply(server, OUTSIDE, "friend@client.example", "also@localhost")).contains("not accepted here"));
 
         CHAIN.write("badrcptto", "closed@localhost", "(unbalanced@localhost", "no-at-sign");
         Thread.sleep(1500);
 
-        assertThat(rcptTo(server, "friend@client.example", "also@localhost")).contains("not accepted here");
+        assertThat(QpsmtpdChain.rcptToReply(server, OUTSIDE, "friend@client.example", "also@localhost")).contains("not accepted here");
     }
 }

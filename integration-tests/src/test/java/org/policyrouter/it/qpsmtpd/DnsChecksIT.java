@@ -12,7 +12,6 @@ import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.dnsservice.api.InMemoryDNSService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.policyrouter.it.SmtpConversation;
 
 /**
  * The DNS checks through James's own DNSService (here an InMemoryDNSService): dnsbl,
@@ -66,88 +65,73 @@ class DnsChecksIT {
         return List.of();
     }
 
-    private static String rcpt(GuiceJamesServer server, String client, String recipient) throws Exception {
-        try (SmtpConversation smtp = QpsmtpdChain.client(server, client)) {
-            smtp.command("EHLO client.example");
-            assertThat(smtp.command("MAIL FROM:<sender@good.example>")).startsWith("250 ");
-            return smtp.command("RCPT TO:<" + recipient + ">");
-        }
-    }
-
-    private static String mailFrom(GuiceJamesServer server, String client, String helo, String sender) throws Exception {
-        try (SmtpConversation smtp = QpsmtpdChain.client(server, client)) {
-            smtp.command("EHLO " + helo);
-            return smtp.command("MAIL FROM:<" + sender + ">");
-        }
-    }
-
     @Test
     void refusesAListedClientWithTheZonesTxtRecord(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.20", "user@our.example")).isEqualTo("550 5.7.1 Listed for spamming, see http://bl.test/127.0.0.20");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.20", "sender@good.example", "user@our.example")).isEqualTo("550 5.7.1 Listed for spamming, see http://bl.test/127.0.0.20");
     }
 
     @Test
     void usesTheConfiguredZoneMessageWithTheClientAddress(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.21", "user@our.example")).isEqualTo("550 5.7.1 Listed at msg.test - see http://msg.test/?127.0.0.21");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.21", "sender@good.example", "user@our.example")).isEqualTo("550 5.7.1 Listed at msg.test - see http://msg.test/?127.0.0.21");
     }
 
     @Test
     void keepsPostmasterReachableForListedClients(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.20", "postmaster@our.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.20", "sender@good.example", "postmaster@our.example")).startsWith("250 ");
     }
 
     @Test
     void acceptsAnUnlistedClient(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.23", "user@our.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.23", "sender@good.example", "user@our.example")).startsWith("250 ");
     }
 
     @Test
     void aDnsAllowListedClientIsNotRefusedByTheBlockList(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.22", "user@our.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.22", "sender@good.example", "user@our.example")).startsWith("250 ");
     }
 
     @Test
     void aDnsAllowListedClientStillCannotRelay(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.22", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.22", "sender@good.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
     }
 
     @Test
     void theAllowListNoteIsAlreadyThereAtMailFrom(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.22", "client.example", "someone@spammy.example")).startsWith("250 ");
-        assertThat(mailFrom(server, "127.0.0.23", "client.example", "someone@spammy.example"))
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.22", "client.example", "someone@spammy.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "someone@spammy.example"))
             .isEqualTo("550 5.7.1 Mail from spammy.example rejected because it is a known spam source");
     }
 
     @Test
     void refusesAListedHeloName(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.23", "badhelo.example", "sender@good.example"))
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "badhelo.example", "sender@good.example"))
             .isEqualTo("550 5.7.1 Mail from HELO badhelo.example rejected because it is listed in rhs.test");
     }
 
     @Test
     void acceptsSendersWhoseDomainHasAnMxOrAnAddress(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.23", "client.example", "a@good.example")).startsWith("250 ");
-        assertThat(mailFrom(server, "127.0.0.23", "client.example", "a@aonly.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@good.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@aonly.example")).startsWith("250 ");
     }
 
     @Test
     void defersSendersWhoseDomainDoesNotResolve(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.23", "client.example", "a@nowhere.example")).isEqualTo("450 4.1.8 FQDN required in the envelope sender");
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@nowhere.example")).isEqualTo("450 4.1.8 FQDN required in the envelope sender");
     }
 
     @Test
     void defersSendersWhoseDomainOnlyResolvesIntoInvalidNetworks(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.23", "client.example", "a@internal.example")).isEqualTo("450 4.1.8 FQDN required in the envelope sender");
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@internal.example")).isEqualTo("450 4.1.8 FQDN required in the envelope sender");
     }
 
     @Test
     void refusesSendersWhoseDomainPublishesANullMx(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.23", "client.example", "a@nullmx.example"))
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@nullmx.example"))
             .isEqualTo("550 5.7.27 Sender domain nullmx.example does not accept mail (null MX)");
     }
 
     @Test
     void neverChecksTheNullSender(GuiceJamesServer server) throws Exception {
-        assertThat(mailFrom(server, "127.0.0.23", "badhelo.example", "")).startsWith("250 ");
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "badhelo.example", "")).startsWith("250 ");
     }
 }

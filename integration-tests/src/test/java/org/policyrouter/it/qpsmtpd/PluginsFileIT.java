@@ -83,12 +83,12 @@ class PluginsFileIT {
 
     @Test
     void greylistsANewTripletUntilItComesBackAfterTheBlackPeriod(GuiceJamesServer server) throws Exception {
-        assertThat(rcptTo(server, "127.0.0.62", "user@our.example")).isEqualTo("450 4.7.1 This mail is temporarily denied");
-        assertThat(rcptTo(server, "127.0.0.62", "user@our.example")).isEqualTo("450 4.7.1 This mail is temporarily denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.62", "a@client.example", "user@our.example")).isEqualTo("450 4.7.1 This mail is temporarily denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.62", "a@client.example", "user@our.example")).isEqualTo("450 4.7.1 This mail is temporarily denied");
         Thread.sleep(1200);
-        assertThat(rcptTo(server, "127.0.0.62", "user@our.example")).startsWith("250 ");
-        assertThat(rcptTo(server, "127.0.0.62", "user@our.example")).startsWith("250 ");
-        assertThat(rcptTo(server, "127.0.0.62", "other@our.example")).isEqualTo("450 4.7.1 This mail is temporarily denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.62", "a@client.example", "user@our.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.62", "a@client.example", "user@our.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.62", "a@client.example", "other@our.example")).isEqualTo("450 4.7.1 This mail is temporarily denied");
         assertThat(Files.exists(CHAIN.configDir().resolve("greylist/greylist.journal"))).isTrue();
     }
 
@@ -124,11 +124,4 @@ class PluginsFileIT {
         });
     }
 
-    private static String rcptTo(GuiceJamesServer server, String client, String recipient) throws Exception {
-        try (SmtpConversation smtp = QpsmtpdChain.client(server, client)) {
-            smtp.command("EHLO client.example");
-            assertThat(smtp.command("MAIL FROM:<a@client.example>")).startsWith("250 ");
-            return smtp.command("RCPT TO:<" + recipient + ">");
-        }
-    }
 }

@@ -88,4 +88,32 @@ final class QpsmtpdChain {
         }
         return smtp;
     }
+
+    /** A fresh session from {@code client}: EHLO {@code helo}, then the reply to MAIL FROM. */
+    static String mailFromReply(GuiceJamesServer server, String client, String helo, String sender) throws IOException {
+        try (SmtpConversation smtp = client(server, client)) {
+            smtp.command("EHLO " + helo);
+            return smtp.command("MAIL FROM:<" + sender + ">");
+        }
+    }
+
+    /** A fresh session from {@code client}: EHLO, MAIL FROM (which must pass), then the reply to RCPT TO. */
+    static String rcptToReply(GuiceJamesServer server, String client, String sender, String recipient) throws IOException {
+        try (SmtpConversation smtp = client(server, client)) {
+            smtp.command("EHLO client.example");
+            String mail = smtp.command("MAIL FROM:<" + sender + ">");
+            if (mail == null || !mail.startsWith("250 ")) {
+                throw new AssertionError("MAIL FROM:<" + sender + "> from " + client + " refused: " + mail);
+            }
+            return smtp.command("RCPT TO:<" + recipient + ">");
+        }
+    }
+
+    /** A fresh session from {@code client}: "250" if EHLO passes, else the reply and whether the server hung up. */
+    static String ehloReply(GuiceJamesServer server, String client, String name) throws IOException {
+        try (SmtpConversation smtp = client(server, client)) {
+            String reply = smtp.command("EHLO " + name);
+            return reply.startsWith("250") ? "250" : reply + (smtp.isClosedByServer() ? " [closed]" : " [open]");
+        }
+    }
 }

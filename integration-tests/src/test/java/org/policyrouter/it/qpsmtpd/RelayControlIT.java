@@ -31,47 +31,39 @@ class RelayControlIT {
         NEXT_HOP.close();
     }
 
-    private static String rcpt(GuiceJamesServer server, String client, String recipient) throws Exception {
-        try (SmtpConversation smtp = QpsmtpdChain.client(server, client)) {
-            assertThat(smtp.command("EHLO client.example")).startsWith("250");
-            assertThat(smtp.command("MAIL FROM:<sender@client.example>")).startsWith("250 ");
-            return smtp.command("RCPT TO:<" + recipient + ">");
-        }
-    }
-
     @Test
     void deniesRelayingToAForeignDomainForAClientOutsideRelayclients(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.9", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
     }
 
     @Test
     void acceptsRcpthostsDomainsAndTheirSubdomainsFromAnyClient(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.9", "user@backup.example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.0.9", "user@BACKUP.Example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.0.9", "user@deep.a.sub.example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.0.9", "user@more.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@backup.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@BACKUP.Example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@deep.a.sub.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@more.example")).startsWith("250 ");
     }
 
     @Test
     void aLeadingDotMeansSubdomainsOnly(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.9", "user@sub.example")).isEqualTo("550 5.7.1 Relaying denied");
-        assertThat(rcpt(server, "127.0.0.9", "user@notsub.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@sub.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "user@notsub.example")).isEqualTo("550 5.7.1 Relaying denied");
     }
 
     @Test
     void relaysForRelayclientsByFullAddressPrefixAndCidrIncludingTheEndsOfTheRange(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.5", "user@foreign.example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.1.7", "user@foreign.example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.2.0", "user@foreign.example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.2.255", "user@foreign.example")).startsWith("250 ");
-        assertThat(rcpt(server, "127.0.0.6", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.5", "sender@client.example", "user@foreign.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.1.7", "sender@client.example", "user@foreign.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.2.0", "sender@client.example", "user@foreign.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.2.255", "sender@client.example", "user@foreign.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.6", "sender@client.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
     }
 
     @Test
     void norelayclientsWinsOverRelayclientsAndOverAuthorizedAddresses(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.1.9", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
-        assertThat(rcpt(server, "127.0.3.3", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
-        assertThat(rcpt(server, "127.0.3.4", "user@foreign.example")).startsWith("250 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.1.9", "sender@client.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.3.3", "sender@client.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.3.4", "sender@client.example", "user@foreign.example")).startsWith("250 ");
     }
 
     @Test
@@ -88,6 +80,6 @@ class RelayControlIT {
 
     @Test
     void localUsersAreStillCheckedByJames(GuiceJamesServer server) throws Exception {
-        assertThat(rcpt(server, "127.0.0.9", "nobody@localhost")).startsWith("550 ");
+        assertThat(QpsmtpdChain.rcptToReply(server, "127.0.0.9", "sender@client.example", "nobody@localhost")).startsWith("550 ");
     }
 }

@@ -61,7 +61,7 @@ public class QmailNullSender implements CommandHandler<SMTPSession>, ExtensibleH
             return;
         }
         jamesMailHandler = extensions.stream()
-            .filter(handler -> handler != this)
+            .filter(handler -> !(handler instanceof QmailNullSender))
             .map(handler -> (CommandHandler<SMTPSession>) handler)
             .filter(handler -> handler.getImplCommands().contains("MAIL"))
             .findFirst()
