@@ -12,46 +12,34 @@ import java.util.stream.Collectors;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 
 /**
- * dnsjava's non-blocking resolver (one NIO selector thread for all queries), talking to the
- * servers we are given, on any port: James's DNSService always uses port 53, which a test cannot
- * bind without privileges and an operator may want to point elsewhere. Every query completes
- * within the timeout, as TIMEOUT if the servers stay silent.
+ * Asks the DNS servers we are given directly, on any port: James's DNSService always uses port
+ * 53, which a test cannot bind without privileges and an operator may want to point elsewhere.
+ * dnsjava builds and parses the messages, {@link UdpDnsClient} carries them without blocking.
+ * Every query completes within the timeout, as TIMEOUT if the servers stay silent.
  */
 public final class DnsJavaResolver implements Dns {
     private static final Duration NEGATIVE_TTL_WITHOUT_SOA = Duration.ofMinutes(5);
 
-    private final Resolver resolver;
+    private final UdpDnsClient client;
     private final Duration timeout;
 
     public DnsJavaResolver(List<InetSocketAddress> servers, Duration timeout) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no DNS server given");
         }
-        List<Resolver> resolvers = servers.stream().map(SimpleResolver::new).collect(Collectors.toList());
-        resolvers.forEach(r -> r.setTimeout(timeout));
-        if (resolvers.size() == 1) {
-            this.resolver = resolvers.get(0);
-        } else {
-            ExtendedResolver extended = new ExtendedResolver(resolvers);
-            extended.setTimeout(timeout);
-            extended.setLoadBalance(false);
-            this.resolver = extended;
-        }
+        this.client = new UdpDnsClient(servers, timeout);
         this.timeout = timeout;
     }
 
@@ -84,8 +72,7 @@ public final class DnsJavaResolver implements Dns {
         } catch (TextParseException e) {
             return CompletableFuture.completedFuture(DnsAnswer.of(DnsAnswer.Status.NXDOMAIN, Duration.ZERO));
         }
-        return resolver.sendAsync(Message.newQuery(question))
-            .toCompletableFuture()
+        return client.send(Message.newQuery(question))
             .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .thenApply(response -> answer(response, type))
             .exceptionally(error -> isTimeout(error) ? DnsAnswer.timeout() : DnsAnswer.failed());

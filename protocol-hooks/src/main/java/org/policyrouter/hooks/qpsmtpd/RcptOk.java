@@ -13,6 +13,8 @@ import org.policyrouter.hooks.core.ControlLine;
 import org.policyrouter.hooks.core.EnvelopeAddress;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
 import org.policyrouter.hooks.core.Verdict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * qpsmtpd's {@code rcpt_ok}, i.e. qmail's rcpthosts: which recipient domains we take mail for from
@@ -29,6 +31,8 @@ import org.policyrouter.hooks.core.Verdict;
  * the other recipient checks: OK ends the RCPT checks.
  */
 public class RcptOk extends QpsmtpdHandler {
+    private static final Logger LOGGER = LoggerFactory.getLogger(RcptOk.class);
+
     private ControlFile<Hosts> rcptHosts;
     private ControlFile<Hosts> moreRcptHosts;
     private ControlFile<Hosts> me;
@@ -54,21 +58,19 @@ public class RcptOk extends QpsmtpdHandler {
 
     @Override
     public Verdict rcpt(Connection connection, EnvelopeAddress recipient) {
-        if (connection.isRelayClient()) {
-            return Verdict.DECLINED;
-        }
         Optional<String> domain = recipient.domain();
-        if (domain.isEmpty()) {
-            // James has already turned a bare <postmaster> into postmaster@its default domain
-            return Verdict.DECLINED;
-        }
-        if (environment.isLocalDomain(domain.get())) {
+        if (connection.isRelayClient() || domain.isEmpty() || environment.isLocalDomain(domain.get())) {
+            // relay clients and James's own domains are James's to check; a bare <postmaster> has
+            // already become postmaster@ James's default domain
+            LOGGER.debug("rcpt_ok: {} from {} left to James", recipient, connection.remoteIp());
             return Verdict.DECLINED;
         }
         if (rcptHosts.get().contains(domain.get()) || moreRcptHosts.get().containsExactly(domain.get())
             || me.get().containsExactly(domain.get())) {
+            LOGGER.debug("rcpt_ok: {} in rcpthosts", recipient);
             return Verdict.OK;
         }
+        LOGGER.info("rcpt_ok: relaying to {} denied for {}", recipient, connection.remoteIp());
         return Verdict.deny("Relaying denied", "7.1");
     }
 

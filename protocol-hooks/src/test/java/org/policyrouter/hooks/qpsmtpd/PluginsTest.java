@@ -28,4 +28,17 @@ class PluginsTest {
         plugins.configure(new CheckEnvironment(Options.empty(), new ControlFiles(config, Optional.empty(), Duration.ofSeconds(1)),
             () -> null, domain -> false, Path::of));
     }
+
+    @Test
+    void passesOnRcptOksAcceptance() throws Exception {
+        Files.writeString(config.resolve("plugins"), "relay\nrcpt_ok\n");
+        Files.writeString(config.resolve("rcpthosts"), "bench.example\n");
+        Plugins plugins = CheckFixtures.configured(new Plugins(), config);
+        org.policyrouter.hooks.core.FakeConnection client = org.policyrouter.hooks.core.FakeConnection.from("127.0.0.1");
+
+        plugins.checkConnect(client);
+
+        assertThat(plugins.checkRcpt(client, org.policyrouter.hooks.core.EnvelopeAddress.parse("user@bench.example")))
+            .isEqualTo(org.policyrouter.hooks.core.Verdict.OK);
+    }
 }
