@@ -91,6 +91,16 @@ class ConnectionChecksIT {
     }
 
     @Test
+    void aClientThatPipelinesAWholeTransactionBeforeTheGreetingGetsOnlyTheRefusal(GuiceJamesServer server) throws Exception {
+        try (SmtpConversation smtp = open(server, "127.0.0.82")) {
+            smtp.write("EHLO early.example\r\nMAIL FROM:<a@early.example>\r\nRCPT TO:<postmaster@localhost>\r\nDATA\r\n"
+                + "Subject: too early\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+            assertThat(smtp.readReply()).isEqualTo("450 Connecting host started transmitting before SMTP greeting");
+            assertThat(smtp.isClosedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void greetsAPatientClientAfterTheWaitAndThenTalksNormally(GuiceJamesServer server) throws Exception {
         long start = System.nanoTime();
         try (SmtpConversation smtp = open(server, "127.0.0.81")) {

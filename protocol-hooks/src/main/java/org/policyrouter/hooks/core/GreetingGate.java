@@ -10,6 +10,7 @@ import java.util.function.Function;
 
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
+import org.apache.james.protocols.netty.HandlerConstants;
 import org.apache.james.protocols.netty.NettyProtocolTransport;
 
 import io.netty.buffer.Unpooled;
@@ -23,8 +24,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Holds back the greeting for a while without blocking a thread, and notices a client that
  * talks before it (qpsmtpd's earlytalker). James 3.8.1 hooks are synchronous and have no way to
- * delay a reply, so this sits at the head of the connection's Netty pipeline: it keeps what
- * James writes (the greeting) and what the client sends, and after the wait, on the channel's own
+ * delay a reply, so this sits in the connection's Netty pipeline just before James's core
+ * handler: it keeps what James writes (the greeting) and the lines the client sends, and after the wait, on the channel's own
  * event loop, either lets both through in order or replaces them with a rejection and closes.
  * James does not expose the channel; we read it from NettyProtocolTransport's field, checked
  * once at class load so a James without it fails at start-up, not per connection.
@@ -44,7 +45,10 @@ final class GreetingGate extends ChannelDuplexHandler {
     static void hold(ProtocolSession session, Duration wait, Function<Boolean, Verdict> decision, Stage stage) {
         Channel channel = channelOf(session);
         GreetingGate gate = new GreetingGate();
-        channel.pipeline().addFirst(NAME, gate);
+        // right before James's core handler: Netty starts reading before that handler has run
+        // its connect handlers (the line decoder sits on another executor), so bytes may already
+        // be on their way up; here every decoded line still passes the gate, and every reply too
+        channel.pipeline().addBefore(HandlerConstants.CORE_HANDLER, NAME, gate);
         channel.eventLoop().schedule(() -> gate.decide(channel, decision, stage), wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
