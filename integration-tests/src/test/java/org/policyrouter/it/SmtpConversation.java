@@ -33,6 +33,18 @@ public final class SmtpConversation implements Closeable {
         return new SmtpConversation(socket);
     }
 
+    /**
+     * Connects from another loopback address (any 127.x.y.z works on Linux), so a test can be a
+     * client that James's authorizedAddresses (127.0.0.1) does not cover. Does not read the greeting.
+     */
+    public static SmtpConversation openFrom(String localAddress, int port, Duration readTimeout) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(localAddress, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout((int) readTimeout.toMillis());
+        return new SmtpConversation(socket);
+    }
+
     /** Connects and reads the greeting: {@code conversation.greeting()} gives it. */
     public static SmtpConversation connect(int port) throws IOException {
         return open(port, Duration.ofSeconds(30));

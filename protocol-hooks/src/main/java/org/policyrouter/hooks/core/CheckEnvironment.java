@@ -1,0 +1,124 @@
+package org.policyrouter.hooks.core;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import org.apache.james.core.Domain;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.api.DomainListException;
+import org.apache.james.filesystem.api.FileSystem;
+
+/**
+ * What a check works with besides its own options: its control files, DNS, and which domains
+ * are James's own. Built from the handler's options and James's services, or by a test.
+ *
+ * <p>Options every check understands: {@code configDir} (default {@code file://conf/qpsmtpd}),
+ * {@code fallbackDir} (default {@code /var/qmail/control}, {@code none} for no fallback),
+ * {@code reloadInterval} (how often control files are checked for changes, default 1 s),
+ * {@code dnsServers} (host[:port] list: query these directly with dnsjava instead of James's
+ * DNSService), {@code dnsTimeout} (per query, default 5 s), {@code dnsCacheSize} (default 10000).
+ */
+public final class CheckEnvironment {
+    public static final String DEFAULT_CONFIG_DIR = "file://conf/qpsmtpd";
+    public static final String DEFAULT_FALLBACK_DIR = "/var/qmail/control";
+    private static final Map<String, Dns> SHARED_DNS = new ConcurrentHashMap<>();
+
+    private final Options options;
+    private final ControlFiles controlFiles;
+    private final Supplier<Dns> dns;
+    private final Predicate<String> localDomains;
+    private final java.util.function.Function<String, Path> paths;
+
+    public CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains,
+                            java.util.function.Function<String, Path> paths) {
+        this.options = options;
+        this.controlFiles = controlFiles;
+        this.dns = dns;
+        this.localDomains = localDomains;
+        this.paths = paths;
+    }
+
+    /** The environment of a check inside James, from its options and James's services. */
+    public static CheckEnvironment fromJames(Options options, FileSystem fileSystem, DNSService dnsService, DomainList domainList) {
+        Path configDir = resolve(fileSystem, options.string("configDir", DEFAULT_CONFIG_DIR));
+        String fallback = options.string("fallbackDir", DEFAULT_FALLBACK_DIR).trim();
+        Optional<Path> fallbackDir = fallback.isEmpty() || fallback.equalsIgnoreCase("none")
+            ? Optional.empty() : Optional.of(resolve(fileSystem, fallback));
+        ControlFiles files = new ControlFiles(configDir, fallbackDir, options.duration("reloadInterval", Duration.ofSeconds(1)));
+        return new CheckEnvironment(options, files, sharedDns(options, dnsService), domain -> isLocal(domainList, domain),
+            location -> resolve(fileSystem, location));
+    }
+
+    /** The same environment for another set of options (a plugin in the plugins file). */
+    public CheckEnvironment withOptions(Options pluginOptions) {
+        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains, paths);
+    }
+
+    private static Supplier<Dns> sharedDns(Options options, DNSService dnsService) {
+        Duration timeout = options.duration("dnsTimeout", Duration.ofSeconds(5));
+        int cacheSize = options.integer("dnsCacheSize", 10000);
+        List<InetSocketAddress> servers = options.getAll("dnsServers").stream()
+            .flatMap(value -> Arrays.stream(value.split("[\\s,]+")))
+            .filter(s -> !s.isEmpty())
+            .map(DnsJavaResolver::parseServer)
+            .collect(Collectors.toList());
+        String key = servers + " " + timeout + " " + cacheSize + (servers.isEmpty() ? " james@" + System.identityHashCode(dnsService) : "");
+        // parse errors surface at init; the resolver itself is built on first use
+        return () -> SHARED_DNS.computeIfAbsent(key, k -> new CachingDns(servers.isEmpty()
+            ? new JamesDns(dnsService, timeout) : new DnsJavaResolver(servers, timeout), cacheSize));
+    }
+
+    private static Path resolve(FileSystem fileSystem, String location) {
+        if (!location.contains("://")) {
+            return Path.of(location);
+        }
+        try {
+            File file = fileSystem.getFile(location);
+            return file.toPath();
+        } catch (FileNotFoundException e) {
+            throw new IllegalArgumentException("cannot resolve " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isLocal(DomainList domainList, String domain) {
+        try {
+            return domainList.containsDomain(Domain.of(domain));
+        } catch (DomainListException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public ControlFiles controlFiles() {
+        return controlFiles;
+    }
+
+    public Dns dns() {
+        return dns.get();
+    }
+
+    /** A path option: a plain path, or a James URL such as {@code file://var/greylisting}. */
+    public Path path(String location) {
+        return paths.apply(location);
+    }
+
+    /** True for domains James itself hosts (its DomainList). */
+    public boolean isLocalDomain(String domain) {
+        return localDomains.test(domain);
+    }
+}

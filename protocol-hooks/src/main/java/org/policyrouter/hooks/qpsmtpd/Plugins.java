@@ -1,0 +1,132 @@
+package org.policyrouter.hooks.qpsmtpd;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.policyrouter.hooks.core.CheckEnvironment;
+import org.policyrouter.hooks.core.Connection;
+import org.policyrouter.hooks.core.ControlFileException;
+import org.policyrouter.hooks.core.ControlFiles.ControlFile;
+import org.policyrouter.hooks.core.EnvelopeAddress;
+import org.policyrouter.hooks.core.QpsmtpdHandler;
+import org.policyrouter.hooks.core.ReturnCode;
+import org.policyrouter.hooks.core.Verdict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the checks listed in qpsmtpd's {@code plugins} file of the config directory, in its order
+ * and with its arguments, so an existing qpsmtpd config directory works unchanged:
+ *
+ * <pre>
+ * &lt;handler class="org.policyrouter.hooks.qpsmtpd.Plugins"&gt;
+ *   &lt;configDir&gt;/etc/qpsmtpd&lt;/configDir&gt;   &lt;!-- default file://conf/qpsmtpd --&gt;
+ * &lt;/handler&gt;
+ * </pre>
+ *
+ * For each SMTP stage the listed checks run in file order until one does not decline, as in
+ * qpsmtpd. Lines for plugins James already covers (queue/*, logging/*, tls, auth/*…) or that we
+ * do not implement are skipped and named in one log line when the file is (re)loaded. An edited
+ * file takes effect for new connections; an invalid one (an unknown option value) keeps the
+ * previous list. Options of this handler (configDir, fallbackDir, dnsServers, dnsTimeout …)
+ * apply to every listed check.
+ */
+public class Plugins extends QpsmtpdHandler {
+    private static final Logger LOGGER = LoggerFactory.getLogger(Plugins.class);
+
+    private ControlFile<List<QpsmtpdHandler>> checks;
+
+    @Override
+    public String pluginName() {
+        return "plugins";
+    }
+
+    @Override
+    public void configure(CheckEnvironment environment) {
+        checks = environment.controlFiles().parsed("plugins", lines -> instantiate(environment, PluginsFile.parse(lines)));
+        checks.get();
+    }
+
+    private static List<QpsmtpdHandler> instantiate(CheckEnvironment environment, List<PluginsFile.Entry> entries) {
+        List<QpsmtpdHandler> loaded = new ArrayList<>();
+        for (PluginsFile.Entry entry : entries) {
+            if (entry.check.isEmpty()) {
+                continue;
+            }
+            QpsmtpdHandler check = entry.check.get().get();
+            try {
+                check.configure(environment.withOptions(org.policyrouter.hooks.core.Options.layered(environment.options(), entry.options)));
+            } catch (IllegalArgumentException e) {
+                throw new ControlFileException("plugins: " + entry.line + ": " + e.getMessage());
+            }
+            loaded.add(check);
+        }
+        String skipped = entries.stream().filter(e -> e.check.isEmpty())
+            .map(e -> e.name + " (" + e.skipReason + ")").collect(Collectors.joining(", "));
+        LOGGER.info("qpsmtpd plugins: running [{}]{}", loaded.stream().map(QpsmtpdHandler::pluginName).collect(Collectors.joining(", ")),
+            skipped.isEmpty() ? "" : "; skipped: " + skipped);
+        return List.copyOf(loaded);
+    }
+
+    @Override
+    protected boolean mayAccept() {
+        // the listed checks' own guard has already turned an OK from anything but relay control into DECLINED
+        return true;
+    }
+
+    private interface Hook {
+        Verdict run(QpsmtpdHandler check);
+    }
+
+    private Verdict firstDecision(Hook hook) {
+        for (QpsmtpdHandler check : checks.get()) {
+            Verdict verdict = hook.run(check);
+            if (verdict.code() != ReturnCode.DECLINED) {
+                return verdict;
+            }
+        }
+        return Verdict.DECLINED;
+    }
+
+    @Override
+    public Verdict connect(Connection connection) {
+        connection.connectionNotes().put(RUNNING, checks.get());
+        return firstDecision(check -> check.checkConnect(connection));
+    }
+
+    @Override
+    public Verdict helo(Connection connection, String host) {
+        return firstDecision(check -> check.checkHelo(connection, host));
+    }
+
+    @Override
+    public Verdict mail(Connection connection, EnvelopeAddress sender) {
+        return firstDecision(check -> check.checkMail(connection, sender));
+    }
+
+    @Override
+    public Verdict rcpt(Connection connection, EnvelopeAddress recipient) {
+        return firstDecision(check -> check.checkRcpt(connection, recipient));
+    }
+
+    @Override
+    public Verdict unrecognized(Connection connection, String command) {
+        return firstDecision(check -> check.checkUnrecognized(connection, command));
+    }
+
+    @Override
+    public Verdict dataPost(Connection connection) {
+        return firstDecision(check -> check.checkDataPost(connection));
+    }
+
+    /** Disconnect goes to the checks the connection started with, even if the file changed since. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public void disconnect(Connection connection) {
+        List<QpsmtpdHandler> started = (List<QpsmtpdHandler>) connection.connectionNotes().get(RUNNING).orElse(checks.get());
+        started.forEach(check -> check.checkDisconnect(connection));
+    }
+
+    private static final String RUNNING = "plugins.running";
+}
