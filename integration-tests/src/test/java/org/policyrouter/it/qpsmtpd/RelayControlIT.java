@@ -23,7 +23,7 @@ class RelayControlIT {
     static JamesServerExtension james = CHAIN.jamesTrusting("127.0.0.1/32, 127.0.3.0/24",
             CHAIN.handler("Relay"),
             CHAIN.handler("RcptOk"))
-        .withFile("policy/transport", "foreign.example " + NEXT_HOP.hostAndPort() + "\n")
+        .withFile("policy/transport", "foreign.example " + NEXT_HOP.hostAndPort() + "\nbackup.example " + NEXT_HOP.hostAndPort() + "\n")
         .build();
 
     @AfterAll
@@ -64,6 +64,19 @@ class RelayControlIT {
         assertThat(QpsmtpdChain.rcptToReply(server, "127.0.1.9", "sender@client.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
         assertThat(QpsmtpdChain.rcptToReply(server, "127.0.3.3", "sender@client.example", "user@foreign.example")).isEqualTo("550 5.7.1 Relaying denied");
         assertThat(QpsmtpdChain.rcptToReply(server, "127.0.3.4", "sender@client.example", "user@foreign.example")).startsWith("250 ");
+    }
+
+    @Test
+    void mailForAnRcpthostsDomainFromAnyClientIsDeliveredToItsNextHopLikeABackupMx(GuiceJamesServer server) throws Exception {
+        NEXT_HOP.reset();
+        try (SmtpConversation smtp = QpsmtpdChain.client(server, "127.0.0.9")) {
+            smtp.command("EHLO client.example");
+            smtp.command("MAIL FROM:<sender@client.example>");
+            assertThat(smtp.command("RCPT TO:<user@backup.example>")).startsWith("250 ");
+            assertThat(smtp.data("Subject: for the primary\r\n\r\nbody\r\n")).startsWith("250 ");
+        }
+        assertThat(NEXT_HOP.awaitMessages(1)).hasSize(1);
+        assertThat(NEXT_HOP.envelopeRecipients()).containsExactly("user@backup.example");
     }
 
     @Test
