@@ -47,6 +47,11 @@ final class SpoolEnvelope {
     }
 
     static byte[] encode(Mail mail, long enqueued, long notBefore) throws MessagingException {
+        return encode(mail, enqueued, notBefore, Map.of());
+    }
+
+    /** With {@code defaults}: attributes written only when the mail lacks them (the caller's mail is left untouched). */
+    static byte[] encode(Mail mail, long enqueued, long notBefore, Map<AttributeName, AttributeValue<?>> defaults) throws MessagingException {
         ObjectNode json = JSON.objectNode();
         json.put("name", mail.getName());
         json.put("state", mail.getState());
@@ -67,6 +72,11 @@ final class SpoolEnvelope {
         ObjectNode attributes = json.putObject("attributes");
         mail.attributes().forEach(attribute -> attribute.getValue().toJson()
             .ifPresent(value -> attributes.set(attribute.getName().asString(), value)));
+        defaults.forEach((name, value) -> {
+            if (!attributes.has(name.asString())) {
+                value.toJson().ifPresent(serialized -> attributes.set(name.asString(), serialized));
+            }
+        });
         ArrayNode headers = json.putArray("perRecipientHeaders");
         for (Map.Entry<MailAddress, PerRecipientHeaders.Header> header : mail.getPerRecipientSpecificHeaders().getHeadersByRecipient().entries()) {
             headers.addObject()
@@ -81,6 +91,13 @@ final class SpoolEnvelope {
         } catch (IOException e) {
             throw new MessagingException("cannot encode the envelope of " + mail.getName(), e);
         }
+    }
+
+    /** The same envelope, due at another time (a queue flush). */
+    byte[] withNotBefore(long notBefore) throws IOException {
+        ObjectNode copy = json.deepCopy();
+        copy.put("notBefore", notBefore);
+        return MAPPER.writeValueAsBytes(copy);
     }
 
     static SpoolEnvelope decode(byte[] bytes, Path file) throws CorruptSpoolFileException {
