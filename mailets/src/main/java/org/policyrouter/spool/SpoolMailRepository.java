@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.inject.Inject;
@@ -59,6 +60,7 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
     private final NavigableSet<StoredMail> schedule = new ConcurrentSkipListSet<>(BY_NEXT_ATTEMPT);
     private final ReentrantLock[] locks = new ReentrantLock[64];
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicReference<SpoolRunner> runner = new AtomicReference<>();
     private MailRepositoryUrl url;
     private boolean fsync = true;
     private SpoolDirectory directory;
@@ -214,13 +216,22 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
         return true;
     }
 
-    /** Called after every store, so a waiting runner re-reads the schedule. */
-    public void addChangeListener(Runnable listener) {
-        listeners.add(listener);
+    /** A repository is a deferred queue when a runner retries its mails; one runner per repository. */
+    void attach(SpoolRunner retriedBy, Runnable onChange) {
+        if (!runner.compareAndSet(null, retriedBy)) {
+            throw new IllegalStateException(url.asString() + " is already retried by another spool runner: configure one Defer mailet per deferred repository");
+        }
+        listeners.add(onChange);
     }
 
-    public void removeChangeListener(Runnable listener) {
-        listeners.remove(listener);
+    void detach(SpoolRunner retriedBy, Runnable onChange) {
+        listeners.remove(onChange);
+        runner.compareAndSet(retriedBy, null);
+    }
+
+    /** True for the deferred queue(s): a spool runner retries the mails stored here. */
+    public boolean isDeferredQueue() {
+        return runner.get() != null;
     }
 
     private void index(StoredMail stored) {
