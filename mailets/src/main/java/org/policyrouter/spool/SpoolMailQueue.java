@@ -418,7 +418,8 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     void stop() {
         running = false;
-        dispatcher.interrupt();
+        // a signal, not an interrupt: an interrupt would abort the file I/O of a hand-over in progress
+        withLock(changed::signalAll);
         List<Consumer> remaining = supplyWithLock(() -> new ArrayList<>(consumers));
         remaining.forEach(consumer -> consumer.sink.complete());
         try {

@@ -66,7 +66,8 @@ public final class SpoolRunner {
     public void stop() {
         running = false;
         deferred.detach(this, listener);
-        thread.interrupt();
+        // a signal, not an interrupt: an interrupt would abort the file I/O of a retry in progress
+        wake();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
