@@ -51,7 +51,7 @@ public class Archive extends GenericMailet {
         MailKey key = archive.store(mail);
         archived.increment();
         LOGGER.info("{}: archived in {} as {}, from=<{}>, to=<{}>", SpoolAttributes.queueId(mail), path, key.asString(),
-            mail.getMaybeSender().asString(), mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(">,<")));
+            mail.getMaybeSender().asString(""), mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(">,<")));
         mail.setState(Mail.GHOST);
     }
 

@@ -177,7 +177,7 @@ public class Defer extends GenericMailet {
         getMailetContext().sendMail(warning, delayWarningProcessor);
         mail.setAttribute(new Attribute(SpoolAttributes.DELAY_WARNED, AttributeValue.of(true)));
         delayWarningMetric.increment();
-        LOGGER.info("{}: delay warning to <{}> after {} in the queue", queueId, mail.getMaybeSender().asString(), readable(age));
+        LOGGER.info("{}: delay warning to <{}> after {} in the queue", queueId, mail.getMaybeSender().asString(""), readable(age));
     }
 
     private static String recipients(Mail mail) {

@@ -26,7 +26,7 @@ public class Drop extends GenericMailet {
     @Override
     public void service(Mail mail) {
         dropped.increment();
-        LOGGER.info("{}: dropped, from=<{}>, to=<{}>, last error: {}", SpoolAttributes.queueId(mail), mail.getMaybeSender().asString(),
+        LOGGER.info("{}: dropped, from=<{}>, to=<{}>, last error: {}", SpoolAttributes.queueId(mail), mail.getMaybeSender().asString(""),
             mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(">,<")),
             SpoolAttributes.lastError(mail).orElse("no error recorded"));
         mail.setState(Mail.GHOST);

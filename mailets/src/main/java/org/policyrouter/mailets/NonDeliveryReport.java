@@ -1,5 +1,7 @@
 package org.policyrouter.mailets;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
@@ -10,6 +12,8 @@ import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.transport.mailets.DSNBounce;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.policyrouter.spool.SpoolAttributes;
 import org.slf4j.Logger;
@@ -41,13 +45,30 @@ public class NonDeliveryReport extends DSNBounce {
             super.service(mail);
             return;
         }
-        super.service(mail);
+        reportWithoutSpoolBookkeeping(mail);
         if (!warning) {
             bounced.increment();
         }
-        LOGGER.info("{}: {} sent from <> to <{}> for <{}>: {}", queueId, what, mail.getMaybeSender().asString(),
+        LOGGER.info("{}: {} sent from <> to <{}> for <{}>: {}", queueId, what, mail.getMaybeSender().asString(""),
             mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(">,<")),
             SpoolAttributes.lastError(mail).orElse("no error recorded"));
+    }
+
+    /**
+     * DSNBounce copies the original's attributes into the report; the report is a new message in
+     * the spool, so it must not start with the original's arrival time and attempt count (it
+     * would expire at its first deferral).
+     */
+    private void reportWithoutSpoolBookkeeping(Mail mail) throws MessagingException {
+        List<Attribute> bookkeeping = new ArrayList<>();
+        for (AttributeName name : SpoolAttributes.LIFECYCLE) {
+            mail.removeAttribute(name).ifPresent(bookkeeping::add);
+        }
+        try {
+            super.service(mail);
+        } finally {
+            bookkeeping.forEach(mail::setAttribute);
+        }
     }
 
     @Override

@@ -26,6 +26,9 @@ public final class SpoolAttributes {
     /** The remote reply of the last failed attempt, as RelayDelivery and James's RemoteDelivery record it. */
     public static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
 
+    /** The bookkeeping of one message's life in the spool; a new message (a DSN) must not inherit it. */
+    public static final java.util.List<AttributeName> LIFECYCLE = java.util.List.of(QUEUE_ID, ARRIVAL, RETRIES, NEXT_ATTEMPT, DELAY_WARNED);
+
     private SpoolAttributes() {
     }
 

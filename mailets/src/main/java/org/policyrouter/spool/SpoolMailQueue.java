@@ -151,7 +151,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
         enqueuedMetric.increment();
         LOGGER.info("{}: queued in {} as {}, from=<{}>, nrcpt={}{}",
-            AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id), name.asString(), id, mail.getMaybeSender().asString(), mail.getRecipients().size(),
+            AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id), name.asString(), id, mail.getMaybeSender().asString(""), mail.getRecipients().size(),
             notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
     }
 

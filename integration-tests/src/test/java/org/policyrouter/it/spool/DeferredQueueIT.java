@@ -25,17 +25,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * flush delivers it once the next hop is back.
  */
 class DeferredQueueIT {
-    static final NextHop DOWN_THEN_UP;
-    static final NextHop ALWAYS_DOWN;
-
-    static {
-        try {
-            DOWN_THEN_UP = NextHop.down();
-            ALWAYS_DOWN = NextHop.down();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static final NextHop DOWN_THEN_UP = NextHopOrFail.down();
+    static final NextHop ALWAYS_DOWN = NextHopOrFail.down();
 
     @RegisterExtension
     static JamesServerExtension james = PolicyRouterJames.builder()
