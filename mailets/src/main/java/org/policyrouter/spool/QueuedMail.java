@@ -1,5 +1,8 @@
 package org.policyrouter.spool;
 
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import java.util.stream.Collectors;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +34,12 @@ final class QueuedMail {
 
     static QueuedMail of(String id, SpoolEnvelope envelope, long sequence) {
         return new QueuedMail(id, envelope.name(), envelope.sender(), envelope.recipients(), envelope.enqueued(), envelope.notBefore(), sequence);
+    }
+
+    static QueuedMail of(String id, Mail mail, long enqueued, long notBefore, long sequence) {
+        return new QueuedMail(id, mail.getName(), mail.getMaybeSender().asOptional().map(MailAddress::asString),
+            mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.toUnmodifiableList()),
+            enqueued, notBefore, sequence);
     }
 
     QueuedMail dueAt(long time, long newSequence) {

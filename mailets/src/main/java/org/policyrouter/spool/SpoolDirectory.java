@@ -120,11 +120,6 @@ final class SpoolDirectory {
         return Files.deleteIfExists(file(name));
     }
 
-    void deleteDurably(String name) throws IOException {
-        if (delete(name)) {
-            sync.awaitDurable();
-        }
-    }
 
     byte[] readEnvelope(String name) throws IOException, CorruptSpoolFileException {
         return SpoolFileFormat.readEnvelope(file(name));

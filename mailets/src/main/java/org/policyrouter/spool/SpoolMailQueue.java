@@ -138,7 +138,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
                     throw new IOException(e);
                 }
             });
-            QueuedMail queued = QueuedMail.of(id, SpoolEnvelope.decode(envelope, incoming.file(id)), sequence.incrementAndGet());
+            QueuedMail queued = QueuedMail.of(id, mail, now, notBefore, sequence.incrementAndGet());
             lock.lock();
             try {
                 waiting.add(queued);
@@ -146,7 +146,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             } finally {
                 lock.unlock();
             }
-        } catch (IOException | MessagingException | CorruptSpoolFileException e) {
+        } catch (IOException | MessagingException e) {
             throw new MailQueueException("cannot spool " + mail.getName() + " in " + name.asString() + ": " + e.getMessage(), e);
         }
         enqueuedMetric.increment();

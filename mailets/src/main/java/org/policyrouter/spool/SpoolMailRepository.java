@@ -120,8 +120,8 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
             long now = System.currentTimeMillis();
             byte[] envelope = SpoolEnvelope.encode(mail, now, now);
             directory.write(fileName, envelope, out -> writeMessage(mail, out));
-            index(StoredMail.of(fileName, SpoolEnvelope.decode(envelope, directory.file(fileName))));
-        } catch (IOException | CorruptSpoolFileException e) {
+            index(StoredMail.of(fileName, mail));
+        } catch (IOException e) {
             throw new MessagingException("cannot store " + key.asString() + " in " + url.asString(), e);
         } finally {
             lock.unlock();
@@ -163,7 +163,8 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
             StoredMail stored = index.remove(key);
             if (stored != null) {
                 schedule.remove(stored);
-                directory.deleteDurably(stored.fileName());
+                // not fsynced: a removal a crash undoes brings a mail back (a duplicate, never a loss)
+                directory.delete(stored.fileName());
             }
         } catch (IOException e) {
             throw new MessagingException("cannot remove " + key.asString() + " from " + url.asString(), e);

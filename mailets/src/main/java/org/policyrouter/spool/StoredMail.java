@@ -1,5 +1,8 @@
 package org.policyrouter.spool;
 
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,6 +45,15 @@ public final class StoredMail {
             envelope.attributeValue(SpoolAttributes.RETRIES).map(JsonNode::asInt).orElse(0),
             envelope.attributeValue(SpoolAttributes.NEXT_ATTEMPT).map(JsonNode::asLong),
             envelope.attributeValue(SpoolAttributes.DELIVERY_ERROR).map(JsonNode::asText).or(envelope::errorMessage));
+    }
+
+    /** The same entry built from the mail being stored, without parsing back the envelope just written. */
+    static StoredMail of(String fileName, Mail mail) {
+        return new StoredMail(MailKey.forMail(mail), fileName,
+            mail.getMaybeSender().asOptional().map(MailAddress::asString),
+            mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.toUnmodifiableList()),
+            SpoolAttributes.queueId(mail), SpoolAttributes.arrival(mail), SpoolAttributes.retries(mail),
+            SpoolAttributes.nextAttempt(mail), SpoolAttributes.lastError(mail));
     }
 
     public MailKey key() {
