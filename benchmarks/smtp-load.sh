@@ -46,11 +46,13 @@ ln -s "$DIST/james-server-memory-app.jar" "$DIST/james-server-memory-app.lib" "$
 sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$BUNDLED_PORT</bind>|" "$bundled/conf/smtpserver.xml"
 sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
 root_to_null "$bundled/conf/mailetcontainer.xml"
+# SPOOL_FSYNC=false measures what the fsyncs cost (never in production)
+echo "spool.fsync=${SPOOL_FSYNC:-true}" > "$bundled/conf/spool.properties"
 
 stock=$WORK/stock
 mkdir -p "$stock"
 cp -r "$STOCK/conf" "$STOCK/extensions-jars" "$stock/"
-ln -s "$STOCK/james-server-memory-app.jar" "$stock/"
+cp "$STOCK/james-server-memory-app.jar" "$stock/"   # its manifest Class-Path is resolved next to the real file
 ln -s "$DIST/james-server-memory-app.lib" "$stock/"
 # only the first SMTP server (465/587 want keystores), on loopback; nothing else listening
 sed -i "s|<bind>0.0.0.0:25</bind>|<bind>127.0.0.1:$STOCK_PORT</bind>|" "$stock/conf/smtpserver.xml"

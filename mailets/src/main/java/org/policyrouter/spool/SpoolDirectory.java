@@ -33,6 +33,7 @@ final class SpoolDirectory {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     private final Path directory;
     private final Path corrupt;
@@ -84,23 +85,64 @@ final class SpoolDirectory {
         return Files.exists(file(name));
     }
 
-    /** Writes the record under {@code name} (replacing it), durable when this returns. */
+    /**
+     * Writes the record under {@code name}, replacing any previous version, durable when this
+     * returns. The temporary file is fsynced before the rename, so a crash leaves either the old
+     * or the new version, never a damaged one.
+     */
     void write(String name, byte[] envelope, SpoolFileFormat.MessageWriter message) throws IOException {
-        Path target = file(name);
-        Path temp = directory.resolve(TEMP_PREFIX + name + "-" + SpoolNames.newQueueId());
+        Path temp = temporaryFor(name);
         try {
-            try (FileChannel channel = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileAttributes())) {
+            try (FileChannel channel = createFile(temp)) {
                 SpoolFileFormat.write(channel, envelope, message);
                 if (fsync) {
                     channel.force(false);
                 }
             }
-            rename(temp, target);
+            rename(temp, file(name));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
         }
         sync.awaitDurable();
+    }
+
+    /**
+     * Writes a record under a new name (a queue id: nothing to replace), durable when this
+     * returns. Readers still never see half a file (temporary name, then rename), but the fsync
+     * comes after the rename: then one journal commit makes both the data and the name durable,
+     * where sync-then-rename takes two in a row, and this is the wait before every SMTP 250. A
+     * crash between the rename and the sync can leave a damaged file under the new name: the
+     * index finds it at start (size or checksum) and moves it to corrupt/. Its SMTP client had
+     * no 250 yet, so it retries.
+     */
+    void create(String name, byte[] envelope, SpoolFileFormat.MessageWriter message) throws IOException {
+        Path temp = temporaryFor(name);
+        Path target = file(name);
+        try (FileChannel channel = createFile(temp)) {
+            try {
+                SpoolFileFormat.write(channel, envelope, message);
+                rename(temp, target);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(temp);
+                throw e;
+            }
+            if (fsync) {
+                channel.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(target);
+            throw e;
+        }
+        sync.awaitDurable();
+    }
+
+    private Path temporaryFor(String name) {
+        return directory.resolve(TEMP_PREFIX + SpoolNames.checked(name) + "-" + SpoolNames.newQueueId());
+    }
+
+    private static FileChannel createFile(Path path) throws IOException {
+        return FileChannel.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileAttributes());
     }
 
     /**
@@ -166,14 +208,10 @@ final class SpoolDirectory {
     }
 
     private static FileAttribute<?>[] fileAttributes() {
-        return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE_MODE)} : new FileAttribute<?>[0];
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE_MODE)} : new FileAttribute<?>[0];
     }
 
     private static FileAttribute<?>[] directoryAttributes() {
-        return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(DIRECTORY_MODE)} : new FileAttribute<?>[0];
-    }
-
-    private static boolean posix() {
-        return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(DIRECTORY_MODE)} : new FileAttribute<?>[0];
     }
 }

@@ -131,7 +131,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             SpoolAttributes.ARRIVAL, AttributeValue.of(now));
         try {
             byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults);
-            incoming.write(id, envelope, out -> {
+            incoming.create(id, envelope, out -> {
                 try {
                     mail.getMessage().writeTo(out);
                 } catch (MessagingException e) {

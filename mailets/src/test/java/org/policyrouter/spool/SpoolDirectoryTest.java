@@ -39,6 +39,25 @@ class SpoolDirectoryTest {
     }
 
     @Test
+    void createsANewRecordLeavingNothingButTheFinalFile() throws Exception {
+        incoming.create("1A0001", ENVELOPE, out -> out.write(MESSAGE));
+
+        assertThat(incoming.read("1A0001").message).isEqualTo(MESSAGE);
+        try (var files = Files.list(incoming.path())) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("1A0001");
+        }
+    }
+
+    @Test
+    void aFailedCreateLeavesNoFileAtAll() {
+        assertThatThrownBy(() -> incoming.create("1A0002", ENVELOPE, out -> {
+            throw new IOException("connection lost in DATA");
+        })).hasMessage("connection lost in DATA");
+
+        assertThat(incoming.path().toFile().list()).isEmpty();
+    }
+
+    @Test
     void keepsMailPrivateToItsOwner() throws Exception {
         incoming.write("m1", ENVELOPE, out -> out.write(MESSAGE));
 

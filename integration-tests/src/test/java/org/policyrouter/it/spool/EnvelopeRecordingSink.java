@@ -18,7 +18,7 @@ import org.awaitility.Awaitility;
 
 /**
  * A minimal SMTP server that records each transaction's envelope: the sender's domain for
- * non-delivery reports. GreenMail (1.6) answers {@code MAIL FROM:<>} with 250 but then refuses
+ * non-delivery reports. It refuses recipients named {@code unknown@…} with 550. GreenMail (1.6) answers {@code MAIL FROM:<>} with 250 but then refuses
  * every RCPT ("MAIL must come before RCPT"), so it cannot receive bounces.
  */
 final class EnvelopeRecordingSink implements AutoCloseable {
@@ -95,8 +95,13 @@ final class EnvelopeRecordingSink implements AutoCloseable {
                     recipients = new ArrayList<>();
                     reply(out, "250 sender ok");
                 } else if (upper.startsWith("RCPT TO:")) {
-                    recipients.add(between(line, '<', '>'));
-                    reply(out, "250 recipient ok");
+                    String recipient = between(line, '<', '>');
+                    if (recipient.startsWith("unknown@")) {
+                        reply(out, "550 5.1.1 <" + recipient + ">: no such user here");
+                    } else {
+                        recipients.add(recipient);
+                        reply(out, "250 recipient ok");
+                    }
                 } else if (upper.equals("DATA")) {
                     reply(out, "354 go ahead");
                     StringBuilder message = new StringBuilder();
