@@ -128,7 +128,7 @@ final class SpoolDirectory {
                 throw e;
             }
             if (fsync) {
-                channel.force(true);
+                channel.force(false);
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(target);

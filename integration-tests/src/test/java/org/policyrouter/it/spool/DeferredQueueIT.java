@@ -104,6 +104,17 @@ class DeferredQueueIT {
     }
 
     @Test
+    void jamesQueueRoutesSeeTheDurableQueue(GuiceJamesServer server) throws Exception {
+        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+
+        assertThat(webAdmin.get("/mailQueues").toString()).contains("\"spool\"");
+        JsonNode spool = webAdmin.get("/mailQueues/spool");
+        assertThat(spool.get("name").asText()).isEqualTo("spool");
+        assertThat(spool.get("size").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(webAdmin.get("/mailQueues/spool/mails?delayed=true")).isEmpty();
+    }
+
+    @Test
     void unknownKeysAndActionsAreRefused(GuiceJamesServer server) throws Exception {
         WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
 
