@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.awaitility.Awaitility;
@@ -65,6 +66,13 @@ final class EnvelopeRecordingSink implements AutoCloseable {
     List<Received> awaitReceived(int count) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= count);
         return received();
+    }
+
+    /** The first message that mentions {@code text} (a report about that recipient). */
+    Received awaitReportAbout(String text) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30))
+            .until(() -> received.stream().filter(message -> message.message.contains(text)).findFirst(), Optional::isPresent)
+            .get();
     }
 
     private void accept() {

@@ -3,7 +3,6 @@ package org.policyrouter.it.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.Optional;
 
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.JamesServerExtension;
@@ -47,9 +46,7 @@ class ExpiredMailIT {
     void aRecipientRefusedWith550IsReportedAtOnceAndArchived(GuiceJamesServer server) throws Exception {
         DeferredQueueIT.send(server, "unknown@rejecting.example", "refused by the next hop");
 
-        EnvelopeRecordingSink.Received report = Awaitility.await().atMost(Duration.ofSeconds(30))
-            .until(() -> SENDER_DOMAIN.received().stream().filter(r -> r.message.contains("unknown@rejecting.example")).findFirst(),
-                Optional::isPresent).get();
+        EnvelopeRecordingSink.Received report = SENDER_DOMAIN.awaitReportAbout("unknown@rejecting.example");
         assertThat(report.sender).isEmpty();
         assertThat(report.message).contains("Action: failed", "550 5.1.1 <unknown@rejecting.example>: no such user here");
         WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
@@ -62,9 +59,7 @@ class ExpiredMailIT {
     void anUndeliverableMailEndsInOneNonDeliveryReportFromTheNullSenderAndInTheArchive(GuiceJamesServer server) throws Exception {
         DeferredQueueIT.send(server, "user@gone.example", "never arrives");
 
-        EnvelopeRecordingSink.Received report = Awaitility.await().atMost(Duration.ofSeconds(30))
-            .until(() -> SENDER_DOMAIN.received().stream().filter(r -> r.message.contains("user@gone.example")).findFirst(),
-                Optional::isPresent).get();
+        EnvelopeRecordingSink.Received report = SENDER_DOMAIN.awaitReportAbout("user@gone.example");
         assertThat(report.sender).as("the envelope sender of a non-delivery report").isEmpty();
         assertThat(report.recipients).containsExactly("sender@client.example");
         assertThat(report.message).contains("multipart/report", "report-type=delivery-status",
