@@ -6,6 +6,7 @@ import org.apache.james.GuiceJamesServer;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
 import org.apache.james.modules.RunArgumentsModule;
+import org.policyrouter.spool.SpoolQueueModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,9 @@ public final class PolicyRouterServer {
 
     public static GuiceJamesServer createServer(MemoryJamesConfiguration configuration) {
         return MemoryJamesServerMain.createServer(configuration)
-            .combineWith(new FakeSearchMailboxModule());
+            .combineWith(new FakeSearchMailboxModule())
+            // the durable file spool instead of the memory app's in-memory queue
+            .overrideWith(new SpoolQueueModule());
     }
 
     private static void stopQuietly(GuiceJamesServer server) {

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SMTP acceptance rate, same run, same client: the bundled james-policy-router (durable file spool:
+# every 250 is fsynced) against the plain James 3.8.1 memory app (memory queue). Both servers
+# process each mail with root -> Null, so what is compared is SMTP + queue, not routing.
+#
+#   mvn -B -o package -DskipTests                      # assembles james-conf/target/james-policy-router
+#   mvn -B -o -pl integration-tests generate-test-resources   # unpacks the stock 3.8.1 distribution
+#   apt-get install postfix                             # for smtp-source
+#   benchmarks/smtp-load.sh                             # MESSAGES=5000 SESSIONS=10 SIZE=5120 ROUNDS=3
+#
+# smtp-source sends one message per connection (no -d), SESSIONS connections in parallel.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIST=$ROOT/james-conf/target/james-policy-router
+STOCK=$ROOT/integration-tests/target/stock-james/james-server-memory-app
+MESSAGES=${MESSAGES:-5000}
+SESSIONS=${SESSIONS:-10}
+SIZE=${SIZE:-5120}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-4000}
+BUNDLED_PORT=${BUNDLED_PORT:-25251}
+STOCK_PORT=${STOCK_PORT:-25252}
+
+SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+[ -x "$SMTP_SOURCE" ] || { echo "smtp-source not found: apt-get install postfix" >&2; exit 2; }
+[ -d "$DIST/conf" ] || { echo "no assembled distribution in $DIST: run mvn package first" >&2; exit 2; }
+[ -f "$STOCK/james-server-memory-app.jar" ] || { echo "no stock James in $STOCK: run mvn -pl integration-tests generate-test-resources" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+root_to_null() { # first mailet of the root processor: Null
+  sed -i "0,/<processor state=\"root\"[^>]*>/s//&\n            <mailet match=\"All\" class=\"Null\"\/>/" "$1"
+}
+
+bundled=$WORK/bundled
+mkdir -p "$bundled"
+cp -r "$DIST/conf" "$DIST/bin" "$DIST/extensions-jars" "$bundled/"
+ln -s "$DIST/james-server-memory-app.jar" "$DIST/james-server-memory-app.lib" "$bundled/"
+sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$BUNDLED_PORT</bind>|" "$bundled/conf/smtpserver.xml"
+sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
+root_to_null "$bundled/conf/mailetcontainer.xml"
+# SPOOL_FSYNC=false measures what the fsyncs cost (never in production)
+echo "spool.fsync=${SPOOL_FSYNC:-true}" > "$bundled/conf/spool.properties"
+
+stock=$WORK/stock
+mkdir -p "$stock"
+cp -r "$STOCK/conf" "$STOCK/extensions-jars" "$stock/"
+cp "$STOCK/james-server-memory-app.jar" "$stock/"   # its manifest Class-Path is resolved next to the real file
+ln -s "$DIST/james-server-memory-app.lib" "$stock/"
+# only the first SMTP server (465/587 want keystores), on loopback; nothing else listening
+sed -i "s|<bind>0.0.0.0:25</bind>|<bind>127.0.0.1:$STOCK_PORT</bind>|" "$stock/conf/smtpserver.xml"
+awk '/<smtpserver enabled="true">/ { n++; if (n > 1) sub(/enabled="true"/, "enabled=\"false\"") } { print }' \
+  "$stock/conf/smtpserver.xml" > "$stock/conf/smtpserver.xml.new" && mv "$stock/conf/smtpserver.xml.new" "$stock/conf/smtpserver.xml"
+sed -i 's|<imapserver enabled="true">|<imapserver enabled="false">|' "$stock/conf/imapserver.xml"
+sed -i 's|^enabled=true$|enabled=false|' "$stock/conf/jmap.properties"
+sed -i 's|^jmx.enabled=true$|jmx.enabled=false|' "$stock/conf/jmx.properties"
+sed -i 's|^port=8000$|port=0|' "$stock/conf/webadmin.properties"
+root_to_null "$stock/conf/mailetcontainer.xml"
+# IO_WORKERS=n sets <ioWorkerCount> of both servers' SMTP (James's default: 2 x CPUs). SMTP hooks, and
+# so the wait for the spool's group commit, run on these threads
+if [ -n "${IO_WORKERS:-}" ]; then
+  for xml in "$bundled/conf/smtpserver.xml" "$stock/conf/smtpserver.xml"; do
+    sed -i "0,/<bind>[^<]*<\/bind>/s//&\n        <ioWorkerCount>$IO_WORKERS<\/ioWorkerCount>/" "$xml"
+  done
+fi
+
+start() { # name, folder, port, command...
+  local name=$1 home=$2 port=$3
+  shift 3
+  (cd "$home" && exec "$@" > "$home/console.log" 2>&1) &
+  PIDS+=($!)
+  for _ in $(seq 1 240); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$name up on port $port"; return; fi
+    sleep 0.5
+  done
+  echo "$name did not start:" >&2; tail -50 "$home/console.log" >&2; exit 1
+}
+
+start "james-policy-router (file spool)" "$bundled" "$BUNDLED_PORT" "$bundled/bin/james-policy-router"
+start "plain James 3.8.1 (memory queue)" "$stock" "$STOCK_PORT" java -Xmx1g -Dworking.directory="$stock" \
+  -Dlogback.configurationFile="$DIST/conf/logback.xml" -jar james-server-memory-app.jar
+
+rate() { # port, messages -> messages per second
+  local start end
+  start=$(date +%s.%N)
+  "$SMTP_SOURCE" -c -l "$SIZE" -m "$2" -s "$SESSIONS" -f sender@client.example -t user@routed.example "127.0.0.1:$1" > /dev/null
+  end=$(date +%s.%N)
+  echo "$2 / ($end - $start)" | bc -l | xargs printf '%.0f'
+}
+
+echo "warm-up: $WARMUP messages each"
+rate "$BUNDLED_PORT" "$WARMUP" > /dev/null
+rate "$STOCK_PORT" "$WARMUP" > /dev/null
+echo "$MESSAGES messages of $SIZE bytes, $SESSIONS parallel sessions, one message per connection"
+printf '%-6s %14s %14s %8s\n' round "plain msg/s" "spool msg/s" ratio
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  # alternate who goes first: the machine's load drifts
+  if [ $((round % 2)) -eq 1 ]; then
+    plain=$(rate "$STOCK_PORT" "$MESSAGES"); spool=$(rate "$BUNDLED_PORT" "$MESSAGES")
+  else
+    spool=$(rate "$BUNDLED_PORT" "$MESSAGES"); plain=$(rate "$STOCK_PORT" "$MESSAGES")
+  fi
+  ratio=$(echo "$spool / $plain" | bc -l)
+  ratios+=("$ratio")
+  printf '%-6s %14s %14s %8.2f\n' "$round" "$plain" "$spool" "$ratio"
+done
+printf 'median ratio (spool / plain): %.2f\n' "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }')"

@@ -1,0 +1,166 @@
+package org.policyrouter.spool;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.zip.CRC32C;
+
+/**
+ * One spool file: a fixed-size header line with the two lengths, the envelope (JSON), the raw
+ * message, and a checksum trailer.
+ *
+ * <pre>
+ * PRSPOOL1 0000000000000123 0000000000001400\n      header: envelope and message lengths (hex)
+ * {"name":"…","sender":"…",…}                        envelope
+ * Received: …\r\n…                                   message, byte for byte as received
+ * \nCRC32C 1a2b3c4d\n                                trailer over envelope + message
+ * </pre>
+ *
+ * The lengths let the index read only the envelope (no body in memory) and spot a truncated file
+ * from its size alone; the checksum catches everything else when the whole file is read.
+ */
+final class SpoolFileFormat {
+    static final String MAGIC = "PRSPOOL1";
+    static final int HEADER_LENGTH = MAGIC.length() + 1 + 16 + 1 + 16 + 1;
+    static final int TRAILER_LENGTH = "\nCRC32C ".length() + 8 + 1;
+
+    private SpoolFileFormat() {
+    }
+
+    /** Writes the whole record; the caller fsyncs. The message is streamed, never buffered whole. */
+    static void write(FileChannel channel, byte[] envelope, MessageWriter message) throws IOException {
+        channel.write(ByteBuffer.wrap(new byte[HEADER_LENGTH]));
+        CRC32C crc = new CRC32C();
+        crc.update(envelope);
+        channel.write(ByteBuffer.wrap(envelope));
+        CountingChecksumStream body = new CountingChecksumStream(Channels.newOutputStream(channel), crc);
+        OutputStream buffered = new java.io.BufferedOutputStream(body, 64 * 1024);
+        message.writeTo(buffered);
+        buffered.flush();
+        String trailer = String.format(Locale.ROOT, "\nCRC32C %08x\n", crc.getValue());
+        channel.write(ByteBuffer.wrap(trailer.getBytes(StandardCharsets.US_ASCII)));
+        channel.write(ByteBuffer.wrap(header(envelope.length, body.count)), 0);
+    }
+
+    /** Reads the envelope only, after checking that the file has exactly the size its header announces. */
+    static byte[] readEnvelope(Path file) throws IOException, CorruptSpoolFileException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long[] lengths = readHeader(channel, file);
+            return readFully(channel, HEADER_LENGTH, (int) lengths[0], file);
+        }
+    }
+
+    /** Reads and verifies the whole record. */
+    static Record read(Path file) throws IOException, CorruptSpoolFileException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long[] lengths = readHeader(channel, file);
+            if (lengths[1] > Integer.MAX_VALUE - 64) {
+                throw new CorruptSpoolFileException(file, "message too large to load: " + lengths[1] + " bytes");
+            }
+            byte[] envelope = readFully(channel, HEADER_LENGTH, (int) lengths[0], file);
+            byte[] message = readFully(channel, HEADER_LENGTH + lengths[0], (int) lengths[1], file);
+            byte[] trailer = readFully(channel, HEADER_LENGTH + lengths[0] + lengths[1], TRAILER_LENGTH, file);
+            CRC32C crc = new CRC32C();
+            crc.update(envelope);
+            crc.update(message);
+            String expected = String.format(Locale.ROOT, "\nCRC32C %08x\n", crc.getValue());
+            if (!expected.equals(new String(trailer, StandardCharsets.US_ASCII))) {
+                throw new CorruptSpoolFileException(file, "checksum mismatch");
+            }
+            return new Record(envelope, message);
+        }
+    }
+
+    private static byte[] header(long envelopeLength, long messageLength) {
+        return String.format(Locale.ROOT, "%s %016x %016x\n", MAGIC, envelopeLength, messageLength)
+            .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static long[] readHeader(FileChannel channel, Path file) throws IOException, CorruptSpoolFileException {
+        long size = channel.size();
+        if (size < HEADER_LENGTH + TRAILER_LENGTH) {
+            throw new CorruptSpoolFileException(file, "truncated: " + size + " bytes");
+        }
+        String header = new String(readFully(channel, 0, HEADER_LENGTH, file), StandardCharsets.US_ASCII);
+        if (!header.startsWith(MAGIC + " ") || header.charAt(HEADER_LENGTH - 1) != '\n') {
+            throw new CorruptSpoolFileException(file, "not a spool file (bad header)");
+        }
+        long envelopeLength;
+        long messageLength;
+        try {
+            envelopeLength = Long.parseUnsignedLong(header.substring(MAGIC.length() + 1, MAGIC.length() + 17), 16);
+            messageLength = Long.parseUnsignedLong(header.substring(MAGIC.length() + 18, MAGIC.length() + 34), 16);
+        } catch (NumberFormatException e) {
+            throw new CorruptSpoolFileException(file, "bad header lengths");
+        }
+        if (envelopeLength > 64L * 1024 * 1024 || messageLength < 0
+            || HEADER_LENGTH + envelopeLength + messageLength + TRAILER_LENGTH != size) {
+            throw new CorruptSpoolFileException(file, "size " + size + " does not match its header (truncated or overwritten)");
+        }
+        return new long[] {envelopeLength, messageLength};
+    }
+
+    private static byte[] readFully(FileChannel channel, long position, int length, Path file) throws IOException, CorruptSpoolFileException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position + buffer.position());
+            if (read < 0) {
+                throw new CorruptSpoolFileException(file, "truncated");
+            }
+        }
+        return buffer.array();
+    }
+
+    /** The message part of a record, written by the caller (e.g. {@code MimeMessage::writeTo}). */
+    @FunctionalInterface
+    interface MessageWriter {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    static final class Record {
+        final byte[] envelope;
+        final byte[] message;
+
+        Record(byte[] envelope, byte[] message) {
+            this.envelope = envelope;
+            this.message = message;
+        }
+    }
+
+    /** Counts and checksums the message bytes on their way to the file. */
+    private static final class CountingChecksumStream extends OutputStream {
+        private final OutputStream out;
+        private final CRC32C crc;
+        private long count;
+
+        CountingChecksumStream(OutputStream out, CRC32C crc) {
+            this.out = out;
+            this.crc = crc;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            crc.update(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            crc.update(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,459 @@
+package org.policyrouter.spool;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+
+/**
+ * A durable James MailQueue over two spool directories. A mail is in {@code incoming/} once
+ * {@link #enQueue} returns (written, fsynced, renamed, directory fsynced: this is what makes the
+ * SMTP 250 safe); it moves to {@code active/} while a consumer processes it and leaves only when
+ * the consumer calls {@code done}. At start, whatever a crash left in {@code active/} goes back to
+ * {@code incoming/}: a mail may be processed twice, never lost.
+ *
+ * <p>Only envelopes and due times are kept in memory. One dispatcher thread hands due mails to the
+ * consumers that asked for them, so a mail stays in incoming/ until someone can take it.
+ */
+public final class SpoolMailQueue implements ManageableMailQueue {
+    private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
+    private static final long IDLE_WAIT_MILLIS = 60_000;
+
+    private final MailQueueName name;
+    private final SpoolDirectory incoming;
+    private final SpoolDirectory active;
+    private final MailQueueItemDecoratorFactory decorators;
+    private final Metric enqueuedMetric;
+    private final Metric dequeuedMetric;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final TreeSet<QueuedMail> waiting = new TreeSet<>(QueuedMail.BY_DUE_TIME);
+    private final Map<String, QueuedMail> inFlight = new HashMap<>();
+    private final List<Consumer> consumers = new ArrayList<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Thread dispatcher;
+    private volatile boolean running = true;
+    private int roundRobin;
+
+    private SpoolMailQueue(MailQueueName name, SpoolDirectory incoming, SpoolDirectory active,
+                           MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+        this.name = name;
+        this.incoming = incoming;
+        this.active = active;
+        this.decorators = decorators;
+        this.enqueuedMetric = metrics.generate(ENQUEUED_METRIC_NAME_PREFIX + name.asString());
+        this.dequeuedMetric = metrics.generate(DEQUEUED_METRIC_NAME_PREFIX + name.asString());
+        this.dispatcher = new Thread(this::dispatch, "spool-queue-" + name.asString());
+        this.dispatcher.setDaemon(true);
+    }
+
+    /** Opens the queue's directories, puts back what a crash left in active/, indexes incoming/. */
+    static SpoolMailQueue open(MailQueueName name, SpoolConfiguration configuration,
+                               MailQueueItemDecoratorFactory decorators, MetricFactory metrics) throws IOException {
+        SpoolDirectory incoming = SpoolDirectory.open(configuration.incoming(name), configuration.corrupt(), configuration.fsync());
+        SpoolDirectory active = SpoolDirectory.open(configuration.active(name), configuration.corrupt(), configuration.fsync());
+        SpoolMailQueue queue = new SpoolMailQueue(name, incoming, active, decorators, metrics);
+        queue.recover();
+        queue.dispatcher.start();
+        return queue;
+    }
+
+    private void recover() throws IOException {
+        List<String> interrupted = active.names();
+        for (String id : interrupted) {
+            incoming.moveFrom(active, id, false);
+        }
+        List<String> ids = incoming.names();
+        Collections.sort(ids);
+        for (String id : ids) {
+            try {
+                SpoolEnvelope envelope = SpoolEnvelope.decode(incoming.readEnvelope(id), incoming.file(id));
+                waiting.add(QueuedMail.of(id, envelope, sequence.incrementAndGet()));
+            } catch (CorruptSpoolFileException e) {
+                incoming.quarantine(id, e.getMessage());
+            }
+        }
+        LOGGER.info("spool queue {}: {} mails waiting in {}{}", name.asString(), waiting.size(), incoming.path(),
+            interrupted.isEmpty() ? "" : " (" + interrupted.size() + " put back from active/: they were being processed at an unclean stop)");
+    }
+
+    @Override
+    public MailQueueName getName() {
+        return name;
+    }
+
+    @Override
+    public void enQueue(Mail mail) throws MailQueueException {
+        enQueue(mail, Duration.ZERO);
+    }
+
+    @Override
+    public void enQueue(Mail mail, Duration delay) throws MailQueueException {
+        String id = SpoolNames.newQueueId();
+        long now = System.currentTimeMillis();
+        long notBefore = dueTime(now, delay);
+        Map<AttributeName, AttributeValue<?>> defaults = Map.of(
+            SpoolAttributes.QUEUE_ID, AttributeValue.of(id),
+            SpoolAttributes.ARRIVAL, AttributeValue.of(now));
+        try {
+            byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults);
+            incoming.create(id, envelope, out -> {
+                try {
+                    mail.getMessage().writeTo(out);
+                } catch (MessagingException e) {
+                    throw new IOException(e);
+                }
+            });
+            QueuedMail queued = QueuedMail.of(id, mail, now, notBefore, sequence.incrementAndGet());
+            lock.lock();
+            try {
+                waiting.add(queued);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException | MessagingException e) {
+            throw new MailQueueException("cannot spool " + mail.getName() + " in " + name.asString() + ": " + e.getMessage(), e);
+        }
+        enqueuedMetric.increment();
+        LOGGER.info("{}: queued in {} as {}, from=<{}>, nrcpt={}{}",
+            AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id), name.asString(), id, mail.getMaybeSender().asString(""), mail.getRecipients().size(),
+            notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
+    }
+
+    private static long dueTime(long now, Duration delay) {
+        if (delay == null || delay.isNegative() || delay.isZero()) {
+            return now;
+        }
+        try {
+            return Math.addExact(now, delay.toMillis());
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public Publisher<Void> enqueueReactive(Mail mail) {
+        return Mono.fromRunnable(() -> {
+            try {
+                enQueue(mail);
+            } catch (MailQueueException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Override
+    public Publisher<MailQueueItem> deQueue() {
+        return Flux.<SpoolQueueItem>create(sink -> {
+            Consumer consumer = new Consumer(sink);
+            sink.onRequest(requested -> withLock(() -> {
+                consumer.demand = requested == Long.MAX_VALUE || consumer.demand + requested < 0 ? Long.MAX_VALUE : consumer.demand + requested;
+                changed.signalAll();
+            }));
+            sink.onDispose(() -> withLock(() -> consumers.remove(consumer)));
+            withLock(() -> {
+                consumers.add(consumer);
+                changed.signalAll();
+            });
+        })
+            // an item emitted to a consumer that cancelled would otherwise stay in active/ until restart
+            .doOnDiscard(SpoolQueueItem.class, SpoolQueueItem::putBack)
+            .map(item -> decorators.decorate(item, name));
+    }
+
+    private void dispatch() {
+        while (running) {
+            QueuedMail next;
+            Consumer consumer;
+            lock.lock();
+            try {
+                long now = System.currentTimeMillis();
+                QueuedMail head = waiting.isEmpty() ? null : waiting.first();
+                consumer = consumerWithDemand();
+                if (head == null || consumer == null || head.notBefore > now) {
+                    long wait = head != null && consumer != null ? Math.min(head.notBefore - now, IDLE_WAIT_MILLIS) : IDLE_WAIT_MILLIS;
+                    changed.await(wait, TimeUnit.MILLISECONDS);
+                    continue;
+                }
+                waiting.pollFirst();
+                inFlight.put(head.id, head);
+                consumer.demand--;
+                next = head;
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            handOver(next, consumer);
+        }
+    }
+
+    private Consumer consumerWithDemand() {
+        for (int i = 0; i < consumers.size(); i++) {
+            Consumer candidate = consumers.get(Math.floorMod(roundRobin + i, consumers.size()));
+            if (candidate.demand > 0 && !candidate.sink.isCancelled()) {
+                roundRobin = Math.floorMod(roundRobin + i + 1, consumers.size());
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private void handOver(QueuedMail entry, Consumer consumer) {
+        try {
+            active.moveFrom(incoming, entry.id, false);
+            SpoolFileFormat.Record record = active.read(entry.id);
+            Mail mail = SpoolEnvelope.decode(record.envelope, active.file(entry.id))
+                .toMail(record.message, name.asString() + "/" + entry.id, active.file(entry.id));
+            SpoolQueueItem item = new SpoolQueueItem(this, entry, mail);
+            dequeuedMetric.increment();
+            if (consumer.sink.isCancelled()) {
+                item.putBack();
+            } else {
+                consumer.sink.next(item);
+            }
+        } catch (NoSuchFileException e) {
+            // removed by an operator between the index and the disk
+            forget(entry, consumer);
+        } catch (CorruptSpoolFileException e) {
+            active.quarantine(entry.id, e.getMessage());
+            forget(entry, consumer);
+        } catch (IOException e) {
+            LOGGER.error("spool queue {}: cannot hand over {}, retrying in 10s", name.asString(), entry.id, e);
+            withLock(() -> {
+                inFlight.remove(entry.id);
+                consumer.demand++;
+                waiting.add(entry.dueAt(System.currentTimeMillis() + 10_000, sequence.incrementAndGet()));
+            });
+        }
+    }
+
+    private void forget(QueuedMail entry, Consumer consumer) {
+        withLock(() -> {
+            inFlight.remove(entry.id);
+            consumer.demand++;
+        });
+    }
+
+    /** The consumer is finished with a mail: gone for good, or back to incoming/ for a retry. */
+    void complete(QueuedMail entry, MailQueueItem.CompletionStatus status) throws MailQueueException {
+        boolean ours = supplyWithLock(() -> inFlight.containsKey(entry.id));
+        if (!ours) {
+            return;
+        }
+        try {
+            if (status == MailQueueItem.CompletionStatus.RETRY) {
+                incoming.moveFrom(active, entry.id, false);
+                withLock(() -> {
+                    inFlight.remove(entry.id);
+                    waiting.add(entry.dueAt(System.currentTimeMillis(), sequence.incrementAndGet()));
+                    changed.signalAll();
+                });
+            } else {
+                active.delete(entry.id);
+                withLock(() -> inFlight.remove(entry.id));
+            }
+        } catch (IOException e) {
+            throw new MailQueueException("cannot complete " + entry.id + " in " + name.asString(), e);
+        }
+    }
+
+    @Override
+    public long getSize() {
+        return supplyWithLock(() -> (long) waiting.size() + inFlight.size());
+    }
+
+    /** Makes every delayed mail due now, in its original arrival order; the new due time is written to its file. */
+    @Override
+    public long flush() throws MailQueueException {
+        lock.lock();
+        try {
+            long now = System.currentTimeMillis();
+            List<QueuedMail> delayed = new ArrayList<>();
+            waiting.stream().filter(mail -> mail.notBefore > now).forEach(delayed::add);
+            for (QueuedMail mail : delayed) {
+                long due = Math.min(mail.enqueued, now);
+                rewriteDueTime(mail.id, due);
+                waiting.remove(mail);
+                waiting.add(mail.dueAt(due, mail.sequence));
+            }
+            changed.signalAll();
+            return delayed.size();
+        } catch (IOException | CorruptSpoolFileException e) {
+            throw new MailQueueException("cannot flush " + name.asString(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void rewriteDueTime(String id, long due) throws IOException, CorruptSpoolFileException {
+        SpoolFileFormat.Record record = incoming.read(id);
+        byte[] envelope = SpoolEnvelope.decode(record.envelope, incoming.file(id)).withNotBefore(due);
+        incoming.write(id, envelope, out -> out.write(record.message));
+    }
+
+    @Override
+    public long clear() throws MailQueueException {
+        return removeWhere(mail -> true);
+    }
+
+    @Override
+    public long remove(Type type, String value) throws MailQueueException {
+        switch (type) {
+            case Name:
+                return removeWhere(mail -> mail.name.equals(value));
+            case Sender:
+                return removeWhere(mail -> mail.sender.orElse("").equals(value));
+            case Recipient:
+                return removeWhere(mail -> mail.recipients.contains(value));
+            default:
+                throw new IllegalArgumentException("unknown removal type " + type);
+        }
+    }
+
+    /** Removes waiting mails (not those a consumer is processing), file and index entry. */
+    private long removeWhere(Predicate<QueuedMail> condition) throws MailQueueException {
+        lock.lock();
+        try {
+            List<QueuedMail> removed = new ArrayList<>();
+            waiting.stream().filter(condition).forEach(removed::add);
+            for (QueuedMail mail : removed) {
+                incoming.delete(mail.id);
+                waiting.remove(mail);
+                LOGGER.info("{}: removed from {} by an operator", mail.id, name.asString());
+            }
+            return removed.size();
+        } catch (IOException e) {
+            throw new MailQueueException("cannot remove mails from " + name.asString(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The waiting mails in arrival order, each read from disk when the iterator reaches it. */
+    @Override
+    public MailQueueIterator browse() {
+        List<QueuedMail> snapshot = supplyWithLock(() -> new ArrayList<>(waiting));
+        snapshot.sort(QueuedMail.BY_ARRIVAL);
+        Iterator<QueuedMail> entries = snapshot.iterator();
+        return new MailQueueIterator() {
+            private MailQueueItemView next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && entries.hasNext()) {
+                    next = load(entries.next()).orElse(null);
+                }
+                return next != null;
+            }
+
+            @Override
+            public MailQueueItemView next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                MailQueueItemView current = next;
+                next = null;
+                return current;
+            }
+
+            @Override
+            public void close() {
+                // nothing held open: each file is read whole when reached
+            }
+        };
+    }
+
+    private Optional<MailQueueItemView> load(QueuedMail entry) {
+        try {
+            SpoolFileFormat.Record record = incoming.read(entry.id);
+            Mail mail = SpoolEnvelope.decode(record.envelope, incoming.file(entry.id))
+                .toMail(record.message, name.asString() + "/" + entry.id, incoming.file(entry.id));
+            return Optional.of(new DefaultMailQueueItemView(mail, Instant.ofEpochMilli(entry.notBefore).atZone(ZoneOffset.UTC)));
+        } catch (IOException | CorruptSpoolFileException e) {
+            // dequeued, removed or broken since the snapshot: browsing shows what is there
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        // queues live as long as their factory: James closes them from several components
+    }
+
+    void stop() {
+        running = false;
+        // a signal, not an interrupt: an interrupt would abort the file I/O of a hand-over in progress
+        withLock(changed::signalAll);
+        List<Consumer> remaining = supplyWithLock(() -> new ArrayList<>(consumers));
+        remaining.forEach(consumer -> consumer.sink.complete());
+        try {
+            dispatcher.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void withLock(Runnable action) {
+        lock.lock();
+        try {
+            action.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T supplyWithLock(java.util.function.Supplier<T> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One subscriber of {@link #deQueue}, and how many more items it asked for. */
+    private static final class Consumer {
+        final FluxSink<SpoolQueueItem> sink;
+        long demand;
+
+        Consumer(FluxSink<SpoolQueueItem> sink) {
+            this.sink = sink;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.policyrouter.spool;
+
+import java.nio.file.Path;
+
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.apache.james.queue.api.DelayedManageableMailQueueContract;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.queue.api.ManageableMailQueueFactoryContract;
+import org.apache.james.queue.api.MailQueueFactoryContract;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** James's MailQueue contracts (plain, manageable, delayed, factory) against the file spool. */
+class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract,
+    MailQueueFactoryContract<SpoolMailQueue>, ManageableMailQueueFactoryContract<SpoolMailQueue> {
+
+    @TempDir
+    Path spool;
+    SpoolMailQueueFactory factory;
+    SpoolMailQueue queue;
+
+    @BeforeEach
+    void open() {
+        factory = new SpoolMailQueueFactory(new SpoolConfiguration(spool, true), new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory());
+        queue = factory.createQueue(MailQueueName.of("contract"));
+    }
+
+    @AfterEach
+    void close() {
+        factory.stop();
+    }
+
+    @Override
+    public MailQueue getMailQueue() {
+        return queue;
+    }
+
+    @Override
+    public ManageableMailQueue getManageableMailQueue() {
+        return queue;
+    }
+
+    @Override
+    public MailQueueFactory<SpoolMailQueue> getMailQueueFactory() {
+        return new SpoolMailQueueFactory(new SpoolConfiguration(spool.resolve("factory"), true), new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory());
+    }
+}
