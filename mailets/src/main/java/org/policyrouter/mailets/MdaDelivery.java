@@ -6,8 +6,6 @@ import java.util.Map;
 
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.AttributeName;
-import org.apache.mailet.AttributeUtils;
-import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.policyrouter.policy.RoutingAttributes;
 
@@ -46,10 +44,7 @@ public class MdaDelivery extends ProgramDelivery {
     }
 
     private static String unixUser(Mail mail, MailAddress recipient) {
-        String user = AttributeUtils.getValueAndCastFromMail(mail, UNIX_USERS, Map.class)
-            .map(map -> map.get(recipient.asString()))
-            .map(value -> value instanceof AttributeValue ? ((AttributeValue<?>) value).value() : value)
-            .map(Object::toString)
+        String user = RecipientAttributes.valueFor(mail, UNIX_USERS, recipient)
             .orElseThrow(() -> new IllegalArgumentException("5.1.1 <" + recipient.asString()
                 + ">: no unix user for this recipient (is ResolveAliases before MdaDelivery?)"));
         // the router spec: the MDA agent never delivers to root

@@ -80,11 +80,7 @@ abstract class ProgramDelivery extends GenericMailet {
     }
 
     private static String originalRecipient(Mail mail, MailAddress recipient) {
-        return AttributeUtils.getValueAndCastFromMail(mail, ORIGINAL_RECIPIENTS, Map.class)
-            .map(map -> map.get(recipient.asString()))
-            .map(value -> value instanceof org.apache.mailet.AttributeValue ? ((org.apache.mailet.AttributeValue<?>) value).value() : value)
-            .map(Object::toString)
-            .orElse(recipient.asString());
+        return RecipientAttributes.valueFor(mail, ORIGINAL_RECIPIENTS, recipient).orElse(recipient.asString());
     }
 
     /**
