@@ -9,6 +9,8 @@ import java.util.Map;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -34,18 +36,26 @@ final class DeliveryOutcomes {
     private final MailetContext context;
     private final String deferredProcessor;
     private final String undeliverableProcessor;
+    /** Recipients per outcome (the spool counts retries, expiries and reports). */
+    private final Metric sent;
+    private final Metric deferred;
+    private final Metric bounced;
 
-    DeliveryOutcomes(MailetContext context, String deferredProcessor, String undeliverableProcessor) {
+    DeliveryOutcomes(MailetContext context, String deferredProcessor, String undeliverableProcessor, MetricFactory metrics) {
         this.context = context;
         this.deferredProcessor = deferredProcessor;
         this.undeliverableProcessor = undeliverableProcessor;
+        this.sent = metrics.generate("policyrouter.delivery.sent");
+        this.deferred = metrics.generate("policyrouter.delivery.deferred");
+        this.bounced = metrics.generate("policyrouter.delivery.bounced");
     }
 
     /** From the mailet's {@code deferredProcessor} and {@code undeliverableProcessor} parameters. */
-    static DeliveryOutcomes configuredFor(GenericMailet mailet) {
+    static DeliveryOutcomes configuredFor(GenericMailet mailet, MetricFactory metrics) {
         return new DeliveryOutcomes(mailet.getMailetContext(),
             mailet.getInitParameter("deferredProcessor", "deferred"),
-            mailet.getInitParameter("undeliverableProcessor", "undeliverable"));
+            mailet.getInitParameter("undeliverableProcessor", "undeliverable"),
+            metrics);
     }
 
     /** After a delivery attempt covering every recipient: the mail is done once failures are passed on. */
@@ -82,10 +92,14 @@ final class DeliveryOutcomes {
             RecipientOutcome outcome = entry.getValue();
             LOGGER.info("{}: to=<{}>, relay={}, delay={}s, status={} ({})", mail.getName(), entry.getKey().asString(), nextHop,
                 delayMillis / 1000.0, statusWord(outcome.status()), outcome.reply());
-            if (outcome.status() == RecipientOutcome.Status.TEMPORARY_FAILURE) {
+            if (outcome.status() == RecipientOutcome.Status.DELIVERED) {
+                sent.increment();
+            } else if (outcome.status() == RecipientOutcome.Status.TEMPORARY_FAILURE) {
+                deferred.increment();
                 temporary.add(entry.getKey());
                 lastTemporary = outcome.reply();
             } else if (outcome.status() == RecipientOutcome.Status.PERMANENT_FAILURE) {
+                bounced.increment();
                 permanent.add(entry.getKey());
                 lastPermanent = outcome.reply();
             }

@@ -1,5 +1,7 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
+import javax.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,11 @@ import org.policyrouter.policy.RoutingAttributes;
  * parameters as {@link PipeDelivery}, plus {@code USER} and {@code LOGNAME}.
  */
 public class MdaDelivery extends ProgramDelivery {
+    @Inject
+    public MdaDelivery(MetricFactory metrics) {
+        super(metrics);
+    }
+
     static final String USER_PLACEHOLDER = "${user}";
     private static final AttributeName UNIX_USERS = AttributeName.of(RoutingAttributes.UNIX_USERS);
 

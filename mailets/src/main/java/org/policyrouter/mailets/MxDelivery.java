@@ -1,5 +1,6 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -42,16 +43,19 @@ public class MxDelivery extends GenericMailet {
     private DeliveryOutcomes outcomes;
     private int port;
 
+    private final MetricFactory metrics;
+
     @Inject
-    public MxDelivery(DNSService dns) {
+    public MxDelivery(DNSService dns, MetricFactory metrics) {
         this.dns = dns;
+        this.metrics = metrics;
     }
 
     @Override
     public void init() throws MessagingException {
         client = new SmtpRelayClient(MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30)),
             MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300)), getInitParameterAsOptional("heloName"));
-        outcomes = DeliveryOutcomes.configuredFor(this);
+        outcomes = DeliveryOutcomes.configuredFor(this, metrics);
         try {
             port = Integer.parseInt(getInitParameter("port", "25"));
         } catch (NumberFormatException e) {

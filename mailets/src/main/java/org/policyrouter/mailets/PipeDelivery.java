@@ -1,5 +1,7 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
+import javax.inject.Inject;
 import java.util.List;
 
 import org.apache.james.core.MailAddress;
@@ -20,6 +22,11 @@ import org.apache.mailet.Mail;
  * }</pre>
  */
 public class PipeDelivery extends ProgramDelivery {
+    @Inject
+    public PipeDelivery(MetricFactory metrics) {
+        super(metrics);
+    }
+
     @Override
     List<String> argv(Mail mail, String nextHop, MailAddress recipient) {
         String commandLine = nextHop.startsWith("|") ? nextHop.substring(1).trim() : nextHop;

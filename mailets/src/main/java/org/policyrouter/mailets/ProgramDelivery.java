@@ -1,5 +1,6 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,14 +28,19 @@ abstract class ProgramDelivery extends GenericMailet {
     private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
     private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
 
+    private final MetricFactory metrics;
     private ExternalCommand command;
+
+    ProgramDelivery(MetricFactory metrics) {
+        this.metrics = metrics;
+    }
     private DeliveryOutcomes outcomes;
     private boolean unixLineEnds;
 
     @Override
     public void init() throws MessagingException {
         command = new ExternalCommand(MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
-        outcomes = DeliveryOutcomes.configuredFor(this);
+        outcomes = DeliveryOutcomes.configuredFor(this, metrics);
         String lineEnding = getInitParameter("lineEnding", "lf");
         if (!lineEnding.equals("lf") && !lineEnding.equals("crlf")) {
             throw new MessagingException(getMailetName() + ": parameter lineEnding must be lf or crlf, not " + lineEnding);

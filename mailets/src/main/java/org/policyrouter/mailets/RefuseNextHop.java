@@ -1,5 +1,7 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
+import javax.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,11 +20,17 @@ import org.policyrouter.policy.RoutingAttributes;
  */
 public class RefuseNextHop extends GenericMailet {
     private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
+    private final MetricFactory metrics;
     private DeliveryOutcomes outcomes;
+
+    @Inject
+    public RefuseNextHop(MetricFactory metrics) {
+        this.metrics = metrics;
+    }
 
     @Override
     public void init() {
-        outcomes = DeliveryOutcomes.configuredFor(this);
+        outcomes = DeliveryOutcomes.configuredFor(this, metrics);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
+import javax.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,14 +38,20 @@ import org.policyrouter.policy.RoutingAttributes;
 public class RelayDelivery extends GenericMailet {
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
     private SmtpRelayClient client;
+    private final MetricFactory metrics;
     private DeliveryOutcomes outcomes;
+
+    @Inject
+    public RelayDelivery(MetricFactory metrics) {
+        this.metrics = metrics;
+    }
 
     @Override
     public void init() throws MessagingException {
         Duration connectTimeout = MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30));
         Duration commandTimeout = MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300));
         client = new SmtpRelayClient(connectTimeout, commandTimeout, getInitParameterAsOptional("heloName"));
-        outcomes = DeliveryOutcomes.configuredFor(this);
+        outcomes = DeliveryOutcomes.configuredFor(this, metrics);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.policyrouter.mailets;
 
+import org.apache.james.metrics.api.MetricFactory;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,14 +36,17 @@ public class ResolveAliases extends PolicyMailet {
     private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
     private DeliveryOutcomes outcomes;
 
+    private final MetricFactory metrics;
+
     @Inject
-    public ResolveAliases(FileSystem fileSystem) {
+    public ResolveAliases(FileSystem fileSystem, MetricFactory metrics) {
         super(fileSystem);
+        this.metrics = metrics;
     }
 
     @Override
     void initPolicyMailet() {
-        outcomes = DeliveryOutcomes.configuredFor(this);
+        outcomes = DeliveryOutcomes.configuredFor(this, metrics);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.dnsservice.api.InMemoryDNSService;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -28,6 +29,7 @@ class MxDeliveryTest {
     private GreenMail backup;
     private FakeMailContext context;
     private MxDelivery mailet;
+    private RecordingMetricFactory metrics;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -49,7 +51,8 @@ class MxDeliveryTest {
             .registerRecord("a-only.example", List.of(InetAddress.getByName("127.0.0.3")), List.of(), List.of())
             .registerRecord("nullmx.example", List.of(), List.of("."), List.of());
         context = FakeMailContext.defaultContext();
-        mailet = new MxDelivery(dns);
+        metrics = new RecordingMetricFactory();
+        mailet = new MxDelivery(dns, metrics);
         mailet.init(FakeMailetConfig.builder().mailetName("mx").mailetContext(context)
             .setProperty("port", String.valueOf(port)).setProperty("connectTimeout", "2s").build());
     }
@@ -77,6 +80,7 @@ class MxDeliveryTest {
         assertThat(primary.getReceivedMessages()).hasSize(1);
         assertThat(backup.getReceivedMessages()).isEmpty();
         assertThat(context.getSentMails()).isEmpty();
+        assertThat(metrics.countFor("policyrouter.delivery.sent")).isEqualTo(1);
     }
 
     @Test
@@ -106,5 +110,7 @@ class MxDeliveryTest {
         assertThat(bounced.getAttributes().get(DeliveryOutcomes.DELIVERY_ERROR).getValue().value().toString())
             .contains("5.1.10 nullmx.example accepts no mail (null MX, RFC 7505)");
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        assertThat(metrics.countFor("policyrouter.delivery.bounced")).isEqualTo(1);
+        assertThat(metrics.countFor("policyrouter.delivery.sent")).isEqualTo(1);
     }
 }
