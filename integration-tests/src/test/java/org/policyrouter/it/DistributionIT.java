@@ -48,28 +48,8 @@ class DistributionIT {
         SINK.close();
     }
 
-    /**
-     * Copies the distribution the way an operator would unpack it, sharing the (read-only) James
-     * libraries through links to keep the test fast; only the ports change.
-     */
     static Path copyDistribution(Path target, int smtpPort, int webAdminPort) throws IOException {
-        Path dist = PolicyRouterJames.distribution();
-        Files.createDirectories(target);
-        PolicyRouterJames.copyTree(dist.resolve("conf"), target.resolve("conf"));
-        PolicyRouterJames.copyTree(dist.resolve("bin"), target.resolve("bin"));
-        PolicyRouterJames.copyTree(dist.resolve("extensions-jars"), target.resolve("extensions-jars"));
-        target.resolve("bin").toFile().listFiles(f -> f.setExecutable(true));
-        Files.createSymbolicLink(target.resolve("james-server-memory-app.jar"), dist.resolve("james-server-memory-app.jar"));
-        Files.createSymbolicLink(target.resolve("james-server-memory-app.lib"), dist.resolve("james-server-memory-app.lib"));
-        replaceIn(target.resolve("conf/smtpserver.xml"), "<bind>127.0.0.1:2525</bind>", "<bind>127.0.0.1:" + smtpPort + "</bind>");
-        replaceIn(target.resolve("conf/webadmin.properties"), "port=8000", "port=" + webAdminPort);
-        return target;
-    }
-
-    static void replaceIn(Path file, String from, String to) throws IOException {
-        String content = Files.readString(file, StandardCharsets.UTF_8);
-        assertThat(content).as("%s contains %s", file, from).contains(from);
-        Files.writeString(file, content.replace(from, to), StandardCharsets.UTF_8);
+        return JamesProcess.installDistribution(target, smtpPort, webAdminPort);
     }
 
     @Test

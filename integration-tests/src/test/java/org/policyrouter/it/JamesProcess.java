@@ -90,6 +90,33 @@ public final class JamesProcess implements AutoCloseable {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
+    /**
+     * Installs the assembled distribution at {@code target} the way an operator would unpack it,
+     * the read-only James libraries linked rather than copied; only the two ports change.
+     */
+    public static Path installDistribution(Path target, int smtpPort, int webAdminPort) throws IOException {
+        Path dist = PolicyRouterJames.distribution();
+        Files.createDirectories(target);
+        for (String folder : List.of("conf", "bin", "extensions-jars")) {
+            PolicyRouterJames.copyTree(dist.resolve(folder), target.resolve(folder));
+        }
+        target.resolve("bin").toFile().listFiles(f -> f.setExecutable(true));
+        Files.createSymbolicLink(target.resolve("james-server-memory-app.jar"), dist.resolve("james-server-memory-app.jar"));
+        Files.createSymbolicLink(target.resolve("james-server-memory-app.lib"), dist.resolve("james-server-memory-app.lib"));
+        replaceIn(target.resolve("conf/smtpserver.xml"), "<bind>127.0.0.1:2525</bind>", "<bind>127.0.0.1:" + smtpPort + "</bind>");
+        replaceIn(target.resolve("conf/webadmin.properties"), "port=8000", "port=" + webAdminPort);
+        return target;
+    }
+
+    /** Replaces text that must be there: a shipped file that changed fails the test loudly. */
+    public static void replaceIn(Path file, String from, String to) throws IOException {
+        String content = Files.readString(file, StandardCharsets.UTF_8);
+        if (!content.contains(from)) {
+            throw new IllegalStateException(file + " does not contain " + from);
+        }
+        Files.writeString(file, content.replace(from, to), StandardCharsets.UTF_8);
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
