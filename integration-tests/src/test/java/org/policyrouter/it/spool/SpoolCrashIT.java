@@ -59,29 +59,15 @@ class SpoolCrashIT {
     void install(String transport) throws IOException {
         smtpPort = JamesProcess.freePort();
         webAdminPort = JamesProcess.freePort();
-        home = tmp.resolve("james");
-        Path dist = PolicyRouterJames.distribution();
-        for (String folder : List.of("conf", "bin", "extensions-jars")) {
-            PolicyRouterJames.copyTree(dist.resolve(folder), home.resolve(folder));
-        }
-        home.resolve("bin/james-policy-router").toFile().setExecutable(true);
-        // the James libraries are read-only: linked, not copied
-        Files.createSymbolicLink(home.resolve("james-server-memory-app.jar"), dist.resolve("james-server-memory-app.jar"));
-        Files.createSymbolicLink(home.resolve("james-server-memory-app.lib"), dist.resolve("james-server-memory-app.lib"));
-        edit(home.resolve("conf/smtpserver.xml"), "<bind>127.0.0.1:2525</bind>", "<bind>127.0.0.1:" + smtpPort + "</bind>");
-        edit(home.resolve("conf/webadmin.properties"), "port=8000", "port=" + webAdminPort);
+        home = JamesProcess.installDistribution(tmp.resolve("james"), smtpPort, webAdminPort);
         Files.writeString(home.resolve("conf/policy/transport"), transport);
-    }
-
-    static void edit(Path file, String from, String to) throws IOException {
-        String content = Files.readString(file, StandardCharsets.UTF_8);
-        assertThat(content).as("%s contains %s", file, from).contains(from);
-        Files.writeString(file, content.replace(from, to), StandardCharsets.UTF_8);
     }
 
     void startJames() throws Exception {
         james = JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()));
         james.awaitBanner(smtpPort, Duration.ofSeconds(120));
+        // SMTP may answer before WebAdmin listens
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> JamesProcess.isListening(webAdminPort));
     }
 
     /** True when the server answered 250 to the end of data. */
