@@ -21,8 +21,11 @@ final class QueuedMail {
     final long enqueued;
     final long notBefore;
     final long sequence;
+    /** Where the mail is in the incoming journal; null when it is a file of its own. */
+    final IncomingJournal.Location location;
 
-    QueuedMail(String id, String name, Optional<String> sender, List<String> recipients, long enqueued, long notBefore, long sequence) {
+    QueuedMail(String id, String name, Optional<String> sender, List<String> recipients, long enqueued, long notBefore, long sequence,
+               IncomingJournal.Location location) {
         this.id = id;
         this.name = name;
         this.sender = sender;
@@ -30,19 +33,20 @@ final class QueuedMail {
         this.enqueued = enqueued;
         this.notBefore = notBefore;
         this.sequence = sequence;
+        this.location = location;
     }
 
-    static QueuedMail of(String id, SpoolEnvelope envelope, long sequence) {
-        return new QueuedMail(id, envelope.name(), envelope.sender(), envelope.recipients(), envelope.enqueued(), envelope.notBefore(), sequence);
+    static QueuedMail of(String id, SpoolEnvelope envelope, long sequence, IncomingJournal.Location location) {
+        return new QueuedMail(id, envelope.name(), envelope.sender(), envelope.recipients(), envelope.enqueued(), envelope.notBefore(), sequence, location);
     }
 
-    static QueuedMail of(String id, Mail mail, long enqueued, long notBefore, long sequence) {
+    static QueuedMail of(String id, Mail mail, long enqueued, long notBefore, long sequence, IncomingJournal.Location location) {
         return new QueuedMail(id, mail.getName(), mail.getMaybeSender().asOptional().map(MailAddress::asString),
             mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.toUnmodifiableList()),
-            enqueued, notBefore, sequence);
+            enqueued, notBefore, sequence, location);
     }
 
     QueuedMail dueAt(long time, long newSequence) {
-        return new QueuedMail(id, name, sender, recipients, enqueued, time, newSequence);
+        return new QueuedMail(id, name, sender, recipients, enqueued, time, newSequence, location);
     }
 }

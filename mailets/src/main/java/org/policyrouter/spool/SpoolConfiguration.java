@@ -11,12 +11,21 @@ import org.apache.james.queue.api.MailQueueName;
  * {@code outgoing}) gets its own pair under {@code queues/<name>/}.
  */
 public final class SpoolConfiguration {
+    /** A journal segment is closed for appends at this size and deleted once all its mails are done. */
+    static final long JOURNAL_SEGMENT_BYTES = 64L * 1024 * 1024;
+
     private final Path root;
     private final boolean fsync;
+    private final long journalSegmentBytes;
 
     public SpoolConfiguration(Path root, boolean fsync) {
+        this(root, fsync, JOURNAL_SEGMENT_BYTES);
+    }
+
+    SpoolConfiguration(Path root, boolean fsync, long journalSegmentBytes) {
         this.root = root.toAbsolutePath().normalize();
         this.fsync = fsync;
+        this.journalSegmentBytes = journalSegmentBytes;
     }
 
     public Path root() {
@@ -33,6 +42,15 @@ public final class SpoolConfiguration {
 
     Path incoming(MailQueueName name) {
         return queueDirectory(name).resolve("incoming");
+    }
+
+    /** The incoming queue's journal (small mails due now), see {@link IncomingJournal}. */
+    Path journal(MailQueueName name) {
+        return incoming(name).resolve("journal");
+    }
+
+    long journalSegmentBytes() {
+        return journalSegmentBytes;
     }
 
     Path active(MailQueueName name) {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One spool directory (incoming, active, deferred, archive). Every write goes to a temporary name,
- * is fsynced, renamed into place, and the directory is fsynced (grouped, see {@link DirectorySync}),
+ * is fsynced, renamed into place, and the directory is fsynced (grouped, see {@link GroupCommit}),
  * so a reader never sees half a file and an acknowledged mail survives a crash. Files are 0600 and
  * directories 0700: mail is private.
  */
@@ -38,13 +38,13 @@ final class SpoolDirectory {
     private final Path directory;
     private final Path corrupt;
     private final boolean fsync;
-    private final DirectorySync sync;
+    private final GroupCommit sync;
 
     private SpoolDirectory(Path directory, Path corrupt, boolean fsync) {
         this.directory = directory;
         this.corrupt = corrupt;
         this.fsync = fsync;
-        this.sync = new DirectorySync(directory, fsync);
+        this.sync = GroupCommit.forDirectory(directory, fsync);
     }
 
     /** Creates the directory if needed and removes temporary files a crash left behind. */
@@ -207,7 +207,7 @@ final class SpoolDirectory {
         }
     }
 
-    private static FileAttribute<?>[] fileAttributes() {
+    static FileAttribute<?>[] fileAttributes() {
         return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE_MODE)} : new FileAttribute<?>[0];
     }
 

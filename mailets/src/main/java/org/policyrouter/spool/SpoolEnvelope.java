@@ -5,10 +5,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
@@ -23,10 +26,10 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.PerRecipientHeaders;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -38,7 +41,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class SpoolEnvelope {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final ObjectNode json;
 
@@ -47,50 +49,59 @@ final class SpoolEnvelope {
     }
 
     static byte[] encode(Mail mail, long enqueued, long notBefore) throws MessagingException {
-        return encode(mail, enqueued, notBefore, Map.of());
+        return encode(mail, enqueued, notBefore, Map.of(), attribute -> { });
     }
 
-    /** With {@code defaults}: attributes written only when the mail lacks them (the caller's mail is left untouched). */
-    static byte[] encode(Mail mail, long enqueued, long notBefore, Map<AttributeName, AttributeValue<?>> defaults) throws MessagingException {
-        ObjectNode json = JSON.objectNode();
-        json.put("name", mail.getName());
-        json.put("state", mail.getState());
-        putIfPresent(json, "errorMessage", mail.getErrorMessage());
-        MaybeSender sender = mail.getMaybeSender();
-        if (sender.isNullSender()) {
-            json.putNull("sender");
-        } else {
-            json.put("sender", sender.asString());
-        }
-        ArrayNode recipients = json.putArray("recipients");
-        mail.getRecipients().forEach(recipient -> recipients.add(recipient.asString()));
-        putIfPresent(json, "remoteHost", mail.getRemoteHost());
-        putIfPresent(json, "remoteAddr", mail.getRemoteAddr());
-        if (mail.getLastUpdated() != null) {
-            json.put("lastUpdated", mail.getLastUpdated().getTime());
-        }
-        ObjectNode attributes = json.putObject("attributes");
-        mail.attributes().forEach(attribute -> attribute.getValue().toJson()
-            .ifPresent(value -> attributes.set(attribute.getName().asString(), value)));
-        defaults.forEach((name, value) -> {
-            if (!attributes.has(name.asString())) {
-                value.toJson().ifPresent(serialized -> attributes.set(name.asString(), serialized));
+    /**
+     * With {@code defaults}: attributes written only when the mail lacks them (the caller's mail is
+     * left untouched). {@code written} sees each attribute that went in (James cannot serialize
+     * every attribute). Streamed (no JSON tree): this runs before every SMTP 250.
+     */
+    static byte[] encode(Mail mail, long enqueued, long notBefore, Map<AttributeName, AttributeValue<?>> defaults,
+                         Consumer<Attribute> written) throws MessagingException {
+        ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
+        try (JsonGenerator json = MAPPER.createGenerator(bytes)) {
+            json.writeStartObject();
+            json.writeStringField("name", mail.getName());
+            json.writeStringField("state", mail.getState());
+            writeIfPresent(json, "errorMessage", mail.getErrorMessage());
+            MaybeSender sender = mail.getMaybeSender();
+            json.writeStringField("sender", sender.isNullSender() ? null : sender.asString());
+            json.writeArrayFieldStart("recipients");
+            for (MailAddress recipient : mail.getRecipients()) {
+                json.writeString(recipient.asString());
             }
-        });
-        ArrayNode headers = json.putArray("perRecipientHeaders");
-        for (Map.Entry<MailAddress, PerRecipientHeaders.Header> header : mail.getPerRecipientSpecificHeaders().getHeadersByRecipient().entries()) {
-            headers.addObject()
-                .put("recipient", header.getKey().asString())
-                .put("name", header.getValue().getName())
-                .put("value", header.getValue().getValue());
-        }
-        json.put("enqueued", enqueued);
-        json.put("notBefore", notBefore);
-        try {
-            return MAPPER.writeValueAsBytes(json);
+            json.writeEndArray();
+            writeIfPresent(json, "remoteHost", mail.getRemoteHost());
+            writeIfPresent(json, "remoteAddr", mail.getRemoteAddr());
+            if (mail.getLastUpdated() != null) {
+                json.writeNumberField("lastUpdated", mail.getLastUpdated().getTime());
+            }
+            json.writeObjectFieldStart("attributes");
+            Set<String> names = new HashSet<>();
+            for (Attribute attribute : (Iterable<Attribute>) mail.attributes()::iterator) {
+                writeAttribute(json, attribute, names, written);
+            }
+            for (Map.Entry<AttributeName, AttributeValue<?>> entry : defaults.entrySet()) {
+                writeAttribute(json, new Attribute(entry.getKey(), entry.getValue()), names, written);
+            }
+            json.writeEndObject();
+            json.writeArrayFieldStart("perRecipientHeaders");
+            for (Map.Entry<MailAddress, PerRecipientHeaders.Header> header : mail.getPerRecipientSpecificHeaders().getHeadersByRecipient().entries()) {
+                json.writeStartObject();
+                json.writeStringField("recipient", header.getKey().asString());
+                json.writeStringField("name", header.getValue().getName());
+                json.writeStringField("value", header.getValue().getValue());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeNumberField("enqueued", enqueued);
+            json.writeNumberField("notBefore", notBefore);
+            json.writeEndObject();
         } catch (IOException e) {
             throw new MessagingException("cannot encode the envelope of " + mail.getName(), e);
         }
+        return bytes.toByteArray();
     }
 
     /** The same envelope, due at another time (a queue flush). */
@@ -190,9 +201,18 @@ final class SpoolEnvelope {
         return node == null || node.isNull() ? Optional.empty() : Optional.of(node.asText());
     }
 
-    private static void putIfPresent(ObjectNode json, String field, String value) {
+    private static void writeAttribute(JsonGenerator json, Attribute attribute, Set<String> names, Consumer<Attribute> written) throws IOException {
+        Optional<JsonNode> value = attribute.getValue().toJson();
+        if (value.isPresent() && names.add(attribute.getName().asString())) {
+            json.writeFieldName(attribute.getName().asString());
+            json.writeTree(value.get());
+            written.accept(attribute);
+        }
+    }
+
+    private static void writeIfPresent(JsonGenerator json, String field, String value) throws IOException {
         if (value != null) {
-            json.put(field, value);
+            json.writeStringField(field, value);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -43,9 +43,37 @@ final class SpoolFileFormat {
         OutputStream buffered = new java.io.BufferedOutputStream(body, 64 * 1024);
         message.writeTo(buffered);
         buffered.flush();
-        String trailer = String.format(Locale.ROOT, "\nCRC32C %08x\n", crc.getValue());
-        channel.write(ByteBuffer.wrap(trailer.getBytes(StandardCharsets.US_ASCII)));
+        channel.write(ByteBuffer.wrap(trailer(crc)));
         channel.write(ByteBuffer.wrap(header(envelope.length, body.count)), 0);
+    }
+
+    /** The whole record in memory, after {@code headroom} free bytes (room for a journal frame). */
+    static byte[] encode(byte[] envelope, byte[] message, int headroom) {
+        byte[] record = new byte[headroom + HEADER_LENGTH + envelope.length + message.length + TRAILER_LENGTH];
+        int position = headroom;
+        System.arraycopy(header(envelope.length, message.length), 0, record, position, HEADER_LENGTH);
+        position += HEADER_LENGTH;
+        System.arraycopy(envelope, 0, record, position, envelope.length);
+        position += envelope.length;
+        System.arraycopy(message, 0, record, position, message.length);
+        position += message.length;
+        CRC32C crc = new CRC32C();
+        crc.update(envelope);
+        crc.update(message);
+        System.arraycopy(trailer(crc), 0, record, position, TRAILER_LENGTH);
+        return record;
+    }
+
+    /** Reads and verifies a record held in memory; {@code source} names where it came from. */
+    static Record decode(byte[] record, Path source) throws CorruptSpoolFileException {
+        if (record.length < HEADER_LENGTH + TRAILER_LENGTH) {
+            throw new CorruptSpoolFileException(source, "truncated: " + record.length + " bytes");
+        }
+        long[] lengths = parseHeader(Arrays.copyOf(record, HEADER_LENGTH), record.length, source);
+        int envelopeEnd = HEADER_LENGTH + (int) lengths[0];
+        int messageEnd = envelopeEnd + (int) lengths[1];
+        return verified(Arrays.copyOfRange(record, HEADER_LENGTH, envelopeEnd), Arrays.copyOfRange(record, envelopeEnd, messageEnd),
+            Arrays.copyOfRange(record, messageEnd, record.length), source);
     }
 
     /** Reads the envelope only, after checking that the file has exactly the size its header announces. */
@@ -66,20 +94,39 @@ final class SpoolFileFormat {
             byte[] envelope = readFully(channel, HEADER_LENGTH, (int) lengths[0], file);
             byte[] message = readFully(channel, HEADER_LENGTH + lengths[0], (int) lengths[1], file);
             byte[] trailer = readFully(channel, HEADER_LENGTH + lengths[0] + lengths[1], TRAILER_LENGTH, file);
-            CRC32C crc = new CRC32C();
-            crc.update(envelope);
-            crc.update(message);
-            String expected = String.format(Locale.ROOT, "\nCRC32C %08x\n", crc.getValue());
-            if (!expected.equals(new String(trailer, StandardCharsets.US_ASCII))) {
-                throw new CorruptSpoolFileException(file, "checksum mismatch");
-            }
-            return new Record(envelope, message);
+            return verified(envelope, message, trailer, file);
         }
     }
 
+    private static Record verified(byte[] envelope, byte[] message, byte[] trailer, Path file) throws CorruptSpoolFileException {
+        CRC32C crc = new CRC32C();
+        crc.update(envelope);
+        crc.update(message);
+        if (!Arrays.equals(trailer(crc), trailer)) {
+            throw new CorruptSpoolFileException(file, "checksum mismatch");
+        }
+        return new Record(envelope, message);
+    }
+
+    private static byte[] trailer(CRC32C crc) {
+        byte[] trailer = "\nCRC32C 00000000\n".getBytes(StandardCharsets.US_ASCII);
+        putHex(trailer, 8, 8, crc.getValue());
+        return trailer;
+    }
+
     private static byte[] header(long envelopeLength, long messageLength) {
-        return String.format(Locale.ROOT, "%s %016x %016x\n", MAGIC, envelopeLength, messageLength)
-            .getBytes(StandardCharsets.US_ASCII);
+        byte[] header = (MAGIC + " 0000000000000000 0000000000000000\n").getBytes(StandardCharsets.US_ASCII);
+        putHex(header, MAGIC.length() + 1, 16, envelopeLength);
+        putHex(header, MAGIC.length() + 18, 16, messageLength);
+        return header;
+    }
+
+    /** Lower-case hex, as the format has always been written. */
+    private static void putHex(byte[] target, int offset, int digits, long value) {
+        for (int i = offset + digits - 1; i >= offset; i--) {
+            target[i] = (byte) Character.forDigit((int) (value & 0xF), 16);
+            value >>>= 4;
+        }
     }
 
     private static long[] readHeader(FileChannel channel, Path file) throws IOException, CorruptSpoolFileException {
@@ -87,7 +134,11 @@ final class SpoolFileFormat {
         if (size < HEADER_LENGTH + TRAILER_LENGTH) {
             throw new CorruptSpoolFileException(file, "truncated: " + size + " bytes");
         }
-        String header = new String(readFully(channel, 0, HEADER_LENGTH, file), StandardCharsets.US_ASCII);
+        return parseHeader(readFully(channel, 0, HEADER_LENGTH, file), size, file);
+    }
+
+    private static long[] parseHeader(byte[] headerBytes, long size, Path file) throws CorruptSpoolFileException {
+        String header = new String(headerBytes, StandardCharsets.US_ASCII);
         if (!header.startsWith(MAGIC + " ") || header.charAt(HEADER_LENGTH - 1) != '\n') {
             throw new CorruptSpoolFileException(file, "not a spool file (bad header)");
         }

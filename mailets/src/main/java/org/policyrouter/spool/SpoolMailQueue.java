@@ -22,11 +22,14 @@ import java.util.function.Predicate;
 
 import javax.mail.MessagingException;
 
+import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.metrics.api.TimeMetric;
 import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.AttributeValue;
@@ -40,11 +43,11 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 
 /**
- * A durable James MailQueue over two spool directories. A mail is in {@code incoming/} once
- * {@link #enQueue} returns (written, fsynced, renamed, directory fsynced: this is what makes the
- * SMTP 250 safe); it moves to {@code active/} while a consumer processes it and leaves only when
- * the consumer calls {@code done}. At start, whatever a crash left in {@code active/} goes back to
- * {@code incoming/}: a mail may be processed twice, never lost.
+ * A durable James MailQueue over the spool's incoming queue ({@link SpoolQueueStore}: the incoming
+ * journal, and files in {@code incoming/} and {@code active/}). A mail is on disk once
+ * {@link #enQueue} returns (this is what makes the SMTP 250 safe), is handed to one consumer at a
+ * time and leaves only when the consumer calls {@code done}. At start, whatever a crash caught
+ * being processed is waiting again: a mail may be processed twice, never lost.
  *
  * <p>Only envelopes and due times are kept in memory. One dispatcher thread hands due mails to the
  * consumers that asked for them, so a mail stays in incoming/ until someone can take it.
@@ -54,9 +57,9 @@ public final class SpoolMailQueue implements ManageableMailQueue {
     private static final long IDLE_WAIT_MILLIS = 60_000;
 
     private final MailQueueName name;
-    private final SpoolDirectory incoming;
-    private final SpoolDirectory active;
+    private final SpoolQueueStore store;
     private final MailQueueItemDecoratorFactory decorators;
+    private final MetricFactory metrics;
     private final Metric enqueuedMetric;
     private final Metric dequeuedMetric;
     private final ReentrantLock lock = new ReentrantLock();
@@ -69,11 +72,10 @@ public final class SpoolMailQueue implements ManageableMailQueue {
     private volatile boolean running = true;
     private int roundRobin;
 
-    private SpoolMailQueue(MailQueueName name, SpoolDirectory incoming, SpoolDirectory active,
-                           MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+    private SpoolMailQueue(MailQueueName name, SpoolQueueStore store, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+        this.metrics = metrics;
         this.name = name;
-        this.incoming = incoming;
-        this.active = active;
+        this.store = store;
         this.decorators = decorators;
         this.enqueuedMetric = metrics.generate(ENQUEUED_METRIC_NAME_PREFIX + name.asString());
         this.dequeuedMetric = metrics.generate(DEQUEUED_METRIC_NAME_PREFIX + name.asString());
@@ -81,34 +83,18 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         this.dispatcher.setDaemon(true);
     }
 
-    /** Opens the queue's directories, puts back what a crash left in active/, indexes incoming/. */
+    /** Opens the queue's store; what is on disk (including what a crash caught in processing) is waiting again. */
     static SpoolMailQueue open(MailQueueName name, SpoolConfiguration configuration,
-                               MailQueueItemDecoratorFactory decorators, MetricFactory metrics) throws IOException {
-        SpoolDirectory incoming = SpoolDirectory.open(configuration.incoming(name), configuration.corrupt(), configuration.fsync());
-        SpoolDirectory active = SpoolDirectory.open(configuration.active(name), configuration.corrupt(), configuration.fsync());
-        SpoolMailQueue queue = new SpoolMailQueue(name, incoming, active, decorators, metrics);
-        queue.recover();
+                               MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) throws IOException {
+        List<QueuedMail> waiting = new ArrayList<>();
+        AtomicLong sequence = new AtomicLong();
+        SpoolQueueStore store = SpoolQueueStore.open(name, configuration, waiting, sequence::incrementAndGet);
+        SpoolMailQueue queue = new SpoolMailQueue(name, store, decorators, metrics);
+        queue.sequence.set(sequence.get());
+        queue.waiting.addAll(waiting);
+        gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), queue::getSize);
         queue.dispatcher.start();
         return queue;
-    }
-
-    private void recover() throws IOException {
-        List<String> interrupted = active.names();
-        for (String id : interrupted) {
-            incoming.moveFrom(active, id, false);
-        }
-        List<String> ids = incoming.names();
-        Collections.sort(ids);
-        for (String id : ids) {
-            try {
-                SpoolEnvelope envelope = SpoolEnvelope.decode(incoming.readEnvelope(id), incoming.file(id));
-                waiting.add(QueuedMail.of(id, envelope, sequence.incrementAndGet()));
-            } catch (CorruptSpoolFileException e) {
-                incoming.quarantine(id, e.getMessage());
-            }
-        }
-        LOGGER.info("spool queue {}: {} mails waiting in {}{}", name.asString(), waiting.size(), incoming.path(),
-            interrupted.isEmpty() ? "" : " (" + interrupted.size() + " put back from active/: they were being processed at an unclean stop)");
     }
 
     @Override
@@ -129,30 +115,47 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         Map<AttributeName, AttributeValue<?>> defaults = Map.of(
             SpoolAttributes.QUEUE_ID, AttributeValue.of(id),
             SpoolAttributes.ARRIVAL, AttributeValue.of(now));
+        TimeMetric timer = metrics.timer(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString());
         try {
-            byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults);
-            incoming.create(id, envelope, out -> {
-                try {
-                    mail.getMessage().writeTo(out);
-                } catch (MessagingException e) {
-                    throw new IOException(e);
-                }
-            });
-            QueuedMail queued = QueuedMail.of(id, mail, now, notBefore, sequence.incrementAndGet());
-            lock.lock();
-            try {
-                waiting.add(queued);
-                changed.signalAll();
-            } finally {
-                lock.unlock();
+            List<Attribute> written = new ArrayList<>();
+            byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults, written::add);
+            SpoolQueueStore.Stored stored = store.store(id, mail, envelope, now, notBefore, sequence.incrementAndGet());
+            Consumer consumer = queueOrTake(stored.entry, stored.message != null && stored.entry.notBefore <= now);
+            if (consumer != null) {
+                // a consumer is waiting and nothing is ahead: hand over now, from memory
+                emit(stored.entry, MailCopy.of(mail, written, stored.message, store.sourceId(stored.entry)), consumer);
             }
         } catch (IOException | MessagingException e) {
             throw new MailQueueException("cannot spool " + mail.getName() + " in " + name.asString() + ": " + e.getMessage(), e);
+        } finally {
+            timer.stopAndPublish();
         }
         enqueuedMetric.increment();
         LOGGER.info("{}: queued in {} as {}, from=<{}>, nrcpt={}{}",
             AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id), name.asString(), id, mail.getMaybeSender().asString(""), mail.getRecipients().size(),
             notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
+    }
+
+    /**
+     * Queues a new entry. With {@code direct} (due, and its message in memory) it is taken at once
+     * by a consumer with demand when nothing waits ahead of it (returns that consumer); otherwise the
+     * dispatcher hands it over (returns null).
+     */
+    private Consumer queueOrTake(QueuedMail entry, boolean direct) {
+        lock.lock();
+        try {
+            Consumer consumer = direct && waiting.isEmpty() ? consumerWithDemand() : null;
+            if (consumer != null) {
+                inFlight.put(entry.id, entry);
+                consumer.demand--;
+            } else {
+                waiting.add(entry);
+                changed.signalAll();
+            }
+            return consumer;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static long dueTime(long now, Duration delay) {
@@ -236,22 +239,12 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     private void handOver(QueuedMail entry, Consumer consumer) {
         try {
-            active.moveFrom(incoming, entry.id, false);
-            SpoolFileFormat.Record record = active.read(entry.id);
-            Mail mail = SpoolEnvelope.decode(record.envelope, active.file(entry.id))
-                .toMail(record.message, name.asString() + "/" + entry.id, active.file(entry.id));
-            SpoolQueueItem item = new SpoolQueueItem(this, entry, mail);
-            dequeuedMetric.increment();
-            if (consumer.sink.isCancelled()) {
-                item.putBack();
-            } else {
-                consumer.sink.next(item);
-            }
+            emit(entry, store.take(entry), consumer);
         } catch (NoSuchFileException e) {
             // removed by an operator between the index and the disk
             forget(entry, consumer);
         } catch (CorruptSpoolFileException e) {
-            active.quarantine(entry.id, e.getMessage());
+            store.quarantineTaken(entry, e.getMessage());
             forget(entry, consumer);
         } catch (IOException e) {
             LOGGER.error("spool queue {}: cannot hand over {}, retrying in 10s", name.asString(), entry.id, e);
@@ -260,6 +253,16 @@ public final class SpoolMailQueue implements ManageableMailQueue {
                 consumer.demand++;
                 waiting.add(entry.dueAt(System.currentTimeMillis() + 10_000, sequence.incrementAndGet()));
             });
+        }
+    }
+
+    private void emit(QueuedMail entry, Mail mail, Consumer consumer) {
+        SpoolQueueItem item = new SpoolQueueItem(this, entry, mail);
+        dequeuedMetric.increment();
+        if (consumer.sink.isCancelled()) {
+            item.putBack();
+        } else {
+            consumer.sink.next(item);
         }
     }
 
@@ -278,14 +281,14 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
         try {
             if (status == MailQueueItem.CompletionStatus.RETRY) {
-                incoming.moveFrom(active, entry.id, false);
+                store.putBack(entry);
                 withLock(() -> {
                     inFlight.remove(entry.id);
                     waiting.add(entry.dueAt(System.currentTimeMillis(), sequence.incrementAndGet()));
                     changed.signalAll();
                 });
             } else {
-                active.delete(entry.id);
+                store.finish(entry);
                 withLock(() -> inFlight.remove(entry.id));
             }
         } catch (IOException e) {
@@ -308,7 +311,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             waiting.stream().filter(mail -> mail.notBefore > now).forEach(delayed::add);
             for (QueuedMail mail : delayed) {
                 long due = Math.min(mail.enqueued, now);
-                rewriteDueTime(mail.id, due);
+                store.rewriteDueTime(mail, due);
                 waiting.remove(mail);
                 waiting.add(mail.dueAt(due, mail.sequence));
             }
@@ -319,12 +322,6 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         } finally {
             lock.unlock();
         }
-    }
-
-    private void rewriteDueTime(String id, long due) throws IOException, CorruptSpoolFileException {
-        SpoolFileFormat.Record record = incoming.read(id);
-        byte[] envelope = SpoolEnvelope.decode(record.envelope, incoming.file(id)).withNotBefore(due);
-        incoming.write(id, envelope, out -> out.write(record.message));
     }
 
     @Override
@@ -353,7 +350,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             List<QueuedMail> removed = new ArrayList<>();
             waiting.stream().filter(condition).forEach(removed::add);
             for (QueuedMail mail : removed) {
-                incoming.delete(mail.id);
+                store.discard(mail);
                 waiting.remove(mail);
                 LOGGER.info("{}: removed from {} by an operator", mail.id, name.asString());
             }
@@ -401,9 +398,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     private Optional<MailQueueItemView> load(QueuedMail entry) {
         try {
-            SpoolFileFormat.Record record = incoming.read(entry.id);
-            Mail mail = SpoolEnvelope.decode(record.envelope, incoming.file(entry.id))
-                .toMail(record.message, name.asString() + "/" + entry.id, incoming.file(entry.id));
+            Mail mail = store.peek(entry);
             return Optional.of(new DefaultMailQueueItemView(mail, Instant.ofEpochMilli(entry.notBefore).atZone(ZoneOffset.UTC)));
         } catch (IOException | CorruptSpoolFileException e) {
             // dequeued, removed or broken since the snapshot: browsing shows what is there
@@ -427,6 +422,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        store.close();
     }
 
     private void withLock(Runnable action) {

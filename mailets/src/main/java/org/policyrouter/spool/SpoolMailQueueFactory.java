@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 
+import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
@@ -24,13 +25,15 @@ public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
     private final SpoolConfiguration configuration;
     private final MailQueueItemDecoratorFactory decorators;
     private final MetricFactory metrics;
+    private final GaugeRegistry gauges;
     private final ConcurrentHashMap<MailQueueName, SpoolMailQueue> queues = new ConcurrentHashMap<>();
 
     @Inject
-    public SpoolMailQueueFactory(SpoolConfiguration configuration, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+    public SpoolMailQueueFactory(SpoolConfiguration configuration, MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) {
         this.configuration = configuration;
         this.decorators = decorators;
         this.metrics = metrics;
+        this.gauges = gauges;
     }
 
     @Override
@@ -42,7 +45,7 @@ public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
     public SpoolMailQueue createQueue(MailQueueName name, PrefetchCount count) {
         return queues.computeIfAbsent(name, queueName -> {
             try {
-                return SpoolMailQueue.open(queueName, configuration, decorators, metrics);
+                return SpoolMailQueue.open(queueName, configuration, decorators, metrics, gauges);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the spool queue " + queueName.asString() + " under " + configuration.root(), e);
             }

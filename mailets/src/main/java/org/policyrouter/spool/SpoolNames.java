@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -18,6 +17,7 @@ final class SpoolNames {
     private static final AtomicLong COUNTER = new AtomicLong();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int NODE = RANDOM.nextInt(0x10000);
+    private static final char[] HEX_DIGITS = "0123456789ABCDEF".toCharArray();
 
     private SpoolNames() {
     }
@@ -39,8 +39,23 @@ final class SpoolNames {
      * process (counter) and across processes sharing a clock (random node part).
      */
     static String newQueueId() {
-        long counter = COUNTER.incrementAndGet() & 0xFFFFFFL;
-        return String.format(Locale.ROOT, "%011X%06X%04X", System.currentTimeMillis(), counter, NODE);
+        return queueId(System.currentTimeMillis(), COUNTER.incrementAndGet(), NODE);
+    }
+
+    /** 11 hex digits of time, 6 of counter, 4 of node; built by hand: one is made per SMTP 250. */
+    static String queueId(long millis, long counter, int node) {
+        char[] id = new char[21];
+        putHex(id, 0, 11, millis);
+        putHex(id, 11, 6, counter);
+        putHex(id, 17, 4, node);
+        return new String(id);
+    }
+
+    private static void putHex(char[] target, int offset, int digits, long value) {
+        for (int i = offset + digits - 1; i >= offset; i--) {
+            target[i] = HEX_DIGITS[(int) (value & 0xF)];
+            value >>>= 4;
+        }
     }
 
     /** Guards every name the spool turns into a path. */

@@ -2,10 +2,13 @@ package org.policyrouter.spool;
 
 import java.nio.file.Path;
 
+import org.apache.james.metrics.api.NoopGaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.queue.api.DelayedManageableMailQueueContract;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueMetricContract;
+import org.apache.james.queue.api.MailQueueMetricExtension;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.queue.api.ManageableMailQueueFactoryContract;
@@ -13,10 +16,12 @@ import org.apache.james.queue.api.MailQueueFactoryContract;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** James's MailQueue contracts (plain, manageable, delayed, factory) against the file spool. */
-class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract,
+/** James's MailQueue contracts (plain, manageable, delayed, metrics, factory) against the file spool. */
+@ExtendWith(MailQueueMetricExtension.class)
+class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract, MailQueueMetricContract,
     MailQueueFactoryContract<SpoolMailQueue>, ManageableMailQueueFactoryContract<SpoolMailQueue> {
 
     @TempDir
@@ -25,8 +30,9 @@ class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract,
     SpoolMailQueue queue;
 
     @BeforeEach
-    void open() {
-        factory = new SpoolMailQueueFactory(new SpoolConfiguration(spool, true), new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory());
+    void open(MailQueueMetricExtension.MailQueueMetricTestSystem metrics) {
+        factory = new SpoolMailQueueFactory(new SpoolConfiguration(spool, true), new RawMailQueueItemDecoratorFactory(),
+            metrics.getMetricFactory(), metrics.getSpyGaugeRegistry());
         queue = factory.createQueue(MailQueueName.of("contract"));
     }
 
@@ -47,6 +53,7 @@ class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract,
 
     @Override
     public MailQueueFactory<SpoolMailQueue> getMailQueueFactory() {
-        return new SpoolMailQueueFactory(new SpoolConfiguration(spool.resolve("factory"), true), new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory());
+        return new SpoolMailQueueFactory(new SpoolConfiguration(spool.resolve("factory"), true), new RawMailQueueItemDecoratorFactory(),
+            new RecordingMetricFactory(), new NoopGaugeRegistry());
     }
 }

@@ -41,4 +41,10 @@ class SpoolNamesTest {
         assertThat(ids).isSorted().doesNotHaveDuplicates();
         assertThat(SpoolNames.checked(ids.get(0))).isEqualTo(ids.get(0));
     }
+
+    @Test
+    void queueIdsAreFixedWidthUpperCaseHex() {
+        assertThat(SpoolNames.queueId(0x18C5A2B3C4DL, 0x1234567L, 0xBEEF)).isEqualTo("18C5A2B3C4D234567BEEF");
+        assertThat(SpoolNames.queueId(1L, 2L, 3)).isEqualTo("00000000001000002" + "0003");
+    }
 }

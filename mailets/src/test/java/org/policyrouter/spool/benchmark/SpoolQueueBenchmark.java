@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.james.metrics.api.NoopGaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueName;
@@ -39,7 +40,7 @@ class SpoolQueueBenchmark {
         double[] memory = new double[2];
         for (int round = 0; round < SpoolRepositoryBenchmark.ROUNDS; round++) {
             SpoolMailQueueFactory spoolFactory = new SpoolMailQueueFactory(new SpoolConfiguration(work.resolve("round-" + round), true),
-                new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory());
+                new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory(), new NoopGaugeRegistry());
             SpoolRepositoryBenchmark.max(spool, run(spoolFactory.createQueue(MailQueueName.of("spool")), mails));
             spoolFactory.stop();
             MemoryMailQueueFactory memoryFactory = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());

@@ -1,0 +1,442 @@
+package org.policyrouter.spool;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The incoming queue's journal: what makes an SMTP 250 cheap and still durable. Accepted mails are
+ * appended, one record each, to the current segment file, and one fdatasync covers every record
+ * appended before it started ({@link GroupCommit}): each SMTP reply waits for the sync of its
+ * batch, and a batch costs one journal commit of the file system instead of a file creation, a
+ * rename and two syncs per mail.
+ *
+ * <p>A record is a frame line {@code PRJ1 <queue id> <record length, hex>\n} followed by the mail
+ * in the spool file format ({@link SpoolFileFormat}: envelope, message, CRC32C). A mail leaves the
+ * journal when its id is appended to the segment's done log ({@code segment-….done}, not fsynced:
+ * a crash may bring a finished mail back, a duplicate, never lose one); a segment whose mails are
+ * all done is deleted. At start every segment is read back: records without a done mark are the
+ * queue again, a damaged record or an unreadable tail is copied to {@code corrupt/}, and appends go
+ * to a new segment.
+ */
+final class IncomingJournal implements Closeable {
+    static final String SEGMENT_PREFIX = "segment-";
+    static final String DONE_SUFFIX = ".done";
+    private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
+    private static final String FRAME_MAGIC = "PRJ1 ";
+    private static final int MAX_FRAME_LINE = 200;
+
+    private final Path directory;
+    private final Path corrupt;
+    private final boolean fsync;
+    private final long segmentSize;
+    private final GroupCommit commit;
+    private final Object lock = new Object();
+    private final TreeMap<Long, Segment> segments = new TreeMap<>();
+    private Segment current;
+
+    private IncomingJournal(Path directory, Path corrupt, boolean fsync, long segmentSize) {
+        this.directory = directory;
+        this.corrupt = corrupt;
+        this.fsync = fsync;
+        this.segmentSize = segmentSize;
+        this.commit = new GroupCommit(this::syncCurrent, fsync);
+    }
+
+    /**
+     * Opens the journal in {@code directory}, reads back its segments and starts a new one.
+     * {@code recovered} receives the records that are not done yet, in the order they were written.
+     */
+    static IncomingJournal open(Path directory, Path corrupt, boolean fsync, long segmentSize, List<Recovered> recovered) throws IOException {
+        SpoolDirectory.createPrivateDirectories(directory);
+        IncomingJournal journal = new IncomingJournal(directory, corrupt, fsync, segmentSize);
+        synchronized (journal.lock) {
+            for (long number : journal.segmentNumbers()) {
+                journal.recover(number, recovered);
+            }
+            journal.startSegment(journal.segments.isEmpty() ? 1 : journal.segments.lastKey() + 1);
+        }
+        return journal;
+    }
+
+    /**
+     * Appends a mail and returns once it is durable (with fsync on). Concurrent appends share
+     * their fsync.
+     */
+    Location append(String id, byte[] envelope, byte[] message) throws IOException {
+        byte[] frameLine = frameLine(id, SpoolFileFormat.HEADER_LENGTH + envelope.length + message.length + SpoolFileFormat.TRAILER_LENGTH);
+        byte[] bytes = SpoolFileFormat.encode(envelope, message, frameLine.length);
+        System.arraycopy(frameLine, 0, bytes, 0, frameLine.length);
+        Location location;
+        long ticket;
+        synchronized (lock) {
+            Segment segment = segmentWithRoomFor(bytes.length);
+            long offset = segment.size;
+            try {
+                writeFully(segment.channel, bytes, offset);
+            } catch (IOException e) {
+                // e.g. a full disk: leave no half record for the next start to report
+                segment.channel.truncate(offset);
+                throw e;
+            }
+            segment.size += bytes.length;
+            segment.live++;
+            location = new Location(segment, offset + frameLine.length, bytes.length - frameLine.length);
+            ticket = commit.register();
+        }
+        try {
+            commit.await(ticket);
+        } catch (IOException e) {
+            // not acknowledged: do not let a restart deliver what the client will send again
+            markDone(id, location);
+            throw e;
+        }
+        return location;
+    }
+
+    /** Reads and verifies a record. */
+    SpoolFileFormat.Record read(Location location) throws IOException, CorruptSpoolFileException {
+        return SpoolFileFormat.decode(readRaw(location), location.describe());
+    }
+
+    /** The mail has left the queue (processed, or removed by an operator). */
+    void markDone(String id, Location location) throws IOException {
+        synchronized (lock) {
+            Segment segment = location.segment;
+            if (segment.deleted) {
+                return;
+            }
+            if (segment.doneLog == null) {
+                segment.doneLog = FileChannel.open(segment.doneFile,
+                    EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND), SpoolDirectory.fileAttributes());
+            }
+            ByteBuffer line = ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.US_ASCII));
+            while (line.hasRemaining()) {
+                segment.doneLog.write(line);
+            }
+            segment.live--;
+            if (segment.live <= 0 && segment != current) {
+                delete(segment);
+            }
+        }
+    }
+
+    /** Copies a record that cannot be read back to corrupt/ and takes it out of the journal. */
+    void quarantine(String id, Location location, String reason) {
+        try {
+            byte[] raw = readRaw(location);
+            Path target = copyToCorrupt(location.segment, location.offset, id, raw);
+            LOGGER.error("{}: journal record {} is corrupt ({}): copied to {}", id, location.describe(), reason, target);
+            markDone(id, location);
+        } catch (IOException e) {
+            LOGGER.error("{}: journal record {} is corrupt ({}) and cannot be moved aside", id, location.describe(), reason, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            for (Segment segment : segments.values()) {
+                segment.close();
+            }
+        }
+    }
+
+    private byte[] readRaw(Location location) throws IOException {
+        byte[] bytes = new byte[location.length];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            if (location.segment.channel.read(buffer, location.offset + buffer.position()) < 0) {
+                throw new IOException(location.describe() + ": segment ends inside the record");
+            }
+        }
+        return bytes;
+    }
+
+    private void syncCurrent() throws IOException {
+        FileChannel channel;
+        synchronized (lock) {
+            channel = current.channel;
+        }
+        channel.force(false);
+    }
+
+    /** The current segment, or a new one when this record would make it too big. */
+    private Segment segmentWithRoomFor(int length) throws IOException {
+        if (current.size > 0 && current.size + length > segmentSize) {
+            if (fsync) {
+                // appends already registered with the group commit may still wait for this segment
+                current.channel.force(false);
+            }
+            Segment full = current;
+            startSegment(full.number + 1);
+            if (full.live <= 0) {
+                delete(full);
+            }
+        }
+        return current;
+    }
+
+    private void startSegment(long number) throws IOException {
+        Segment segment = new Segment(number, directory);
+        segment.channel = FileChannel.open(segment.file,
+            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes());
+        if (fsync) {
+            GroupCommit.forceDirectory(directory);
+        }
+        segments.put(number, segment);
+        current = segment;
+    }
+
+    private List<Long> segmentNumbers() throws IOException {
+        List<Long> numbers = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, SEGMENT_PREFIX + "*")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(DONE_SUFFIX)) {
+                    continue;
+                }
+                try {
+                    numbers.add(Long.parseUnsignedLong(name.substring(SEGMENT_PREFIX.length()), 16));
+                } catch (NumberFormatException e) {
+                    LOGGER.warn("ignoring {}: not a journal segment", file);
+                }
+            }
+        }
+        Collections.sort(numbers);
+        return numbers;
+    }
+
+    /** Reads one segment back; a damaged record or tail is copied aside, the rest is kept. */
+    private void recover(long number, List<Recovered> recovered) throws IOException {
+        Segment segment = new Segment(number, directory);
+        segment.channel = FileChannel.open(segment.file, StandardOpenOption.READ);
+        segments.put(number, segment);
+        Set<String> done = doneIds(segment.doneFile);
+        long size = segment.channel.size();
+        long position = 0;
+        while (position < size) {
+            Frame frame = readFrame(segment, position, size);
+            if (frame == null) {
+                recoverTail(segment, position, size);
+                break;
+            }
+            Location location = new Location(segment, position + frame.lineLength, frame.recordLength);
+            position = location.offset + location.length;
+            if (done.contains(frame.id)) {
+                continue;
+            }
+            try {
+                recovered.add(new Recovered(frame.id, location, read(location).envelope));
+                segment.live++;
+            } catch (CorruptSpoolFileException e) {
+                Path target = copyToCorrupt(segment, location.offset, frame.id, readRaw(location));
+                LOGGER.error("{}: corrupt journal record, {}: copied to {}", frame.id, e.getMessage(), target);
+            }
+        }
+        segment.size = size;
+        if (segment.live == 0) {
+            delete(segment);
+        }
+    }
+
+    /** The frame line at {@code position}, or null when there is none (end of the written part, or damage). */
+    private Frame readFrame(Segment segment, long position, long size) throws IOException {
+        int available = (int) Math.min(MAX_FRAME_LINE, size - position);
+        ByteBuffer buffer = ByteBuffer.allocate(available);
+        while (buffer.hasRemaining() && segment.channel.read(buffer, position + buffer.position()) >= 0) {
+            // read up to MAX_FRAME_LINE bytes
+        }
+        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+        int end = text.indexOf('\n');
+        if (!text.startsWith(FRAME_MAGIC) || end < 0) {
+            return null;
+        }
+        String[] fields = text.substring(FRAME_MAGIC.length(), end).split(" ");
+        if (fields.length != 2 || fields[1].length() != 16) {
+            return null;
+        }
+        try {
+            SpoolNames.checked(fields[0]);
+            long length = Long.parseUnsignedLong(fields[1], 16);
+            if (length < SpoolFileFormat.HEADER_LENGTH + SpoolFileFormat.TRAILER_LENGTH || length > Integer.MAX_VALUE - 64
+                || position + end + 1 + length > size) {
+                return null;
+            }
+            return new Frame(fields[0], end + 1, (int) length);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What follows the last readable record. Zeros are an append a crash cut short (its client got
+     * no 250, the sync had not finished); anything else is kept in corrupt/ for the operator.
+     */
+    private void recoverTail(Segment segment, long position, long size) throws IOException {
+        long length = size - position;
+        if (length > Integer.MAX_VALUE - 64) {
+            LOGGER.error("journal segment {} is unreadable from offset {} on ({} bytes); left in place", segment.file, position, length);
+            return;
+        }
+        byte[] tail = new byte[(int) length];
+        ByteBuffer buffer = ByteBuffer.wrap(tail);
+        while (buffer.hasRemaining() && segment.channel.read(buffer, position + buffer.position()) >= 0) {
+            // read the whole tail
+        }
+        boolean zeros = true;
+        for (byte b : tail) {
+            zeros &= b == 0;
+        }
+        if (zeros) {
+            LOGGER.warn("journal segment {}: ignoring {} zero bytes at offset {} (an append cut short by a crash)", segment.file, length, position);
+            return;
+        }
+        Path target = copyToCorrupt(segment, position, "tail", tail);
+        LOGGER.error("journal segment {} is unreadable from offset {} on ({} bytes, truncated or overwritten): copied to {}",
+            segment.file, position, length, target);
+    }
+
+    private Path copyToCorrupt(Segment segment, long offset, String id, byte[] bytes) throws IOException {
+        SpoolDirectory.createPrivateDirectories(corrupt);
+        Path target = corrupt.resolve("journal-" + segment.file.getFileName() + "-" + offset + "-" + SpoolNames.checked(id) + "-" + SpoolNames.newQueueId());
+        try (FileChannel out = FileChannel.open(target, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes())) {
+            writeFully(out, bytes, 0);
+        }
+        return target;
+    }
+
+    private static Set<String> doneIds(Path doneFile) throws IOException {
+        Set<String> ids = new HashSet<>();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(doneFile);
+        } catch (NoSuchFileException e) {
+            return ids;
+        }
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+                ids.add(new String(bytes, start, i - start, StandardCharsets.US_ASCII));
+                start = i + 1;
+            }
+        }
+        // an unterminated last line is a write a crash cut short: that mail is not done
+        return ids;
+    }
+
+    private void delete(Segment segment) throws IOException {
+        segment.close();
+        segment.deleted = true;
+        segments.remove(segment.number);
+        // segment first: a crash in between leaves a done log without its segment, never the reverse
+        Files.deleteIfExists(segment.file);
+        Files.deleteIfExists(segment.doneFile);
+    }
+
+    private static void writeFully(FileChannel channel, byte[] bytes, long position) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer, position + buffer.position());
+        }
+    }
+
+    private static byte[] frameLine(String id, long recordLength) {
+        String length = Long.toHexString(recordLength);
+        return (FRAME_MAGIC + id + " " + "0".repeat(16 - length.length()) + length + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Where a record is: its segment, and the offset and length of its spool-format bytes. */
+    static final class Location {
+        private final Segment segment;
+        final long offset;
+        final int length;
+
+        private Location(Segment segment, long offset, int length) {
+            this.segment = segment;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        /** For log lines and errors: the segment file and the offset. */
+        Path describe() {
+            return segment.file.resolveSibling(segment.file.getFileName() + "@" + offset);
+        }
+    }
+
+    /** A record read back at start that is not done yet. */
+    static final class Recovered {
+        final String id;
+        final Location location;
+        final byte[] envelope;
+
+        Recovered(String id, Location location, byte[] envelope) {
+            this.id = id;
+            this.location = location;
+            this.envelope = envelope;
+        }
+    }
+
+    private static final class Frame {
+        final String id;
+        final int lineLength;
+        final int recordLength;
+
+        Frame(String id, int lineLength, int recordLength) {
+            this.id = id;
+            this.lineLength = lineLength;
+            this.recordLength = recordLength;
+        }
+    }
+
+    private static final class Segment {
+        final long number;
+        final Path file;
+        final Path doneFile;
+        FileChannel channel;
+        FileChannel doneLog;
+        long size;
+        int live;
+        boolean deleted;
+
+        Segment(long number, Path directory) {
+            this.number = number;
+            String hex = Long.toHexString(number);
+            this.file = directory.resolve(SEGMENT_PREFIX + "0".repeat(16 - hex.length()) + hex);
+            this.doneFile = directory.resolve(file.getFileName() + DONE_SUFFIX);
+        }
+
+        void close() {
+            closeQuietly(channel);
+            closeQuietly(doneLog);
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            if (channel == null) {
+                return;
+            }
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOGGER.warn("cannot close a journal file", e);
+            }
+        }
+    }
+}

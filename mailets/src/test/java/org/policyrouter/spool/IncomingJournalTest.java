@@ -1,0 +1,233 @@
+package org.policyrouter.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IncomingJournalTest {
+    static final byte[] ENVELOPE = "{\"name\":\"m\",\"recipients\":[]}".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path root;
+    IncomingJournal journal;
+
+    @AfterEach
+    void close() {
+        if (journal != null) {
+            journal.close();
+        }
+    }
+
+    Path journalDirectory() {
+        return root.resolve("incoming/journal");
+    }
+
+    IncomingJournal open(long segmentBytes, List<IncomingJournal.Recovered> recovered) throws IOException {
+        if (journal != null) {
+            journal.close();
+        }
+        journal = IncomingJournal.open(journalDirectory(), root.resolve("corrupt"), true, segmentBytes, recovered);
+        return journal;
+    }
+
+    static byte[] message(int i) {
+        return ("Subject: mail " + i + "\r\n\r\nbody " + i + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static String id(int i) {
+        return SpoolNames.queueId(0x100000 + i, i, 1);
+    }
+
+    List<String> files(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void readsBackWhatWasAppendedByteForByte() throws Exception {
+        open(1 << 20, new ArrayList<>());
+
+        IncomingJournal.Location location = journal.append(id(1), ENVELOPE, message(1));
+
+        SpoolFileFormat.Record record = journal.read(location);
+        assertThat(record.envelope).isEqualTo(ENVELOPE);
+        assertThat(record.message).isEqualTo(message(1));
+    }
+
+    @Test
+    void aRestartGivesBackExactlyTheMailsNotDoneInTheirOrder() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        List<IncomingJournal.Location> locations = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            locations.add(journal.append(id(i), ENVELOPE, message(i)));
+        }
+        journal.markDone(id(1), locations.get(1));
+        journal.markDone(id(3), locations.get(3));
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(0), id(2), id(4));
+        assertThat(journal.read(recovered.get(1).location).message).isEqualTo(message(2));
+    }
+
+    @Test
+    void segmentsRollOverAndAreDeletedOnceAllTheirMailsAreDone() throws Exception {
+        open(600, new ArrayList<>());
+        List<IncomingJournal.Location> locations = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            locations.add(journal.append(id(i), ENVELOPE, message(i)));
+        }
+        long segments = files(journalDirectory()).stream().filter(name -> !name.endsWith(".done")).count();
+        assertThat(segments).isGreaterThan(3);
+
+        for (int i = 0; i < 20; i++) {
+            journal.markDone(id(i), locations.get(i));
+        }
+
+        // only the segment still open for appends is left
+        assertThat(files(journalDirectory())).hasSizeLessThanOrEqualTo(2)
+            .allMatch(name -> name.startsWith(IncomingJournal.SEGMENT_PREFIX));
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(600, recovered);
+        assertThat(recovered).isEmpty();
+    }
+
+    @Test
+    void filesArePrivate() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        IncomingJournal.Location location = journal.append(id(1), ENVELOPE, message(1));
+        journal.markDone(id(1), location);
+
+        for (String name : files(journalDirectory())) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(journalDirectory().resolve(name)))).isEqualTo("rw-------");
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(journalDirectory()))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void zerosAfterTheLastRecordAreAnUnfinishedAppendAndAreIgnored() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        journal.append(id(1), ENVELOPE, message(1));
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        Files.write(segment, new byte[4096], StandardOpenOption.APPEND);
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1));
+        assertThat(files(root.resolve("corrupt"))).isEmpty();
+    }
+
+    @Test
+    void aTruncatedLastRecordIsMovedAsideAndTheRecordsBeforeItKept() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        journal.append(id(1), ENVELOPE, message(1));
+        journal.append(id(2), ENVELOPE, message(2));
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.setLength(file.length() - 10);
+        }
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1));
+        assertThat(files(root.resolve("corrupt"))).singleElement().asString().startsWith("journal-" + segment.getFileName() + "-");
+    }
+
+    @Test
+    void aDamagedRecordIsMovedAsideAndTheRecordsAfterItKept() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        journal.append(id(1), ENVELOPE, message(1));
+        IncomingJournal.Location second = journal.append(id(2), ENVELOPE, message(2));
+        journal.append(id(3), ENVELOPE, message(3));
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.seek(second.offset + second.length - 20);
+            file.write('X');
+        }
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1), id(3));
+        assertThat(files(root.resolve("corrupt"))).singleElement().asString().contains(id(2));
+    }
+
+    @Test
+    void aRecordDamagedAfterStartIsReportedWhenRead() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        IncomingJournal.Location location = journal.append(id(1), ENVELOPE, message(1));
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.seek(location.offset + location.length - 20);
+            file.write('X');
+        }
+
+        assertThatThrownBy(() -> journal.read(location)).isInstanceOf(CorruptSpoolFileException.class).hasMessageContaining("checksum");
+        journal.quarantine(id(1), location, "checksum mismatch");
+
+        assertThat(files(root.resolve("corrupt"))).singleElement().asString().contains(id(1));
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+        assertThat(recovered).isEmpty();
+    }
+
+    @Test
+    void aDoneMarkCutShortByACrashDoesNotCount() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        journal.append(id(1), ENVELOPE, message(1));
+        String segment = files(journalDirectory()).get(0);
+        Files.write(journalDirectory().resolve(segment + IncomingJournal.DONE_SUFFIX), id(1).substring(0, 10).getBytes(StandardCharsets.US_ASCII));
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1));
+    }
+
+    @Test
+    void concurrentAppendsAreAllDurableAndReadable() throws Exception {
+        open(64 * 1024, new ArrayList<>());
+        ExecutorService threads = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<IncomingJournal.Location>> appends = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                int n = i;
+                appends.add(threads.submit(() -> journal.append(id(n), ENVELOPE, message(n))));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertThat(journal.read(appends.get(i).get()).message).isEqualTo(message(i));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(64 * 1024, recovered);
+        assertThat(recovered).hasSize(500);
+    }
+}
