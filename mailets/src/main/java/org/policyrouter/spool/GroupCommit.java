@@ -10,6 +10,10 @@ import java.nio.file.StandardOpenOption;
  * registered while a sync was running wait for the next one, which then covers all of them
  * (leader/followers), so under load one fsync serves a whole batch of SMTP replies instead of one
  * each. Used for a directory's entries (renames) and for the incoming journal's appends.
+ *
+ * <p>A failed fsync fails every waiting caller and every later one: Linux reports a lost write
+ * back only once, so a second fsync could succeed without the data. Nothing more is
+ * acknowledged until a restart reads back what is really on disk (as PostgreSQL does).
  */
 final class GroupCommit {
     /** Makes durable everything changed before it was called. */
@@ -23,6 +27,7 @@ final class GroupCommit {
     private long requested;
     private long synced;
     private boolean syncing;
+    private IOException failure;
 
     GroupCommit(Sync sync, boolean enabled) {
         this.sync = sync;
@@ -52,7 +57,7 @@ final class GroupCommit {
         while (true) {
             long upTo;
             synchronized (this) {
-                while (syncing && synced < ticket) {
+                while (syncing && synced < ticket && failure == null) {
                     try {
                         wait();
                     } catch (InterruptedException e) {
@@ -63,19 +68,25 @@ final class GroupCommit {
                 if (synced >= ticket) {
                     return;
                 }
+                if (failure != null) {
+                    throw new IOException("an earlier fsync failed, nothing more can be acknowledged until a restart: " + failure.getMessage(), failure);
+                }
                 syncing = true;
                 upTo = requested;
             }
-            boolean done = false;
             try {
                 sync.run();
-                done = true;
+                synchronized (this) {
+                    synced = Math.max(synced, upTo);
+                }
+            } catch (IOException | RuntimeException e) {
+                synchronized (this) {
+                    failure = e instanceof IOException ? (IOException) e : new IOException(e);
+                }
+                throw e;
             } finally {
                 synchronized (this) {
                     syncing = false;
-                    if (done) {
-                        synced = Math.max(synced, upTo);
-                    }
                     notifyAll();
                 }
             }

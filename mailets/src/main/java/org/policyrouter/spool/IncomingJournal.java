@@ -3,6 +3,7 @@ package org.policyrouter.spool;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -65,13 +66,23 @@ final class IncomingJournal implements Closeable {
      * {@code recovered} receives the records that are not done yet, in the order they were written.
      */
     static IncomingJournal open(Path directory, Path corrupt, boolean fsync, long segmentSize, List<Recovered> recovered) throws IOException {
+        boolean created = !Files.isDirectory(directory);
         SpoolDirectory.createPrivateDirectories(directory);
+        if (created && fsync) {
+            // the segments' directory entries are synced, so must the directory's own be
+            GroupCommit.forceDirectory(directory.toAbsolutePath().getParent());
+        }
         IncomingJournal journal = new IncomingJournal(directory, corrupt, fsync, segmentSize);
-        synchronized (journal.lock) {
-            for (long number : journal.segmentNumbers()) {
-                journal.recover(number, recovered);
+        try {
+            synchronized (journal.lock) {
+                for (long number : journal.segmentNumbers()) {
+                    journal.recover(number, recovered);
+                }
+                journal.startSegment(journal.segments.isEmpty() ? 1 : journal.segments.lastKey() + 1);
             }
-            journal.startSegment(journal.segments.isEmpty() ? 1 : journal.segments.lastKey() + 1);
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
         }
         return journal;
     }
@@ -90,10 +101,14 @@ final class IncomingJournal implements Closeable {
             Segment segment = segmentWithRoomFor(bytes.length);
             long offset = segment.size;
             try {
-                writeFully(segment.channel, bytes, offset);
+                uninterruptibly(() -> writeFully(segment.channel, bytes, offset));
             } catch (IOException e) {
                 // e.g. a full disk: leave no half record for the next start to report
-                segment.channel.truncate(offset);
+                try {
+                    segment.channel.truncate(offset);
+                } catch (IOException truncation) {
+                    e.addSuppressed(truncation);
+                }
                 throw e;
             }
             segment.size += bytes.length;
@@ -105,7 +120,11 @@ final class IncomingJournal implements Closeable {
             commit.await(ticket);
         } catch (IOException e) {
             // not acknowledged: do not let a restart deliver what the client will send again
-            markDone(id, location);
+            try {
+                uninterruptibly(() -> markDone(id, location));
+            } catch (IOException done) {
+                e.addSuppressed(done);
+            }
             throw e;
         }
         return location;
@@ -113,7 +132,9 @@ final class IncomingJournal implements Closeable {
 
     /** Reads and verifies a record. */
     SpoolFileFormat.Record read(Location location) throws IOException, CorruptSpoolFileException {
-        return SpoolFileFormat.decode(readRaw(location), location.describe());
+        byte[][] raw = new byte[1][];
+        uninterruptibly(() -> raw[0] = readRaw(location));
+        return SpoolFileFormat.decode(raw[0], location.describe());
     }
 
     /** The mail has left the queue (processed, or removed by an operator). */
@@ -128,9 +149,12 @@ final class IncomingJournal implements Closeable {
                     EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND), SpoolDirectory.fileAttributes());
             }
             ByteBuffer line = ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.US_ASCII));
-            while (line.hasRemaining()) {
-                segment.doneLog.write(line);
-            }
+            FileChannel doneLog = segment.doneLog;
+            uninterruptibly(() -> {
+                while (line.hasRemaining()) {
+                    doneLog.write(line);
+                }
+            });
             segment.live--;
             if (segment.live <= 0 && segment != current) {
                 delete(segment);
@@ -144,7 +168,7 @@ final class IncomingJournal implements Closeable {
             byte[] raw = readRaw(location);
             Path target = copyToCorrupt(location.segment, location.offset, id, raw);
             LOGGER.error("{}: journal record {} is corrupt ({}): copied to {}", id, location.describe(), reason, target);
-            markDone(id, location);
+            uninterruptibly(() -> markDone(id, location));
         } catch (IOException e) {
             LOGGER.error("{}: journal record {} is corrupt ({}) and cannot be moved aside", id, location.describe(), reason, e);
         }
@@ -171,11 +195,40 @@ final class IncomingJournal implements Closeable {
     }
 
     private void syncCurrent() throws IOException {
-        FileChannel channel;
+        Segment segment;
         synchronized (lock) {
-            channel = current.channel;
+            segment = current;
         }
-        channel.force(false);
+        try {
+            uninterruptibly(() -> segment.channel.force(false));
+        } catch (ClosedChannelException e) {
+            synchronized (lock) {
+                if (!segment.deleted) {
+                    throw e;
+                }
+            }
+            // rotated (and so forced) and then emptied while this sync ran: nothing left to sync
+        }
+    }
+
+    /**
+     * Runs journal I/O with the thread's interrupt flag cleared (and set again after): an
+     * interrupt during FileChannel I/O closes the channel, which every other thread shares.
+     */
+    private static void uninterruptibly(IoAction action) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            action.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     /** The current segment, or a new one when this record would make it too big. */
@@ -183,7 +236,7 @@ final class IncomingJournal implements Closeable {
         if (current.size > 0 && current.size + length > segmentSize) {
             if (fsync) {
                 // appends already registered with the group commit may still wait for this segment
-                current.channel.force(false);
+                uninterruptibly(() -> current.channel.force(false));
             }
             Segment full = current;
             startSegment(full.number + 1);
@@ -235,8 +288,8 @@ final class IncomingJournal implements Closeable {
         while (position < size) {
             Frame frame = readFrame(segment, position, size);
             if (frame == null) {
-                recoverTail(segment, position, size);
-                break;
+                position = skipDamage(segment, position, size);
+                continue;
             }
             Location location = new Location(segment, position + frame.lineLength, frame.recordLength);
             position = location.offset + location.length;
@@ -287,31 +340,71 @@ final class IncomingJournal implements Closeable {
     }
 
     /**
-     * What follows the last readable record. Zeros are an append a crash cut short (its client got
-     * no 250, the sync had not finished); anything else is kept in corrupt/ for the operator.
+     * Bytes at {@code position} that are no record: skips to the next readable record and returns
+     * its offset (or the end). Zeros up to the end are an append a crash cut short (its client got
+     * no 250: the sync had not finished); anything else is copied to corrupt/ for the operator.
      */
-    private void recoverTail(Segment segment, long position, long size) throws IOException {
-        long length = size - position;
-        if (length > Integer.MAX_VALUE - 64) {
-            LOGGER.error("journal segment {} is unreadable from offset {} on ({} bytes); left in place", segment.file, position, length);
-            return;
-        }
-        byte[] tail = new byte[(int) length];
-        ByteBuffer buffer = ByteBuffer.wrap(tail);
-        while (buffer.hasRemaining() && segment.channel.read(buffer, position + buffer.position()) >= 0) {
-            // read the whole tail
-        }
+    private long skipDamage(Segment segment, long position, long size) throws IOException {
+        long next = nextReadableRecord(segment, position + 1, size);
+        long length = next - position;
+        byte[] damaged = readRange(segment, position, (int) Math.min(length, Integer.MAX_VALUE - 64));
         boolean zeros = true;
-        for (byte b : tail) {
+        for (byte b : damaged) {
             zeros &= b == 0;
         }
-        if (zeros) {
+        if (zeros && next == size) {
             LOGGER.warn("journal segment {}: ignoring {} zero bytes at offset {} (an append cut short by a crash)", segment.file, length, position);
-            return;
+        } else {
+            Path target = copyToCorrupt(segment, position, "damaged", damaged);
+            LOGGER.error("journal segment {}: {} unreadable bytes at offset {} (truncated or overwritten): copied to {}",
+                segment.file, length, position, target);
         }
-        Path target = copyToCorrupt(segment, position, "tail", tail);
-        LOGGER.error("journal segment {} is unreadable from offset {} on ({} bytes, truncated or overwritten): copied to {}",
-            segment.file, position, length, target);
+        return next;
+    }
+
+    /** The offset of the first frame from {@code from} on whose record reads back intact, or the end. */
+    private long nextReadableRecord(Segment segment, long from, long size) throws IOException {
+        byte[] magic = FRAME_MAGIC.getBytes(StandardCharsets.US_ASCII);
+        long position = from;
+        while (position < size) {
+            byte[] chunk = readRange(segment, position, (int) Math.min(size - position, 1 << 20));
+            for (int i = 0; i + magic.length <= chunk.length; i++) {
+                if (chunk[i] == magic[0] && startsWith(chunk, i, magic)) {
+                    Frame frame = readFrame(segment, position + i, size);
+                    if (frame != null && isIntact(new Location(segment, position + i + frame.lineLength, frame.recordLength))) {
+                        return position + i;
+                    }
+                }
+            }
+            position += Math.max(1, chunk.length - magic.length + 1);
+        }
+        return size;
+    }
+
+    private boolean isIntact(Location location) throws IOException {
+        try {
+            SpoolFileFormat.decode(readRaw(location), location.describe());
+            return true;
+        } catch (CorruptSpoolFileException e) {
+            return false;
+        }
+    }
+
+    private static boolean startsWith(byte[] bytes, int offset, byte[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (bytes[offset + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] readRange(Segment segment, long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining() && segment.channel.read(buffer, position + buffer.position()) >= 0) {
+            // until the range is read or the file ends
+        }
+        return buffer.position() == length ? buffer.array() : java.util.Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     private Path copyToCorrupt(Segment segment, long offset, String id, byte[] bytes) throws IOException {
@@ -319,10 +412,18 @@ final class IncomingJournal implements Closeable {
         Path target = corrupt.resolve("journal-" + segment.file.getFileName() + "-" + offset + "-" + SpoolNames.checked(id) + "-" + SpoolNames.newQueueId());
         try (FileChannel out = FileChannel.open(target, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes())) {
             writeFully(out, bytes, 0);
+            if (fsync) {
+                out.force(false);
+            }
+        }
+        if (fsync) {
+            // the journal forgets the record next: its copy must be on disk first
+            GroupCommit.forceDirectory(corrupt);
         }
         return target;
     }
 
+    /** The ids in a done log. A line a crash cut short does not count, and is ended so that the next id starts a line. */
     private static Set<String> doneIds(Path doneFile) throws IOException {
         Set<String> ids = new HashSet<>();
         byte[] bytes;
@@ -338,7 +439,9 @@ final class IncomingJournal implements Closeable {
                 start = i + 1;
             }
         }
-        // an unterminated last line is a write a crash cut short: that mail is not done
+        if (start < bytes.length) {
+            Files.write(doneFile, new byte[] {'\n'}, StandardOpenOption.APPEND);
+        }
         return ids;
     }
 

@@ -120,10 +120,22 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             List<Attribute> written = new ArrayList<>();
             byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults, written::add);
             SpoolQueueStore.Stored stored = store.store(id, mail, envelope, now, notBefore, sequence.incrementAndGet());
-            Consumer consumer = queueOrTake(stored.entry, stored.message != null && stored.entry.notBefore <= now);
+            // the mail is durable from here on: a failure to hand it over leaves it to the dispatcher
+            Mail copy = stored.message != null && notBefore <= now ? copyForHandOver(mail, written, stored) : null;
+            Consumer consumer = queueOrTake(stored.entry, copy != null);
             if (consumer != null) {
                 // a consumer is waiting and nothing is ahead: hand over now, from memory
-                emit(stored.entry, MailCopy.of(mail, written, stored.message, store.sourceId(stored.entry)), consumer);
+                try {
+                    emit(stored.entry, copy, consumer);
+                } catch (RuntimeException e) {
+                    LOGGER.warn("{}: direct hand-over failed, the dispatcher will retry it", id, e);
+                    withLock(() -> {
+                        inFlight.remove(stored.entry.id);
+                        consumer.demand++;
+                        waiting.add(stored.entry);
+                        changed.signalAll();
+                    });
+                }
             }
         } catch (IOException | MessagingException e) {
             throw new MailQueueException("cannot spool " + mail.getName() + " in " + name.asString() + ": " + e.getMessage(), e);
@@ -134,6 +146,15 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         LOGGER.info("{}: queued in {} as {}, from=<{}>, nrcpt={}{}",
             AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id), name.asString(), id, mail.getMaybeSender().asString(""), mail.getRecipients().size(),
             notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
+    }
+
+    private Mail copyForHandOver(Mail mail, List<Attribute> written, SpoolQueueStore.Stored stored) {
+        try {
+            return MailCopy.of(mail, written, stored.message, store.sourceId(stored.entry));
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.warn("{}: cannot copy for a direct hand-over, the dispatcher will read it back", stored.entry.id, e);
+            return null;
+        }
     }
 
     /**

@@ -197,16 +197,42 @@ class IncomingJournalTest {
     }
 
     @Test
-    void aDoneMarkCutShortByACrashDoesNotCount() throws Exception {
+    void aDoneMarkCutShortByACrashDoesNotCountAndDoesNotSpoilTheNextOne() throws Exception {
         open(1 << 20, new ArrayList<>());
         journal.append(id(1), ENVELOPE, message(1));
+        journal.append(id(2), ENVELOPE, message(2));
         String segment = files(journalDirectory()).get(0);
         Files.write(journalDirectory().resolve(segment + IncomingJournal.DONE_SUFFIX), id(1).substring(0, 10).getBytes(StandardCharsets.US_ASCII));
 
         List<IncomingJournal.Recovered> recovered = new ArrayList<>();
         open(1 << 20, recovered);
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1), id(2));
+        journal.markDone(id(1), recovered.get(0).location);
 
-        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1));
+        List<IncomingJournal.Recovered> again = new ArrayList<>();
+        open(1 << 20, again);
+        assertThat(again).extracting(record -> record.id).containsExactly(id(2));
+    }
+
+    @Test
+    void damageInTheMiddleOfASegmentLosesOnlyTheDamagedRecord() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        journal.append(id(1), ENVELOPE, message(1));
+        IncomingJournal.Location second = journal.append(id(2), ENVELOPE, message(2));
+        journal.append(id(3), ENVELOPE, message(3));
+        journal.append(id(4), ENVELOPE, message(4));
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            // overwrite the second record's frame line: its length can no longer be trusted
+            file.seek(second.offset - 30);
+            file.write("garbage garbage garbage garbage".getBytes(StandardCharsets.US_ASCII));
+        }
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1), id(3), id(4));
+        assertThat(files(root.resolve("corrupt"))).singleElement().asString().contains("damaged");
     }
 
     @Test
