@@ -130,7 +130,7 @@ class SpoolCrashIT {
     }
 
     @Test
-    void deferredMailsKeepTheirAttemptsAndNextAttemptsAcrossACrashAndADamagedFileIsMovedAside() throws Exception {
+    void deferredMailsKeepTheirAttemptsAndNextAttemptsAcrossACrashAndDamagedFilesAndJournalRecordsAreMovedAside() throws Exception {
         NextHop down = NextHop.down();
         install("down.example " + down.hostAndPort() + "\n");
         startJames();
@@ -145,6 +145,8 @@ class SpoolCrashIT {
         james.kill();
         truncateDeferredFileOf(damaged.get("key").asText());
         Files.write(home.resolve("var/spool/incoming/1A0000000000000000000"), "PRSPOOL1 garbage".getBytes(StandardCharsets.US_ASCII));
+        Files.write(home.resolve("var/spool/incoming/journal/segment-00000000000000ff"),
+            "PRJ1 1A0000000000000000001 0000000000000040\nPRSPOOL1 overwritten by a disk fault".getBytes(StandardCharsets.US_ASCII));
         startJames();
 
         JsonNode after = webAdmin.get("/spool/deferred/mails");
@@ -156,9 +158,10 @@ class SpoolCrashIT {
         try (Stream<Path> corrupt = Files.list(home.resolve("var/spool/corrupt"))) {
             assertThat(corrupt.map(path -> path.getFileName().toString()))
                 .anyMatch(name -> name.startsWith("deferred-"))
-                .anyMatch(name -> name.startsWith("incoming-1A0000000000000000000"));
+                .anyMatch(name -> name.startsWith("incoming-1A0000000000000000000"))
+                .anyMatch(name -> name.startsWith("journal-segment-00000000000000ff-0-damaged-"));
         }
-        assertThat(james.output()).contains("is corrupt", "moved to");
+        assertThat(james.output()).contains("is corrupt", "moved to", "unreadable bytes at offset 0");
 
         // the rest keeps flowing: the surviving mail is delivered once its next hop is back
         down.up();
