@@ -41,6 +41,8 @@ final class IncomingJournal implements Closeable {
     static final String SEGMENT_PREFIX = "segment-";
     static final String DONE_SUFFIX = ".done";
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
+    /** Segments are zero-filled (and synced) this far ahead of the write position. */
+    static final long PREALLOCATION_BYTES = 4L * 1024 * 1024;
     private static final String FRAME_MAGIC = "PRJ1 ";
     private static final int MAX_FRAME_LINE = 200;
 
@@ -106,6 +108,7 @@ final class IncomingJournal implements Closeable {
                 // e.g. a full disk: leave no half record for the next start to report
                 try {
                     segment.channel.truncate(offset);
+                    segment.allocated = Math.min(segment.allocated, offset);
                 } catch (IOException truncation) {
                     e.addSuppressed(truncation);
                 }
@@ -244,7 +247,36 @@ final class IncomingJournal implements Closeable {
                 delete(full);
             }
         }
+        preallocate(current, current.size + length);
         return current;
+    }
+
+    /**
+     * Zero-fills the segment, and syncs it with its new size, ahead of the write position. Appends
+     * then overwrite blocks that are already allocated and written, so their fdatasync writes the
+     * data and commits no metadata (no file-system journal commit per batch); the file's size and
+     * blocks change once per {@link #PREALLOCATION_BYTES}. Recovery reads the zeros after the last
+     * record as the unused end of the segment.
+     */
+    private void preallocate(Segment segment, long end) throws IOException {
+        if (end <= segment.allocated) {
+            return;
+        }
+        long target = Math.max(end, Math.min(segment.allocated + PREALLOCATION_BYTES, segmentSize));
+        long from = segment.allocated;
+        uninterruptibly(() -> {
+            byte[] zeros = new byte[64 * 1024];
+            for (long position = from; position < target; position += zeros.length) {
+                ByteBuffer buffer = ByteBuffer.wrap(zeros, 0, (int) Math.min(zeros.length, target - position));
+                while (buffer.hasRemaining()) {
+                    segment.channel.write(buffer, position + buffer.position());
+                }
+            }
+            if (fsync) {
+                segment.channel.force(true);
+            }
+        });
+        segment.allocated = target;
     }
 
     private void startSegment(long number) throws IOException {
@@ -305,6 +337,7 @@ final class IncomingJournal implements Closeable {
             }
         }
         segment.size = size;
+        segment.allocated = size;
         if (segment.live == 0) {
             delete(segment);
         }
@@ -341,22 +374,31 @@ final class IncomingJournal implements Closeable {
 
     /**
      * Bytes at {@code position} that are no record: skips to the next readable record and returns
-     * its offset (or the end). Zeros up to the end are an append a crash cut short (its client got
-     * no 250: the sync had not finished); anything else is copied to corrupt/ for the operator.
+     * its offset (or the end). Zeros up to the end are the unused, preallocated end of the segment.
+     * Anything else is copied to corrupt/ for the operator: at the very end of a segment it is an
+     * append a crash cut short (a sync covers all of a record, so its client got no 250), elsewhere
+     * damage.
      */
     private long skipDamage(Segment segment, long position, long size) throws IOException {
         long next = nextReadableRecord(segment, position + 1, size);
         long length = next - position;
         byte[] damaged = readRange(segment, position, (int) Math.min(length, Integer.MAX_VALUE - 64));
-        boolean zeros = true;
-        for (byte b : damaged) {
-            zeros &= b == 0;
+        int end = damaged.length;
+        while (end > 0 && damaged[end - 1] == 0) {
+            end--;
         }
-        if (zeros && next == size) {
-            LOGGER.warn("journal segment {}: ignoring {} zero bytes at offset {} (an append cut short by a crash)", segment.file, length, position);
+        if (end == 0) {
+            if (next < size) {
+                LOGGER.warn("journal segment {}: {} zero bytes between records at offset {}", segment.file, length, position);
+            }
+            return next;
+        }
+        Path target = copyToCorrupt(segment, position, "damaged", java.util.Arrays.copyOf(damaged, end));
+        if (next == size) {
+            LOGGER.warn("journal segment {}: an append cut short by a crash at offset {} ({} bytes, never acknowledged): copied to {}",
+                segment.file, position, end, target);
         } else {
-            Path target = copyToCorrupt(segment, position, "damaged", damaged);
-            LOGGER.error("journal segment {}: {} unreadable bytes at offset {} (truncated or overwritten): copied to {}",
+            LOGGER.error("journal segment {}: {} unreadable bytes at offset {} (overwritten or damaged): copied to {}",
                 segment.file, length, position, target);
         }
         return next;
@@ -516,6 +558,7 @@ final class IncomingJournal implements Closeable {
         FileChannel channel;
         FileChannel doneLog;
         long size;
+        long allocated;
         int live;
         boolean deleted;
 

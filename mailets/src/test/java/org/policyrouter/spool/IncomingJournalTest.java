@@ -142,13 +142,28 @@ class IncomingJournalTest {
     }
 
     @Test
-    void aTruncatedLastRecordIsMovedAsideAndTheRecordsBeforeItKept() throws Exception {
+    void segmentsAreZeroFilledAheadOfTheWritePosition() throws Exception {
+        open(64L * 1024 * 1024, new ArrayList<>());
+        IncomingJournal.Location location = journal.append(id(1), ENVELOPE, message(1));
+
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        assertThat(Files.size(segment)).isEqualTo(IncomingJournal.PREALLOCATION_BYTES);
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(64L * 1024 * 1024, recovered);
+        assertThat(recovered).extracting(record -> record.location.offset).containsExactly(location.offset);
+        assertThat(files(root.resolve("corrupt"))).isEmpty();
+    }
+
+    @Test
+    void anAppendCutShortByACrashIsMovedAsideAndTheRecordsBeforeItKept() throws Exception {
         open(1 << 20, new ArrayList<>());
         journal.append(id(1), ENVELOPE, message(1));
-        journal.append(id(2), ENVELOPE, message(2));
+        IncomingJournal.Location second = journal.append(id(2), ENVELOPE, message(2));
         Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
         try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
-            file.setLength(file.length() - 10);
+            // the last blocks of the record never reached the disk
+            file.seek(second.offset + second.length - 10);
+            file.write(new byte[10]);
         }
 
         List<IncomingJournal.Recovered> recovered = new ArrayList<>();

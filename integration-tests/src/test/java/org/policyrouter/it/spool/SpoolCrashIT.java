@@ -146,7 +146,8 @@ class SpoolCrashIT {
         truncateDeferredFileOf(damaged.get("key").asText());
         Files.write(home.resolve("var/spool/incoming/1A0000000000000000000"), "PRSPOOL1 garbage".getBytes(StandardCharsets.US_ASCII));
         Files.write(home.resolve("var/spool/incoming/journal/segment-00000000000000ff"),
-            "PRJ1 1A0000000000000000001 0000000000000040\nPRSPOOL1 overwritten by a disk fault".getBytes(StandardCharsets.US_ASCII));
+            ("PRJ1 1A0000000000000000001 0000000000000040\nPRSPOOL1 overwritten by a disk fault" + "\0".repeat(4096))
+                .getBytes(StandardCharsets.US_ASCII));
         startJames();
 
         JsonNode after = webAdmin.get("/spool/deferred/mails");
@@ -159,9 +160,9 @@ class SpoolCrashIT {
             assertThat(corrupt.map(path -> path.getFileName().toString()))
                 .anyMatch(name -> name.startsWith("deferred-"))
                 .anyMatch(name -> name.startsWith("incoming-1A0000000000000000000"))
-                .anyMatch(name -> name.startsWith("journal-segment-00000000000000ff-0-damaged-"));
+                .anyMatch(name -> name.startsWith("journal-segment-00000000000000ff-44-1A0000000000000000001-"));
         }
-        assertThat(james.output()).contains("is corrupt", "moved to", "unreadable bytes at offset 0");
+        assertThat(james.output()).contains("is corrupt", "moved to", "1A0000000000000000001: corrupt journal record");
 
         // the rest keeps flowing: the surviving mail is delivered once its next hop is back
         down.up();
