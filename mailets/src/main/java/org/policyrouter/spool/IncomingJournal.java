@@ -135,9 +135,7 @@ final class IncomingJournal implements Closeable {
 
     /** Reads and verifies a record. */
     SpoolFileFormat.Record read(Location location) throws IOException, CorruptSpoolFileException {
-        byte[][] raw = new byte[1][];
-        uninterruptibly(() -> raw[0] = readRaw(location));
-        return SpoolFileFormat.decode(raw[0], location.describe());
+        return SpoolFileFormat.decode(uninterruptibly(() -> readRaw(location)), location.describe());
     }
 
     /** The mail has left the queue (processed, or removed by an operator). */
@@ -186,13 +184,10 @@ final class IncomingJournal implements Closeable {
         }
     }
 
-    private byte[] readRaw(Location location) throws IOException {
-        byte[] bytes = new byte[location.length];
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            if (location.segment.channel.read(buffer, location.offset + buffer.position()) < 0) {
-                throw new IOException(location.describe() + ": segment ends inside the record");
-            }
+    private static byte[] readRaw(Location location) throws IOException {
+        byte[] bytes = readRange(location.segment, location.offset, location.length);
+        if (bytes.length < location.length) {
+            throw new IOException(location.describe() + ": segment ends inside the record");
         }
         return bytes;
     }
@@ -219,9 +214,16 @@ final class IncomingJournal implements Closeable {
      * interrupt during FileChannel I/O closes the channel, which every other thread shares.
      */
     private static void uninterruptibly(IoAction action) throws IOException {
+        uninterruptibly(() -> {
+            action.run();
+            return null;
+        });
+    }
+
+    private static <T> T uninterruptibly(IoSupplier<T> action) throws IOException {
         boolean interrupted = Thread.interrupted();
         try {
-            action.run();
+            return action.get();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -232,6 +234,11 @@ final class IncomingJournal implements Closeable {
     @FunctionalInterface
     private interface IoAction {
         void run() throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
     }
 
     /** The current segment, or a new one when this record would make it too big. */
@@ -345,12 +352,7 @@ final class IncomingJournal implements Closeable {
 
     /** The frame line at {@code position}, or null when there is none (end of the written part, or damage). */
     private Frame readFrame(Segment segment, long position, long size) throws IOException {
-        int available = (int) Math.min(MAX_FRAME_LINE, size - position);
-        ByteBuffer buffer = ByteBuffer.allocate(available);
-        while (buffer.hasRemaining() && segment.channel.read(buffer, position + buffer.position()) >= 0) {
-            // read up to MAX_FRAME_LINE bytes
-        }
-        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+        String text = new String(readRange(segment, position, (int) Math.min(MAX_FRAME_LINE, size - position)), StandardCharsets.US_ASCII);
         int end = text.indexOf('\n');
         if (!text.startsWith(FRAME_MAGIC) || end < 0) {
             return null;

@@ -5,7 +5,6 @@ import java.util.List;
 import javax.mail.MessagingException;
 
 import org.apache.james.server.core.MailImpl;
-import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.Mail;
 
@@ -42,7 +41,7 @@ final class MailCopy {
             builder.addAttribute(attribute.duplicate());
         }
         MailImpl copy = builder.build();
-        copy.setMessageNoCopy(new MimeMessageWrapper(new ByteArrayMessageSource(sourceId, message)));
+        copy.setMessageNoCopy(ByteArrayMessageSource.message(sourceId, message));
         return copy;
     }
 }

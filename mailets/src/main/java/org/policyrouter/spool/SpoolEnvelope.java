@@ -19,7 +19,6 @@ import javax.mail.internet.AddressException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.server.core.MailImpl;
-import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -187,7 +186,7 @@ final class SpoolEnvelope {
             }
             builder.addAllHeadersForRecipients(headers);
             MailImpl mail = builder.build();
-            mail.setMessageNoCopy(new MimeMessageWrapper(new ByteArrayMessageSource(sourceId, message)));
+            mail.setMessageNoCopy(ByteArrayMessageSource.message(sourceId, message));
             return mail;
         } catch (AddressException e) {
             throw new CorruptSpoolFileException(file, "bad address in envelope: " + e.getMessage());

@@ -60,6 +60,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
     private final SpoolQueueStore store;
     private final MailQueueItemDecoratorFactory decorators;
     private final MetricFactory metrics;
+    private final String enqueueTimerName;
     private final Metric enqueuedMetric;
     private final Metric dequeuedMetric;
     private final ReentrantLock lock = new ReentrantLock();
@@ -74,6 +75,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     private SpoolMailQueue(MailQueueName name, SpoolQueueStore store, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
         this.metrics = metrics;
+        this.enqueueTimerName = ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString();
         this.name = name;
         this.store = store;
         this.decorators = decorators;
@@ -115,7 +117,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         Map<AttributeName, AttributeValue<?>> defaults = Map.of(
             SpoolAttributes.QUEUE_ID, AttributeValue.of(id),
             SpoolAttributes.ARRIVAL, AttributeValue.of(now));
-        TimeMetric timer = metrics.timer(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString());
+        TimeMetric timer = metrics.timer(enqueueTimerName);
         try {
             List<Attribute> written = new ArrayList<>();
             byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults, written::add);
