@@ -94,11 +94,16 @@ final class IncomingJournal implements Closeable {
      * their fsync.
      */
     Location append(String id, byte[] envelope, byte[] message) throws IOException {
+        Appended appended = appendUnsynced(id, envelope, message);
+        awaitDurable(id, appended);
+        return appended.location;
+    }
+
+    /** Appends a record without waiting for its fsync: {@link #awaitDurable} does that. */
+    Appended appendUnsynced(String id, byte[] envelope, byte[] message) throws IOException {
         byte[] frameLine = frameLine(id, SpoolFileFormat.HEADER_LENGTH + envelope.length + message.length + SpoolFileFormat.TRAILER_LENGTH);
         byte[] bytes = SpoolFileFormat.encode(envelope, message, frameLine.length);
         System.arraycopy(frameLine, 0, bytes, 0, frameLine.length);
-        Location location;
-        long ticket;
         synchronized (lock) {
             Segment segment = segmentWithRoomFor(bytes.length);
             long offset = segment.size;
@@ -116,21 +121,23 @@ final class IncomingJournal implements Closeable {
             }
             segment.size += bytes.length;
             segment.live++;
-            location = new Location(segment, offset + frameLine.length, bytes.length - frameLine.length);
-            ticket = commit.register();
+            return new Appended(new Location(segment, offset + frameLine.length, bytes.length - frameLine.length), commit.register());
         }
+    }
+
+    /** Returns once the appended record is on disk (one fsync covers a whole batch of appends). */
+    void awaitDurable(String id, Appended appended) throws IOException {
         try {
-            commit.await(ticket);
+            commit.await(appended.ticket);
         } catch (IOException e) {
             // not acknowledged: do not let a restart deliver what the client will send again
             try {
-                uninterruptibly(() -> markDone(id, location));
+                uninterruptibly(() -> markDone(id, appended.location));
             } catch (IOException done) {
                 e.addSuppressed(done);
             }
             throw e;
         }
-        return location;
     }
 
     /** Reads and verifies a record. */
@@ -511,6 +518,17 @@ final class IncomingJournal implements Closeable {
     }
 
     /** Where a record is: its segment, and the offset and length of its spool-format bytes. */
+    /** A record written but maybe not yet on disk, with its group-commit ticket. */
+    static final class Appended {
+        final Location location;
+        final long ticket;
+
+        private Appended(Location location, long ticket) {
+            this.location = location;
+            this.ticket = ticket;
+        }
+    }
+
     static final class Location {
         private final Segment segment;
         final long offset;

@@ -35,6 +35,7 @@ import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.reactivestreams.Publisher;
+import org.policyrouter.hooks.reply.DeferredReplies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,32 +123,46 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             List<Attribute> written = new ArrayList<>();
             byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults, written::add);
             SpoolQueueStore.Stored stored = store.store(id, mail, envelope, now, notBefore, sequence.incrementAndGet());
-            // the mail is durable from here on: a failure to hand it over leaves it to the dispatcher
+            // copied now: James disposes of the mail when its hooks return, maybe before the fsync
             Mail copy = stored.message != null && notBefore <= now ? copyForHandOver(mail, written, stored) : null;
-            Consumer consumer = queueOrTake(stored.entry, copy != null);
-            if (consumer != null) {
-                // a consumer is waiting and nothing is ahead: hand over now, from memory
-                try {
-                    emit(stored.entry, copy, consumer);
-                } catch (RuntimeException e) {
-                    LOGGER.warn("{}: direct hand-over failed, the dispatcher will retry it", id, e);
-                    withLock(() -> {
-                        inFlight.remove(stored.entry.id);
-                        consumer.demand++;
-                        waiting.add(stored.entry);
-                        changed.signalAll();
-                    });
-                }
+            String queued = AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id) + ": queued in "
+                + name.asString() + " as " + id + ", from=<" + mail.getMaybeSender().asString("") + ">, nrcpt=" + mail.getRecipients().size()
+                + (notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
+            DeferredReplies.Wait durable = () -> {
+                store.awaitDurable(stored);
+                // durable from here on: a failure to hand it over leaves it to the dispatcher
+                release(stored.entry, copy);
+                enqueuedMetric.increment();
+                LOGGER.info(queued);
+            };
+            // on an SMTP I/O thread the 250 waits for the fsync without blocking the thread
+            if (!DeferredReplies.defer(durable)) {
+                durable.await();
             }
         } catch (IOException | MessagingException e) {
             throw new MailQueueException("cannot spool " + mail.getName() + " in " + name.asString() + ": " + e.getMessage(), e);
         } finally {
             timer.stopAndPublish();
         }
-        enqueuedMetric.increment();
-        LOGGER.info("{}: queued in {} as {}, from=<{}>, nrcpt={}{}",
-            AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id), name.asString(), id, mail.getMaybeSender().asString(""), mail.getRecipients().size(),
-            notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
+    }
+
+    /** A durable new mail goes to a waiting consumer at once when nothing is ahead, else in line. */
+    private void release(QueuedMail entry, Mail copy) {
+        Consumer consumer = queueOrTake(entry, copy != null);
+        if (consumer != null) {
+            // a consumer is waiting and nothing is ahead: hand over now, from memory
+            try {
+                emit(entry, copy, consumer);
+            } catch (RuntimeException e) {
+                LOGGER.warn("{}: direct hand-over failed, the dispatcher will retry it", entry.id, e);
+                withLock(() -> {
+                    inFlight.remove(entry.id);
+                    consumer.demand++;
+                    waiting.add(entry);
+                    changed.signalAll();
+                });
+            }
+        }
     }
 
     private Mail copyForHandOver(Mail mail, List<Attribute> written, SpoolQueueStore.Stored stored) {

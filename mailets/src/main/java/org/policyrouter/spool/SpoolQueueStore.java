@@ -77,16 +77,17 @@ final class SpoolQueueStore implements Closeable {
     }
 
     /**
-     * Stores a new mail, durable when this returns. The entry says where it went; a mail that went
-     * to the journal comes back with its message bytes, so it can be handed over without a read.
+     * Stores a new mail; it is durable once {@link #awaitDurable} returns (a mail in its own file
+     * already is). The entry says where it went; a mail that went to the journal comes back with
+     * its message bytes, so it can be handed over without a read.
      */
     Stored store(String id, Mail mail, byte[] envelope, long now, long notBefore, long sequence) throws IOException, MessagingException {
         long size = mail.getMessageSize();
         if (notBefore <= now && size <= JOURNAL_MAX_MESSAGE_BYTES) {
             byte[] message = MessageBytes.toByteArray(mail.getMessage(), size);
             if (message.length <= JOURNAL_MAX_MESSAGE_BYTES) {
-                IncomingJournal.Location location = journal.append(id, envelope, message);
-                return new Stored(QueuedMail.of(id, mail, now, notBefore, sequence, location), message);
+                IncomingJournal.Appended appended = journal.appendUnsynced(id, envelope, message);
+                return new Stored(QueuedMail.of(id, mail, now, notBefore, sequence, appended.location), message, appended);
             }
         }
         incoming.create(id, envelope, out -> {
@@ -96,7 +97,7 @@ final class SpoolQueueStore implements Closeable {
                 throw new IOException(e);
             }
         });
-        return new Stored(QueuedMail.of(id, mail, now, notBefore, sequence, null), null);
+        return new Stored(QueuedMail.of(id, mail, now, notBefore, sequence, null), null, null);
     }
 
     /** Hands a waiting mail over to a consumer: a file moves to active/. */
@@ -177,10 +178,19 @@ final class SpoolQueueStore implements Closeable {
     static final class Stored {
         final QueuedMail entry;
         final byte[] message;
+        private final IncomingJournal.Appended appended;
 
-        Stored(QueuedMail entry, byte[] message) {
+        Stored(QueuedMail entry, byte[] message, IncomingJournal.Appended appended) {
             this.entry = entry;
             this.message = message;
+            this.appended = appended;
+        }
+    }
+
+    /** Returns once a stored mail is on disk: a journal record waits for its group commit, a file already is. */
+    void awaitDurable(Stored stored) throws IOException {
+        if (stored.appended != null) {
+            journal.awaitDurable(stored.entry.id, stored.appended);
         }
     }
 

@@ -54,12 +54,12 @@ import org.apache.james.protocols.api.OidcSASLConfiguration;
 import org.apache.james.core.Username;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.policyrouter.hooks.core.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.flow.FlowControlHandler;
 
 /**
  * qmail-spp for James: runs the external plugins listed in an smtpplugins file at connection,
@@ -78,7 +78,6 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     private static final AttachmentKey<SppSession> SPP = AttachmentKey.of("policyrouter.spp", SppSession.class);
     private static final AttachmentKey<String> AUTH_METHOD = AttachmentKey.of("policyrouter.spp.authMethod", String.class);
     private static final AttachmentKey<Boolean> HEADERS_WRITTEN = AttachmentKey.of("policyrouter.spp.headersWritten", Boolean.class);
-    private static final String FLOW_CONTROL = "sppFlowControl";
 
     private final FileSystem fileSystem;
     private final DNSService dns;
@@ -209,7 +208,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
             return spp.runsPlugins(Section.CONNECTION) ? connectOnThisThread(session, chain.connect(spp)) : null;
         }
         ChannelPipeline pipeline = channel.get().pipeline();
-        pipeline.addBefore(HandlerConstants.CORE_HANDLER, FLOW_CONTROL, new FlowControlHandler());
+        SessionChannel.holdPipelinedLines(channel.get());
         session.pushLineHandler(new CommandOffloader(dispatcher, workers, SmtpPluginsHandler::spp));
         if (spp.runsPlugins(Section.CONNECTION)) {
             GreetingGate gate = new GreetingGate();

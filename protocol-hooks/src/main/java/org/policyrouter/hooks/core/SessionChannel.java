@@ -1,4 +1,4 @@
-package org.policyrouter.hooks.spp;
+package org.policyrouter.hooks.core;
 
 import java.lang.reflect.Field;
 import java.util.Optional;
@@ -6,19 +6,24 @@ import java.util.Optional;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.api.ProtocolTransport;
+import org.apache.james.protocols.netty.HandlerConstants;
 import org.apache.james.protocols.netty.NettyProtocolTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flow.FlowControlHandler;
 
 /**
  * The Netty channel behind a James session. James 3.8 keeps it private in NettyProtocolTransport
  * and offers no way to hold back the greeting or to pause and resume reading in order; both are
- * needed to run plugins off the I/O thread. When the field cannot be reached (another James
- * version), the caller falls back to running plugins on the I/O thread.
+ * needed to run plugins off the I/O thread and to reply after the spool's fsync. When the field
+ * cannot be reached (another James version), callers fall back to doing their work on the I/O
+ * thread.
  */
-final class SessionChannel {
+public final class SessionChannel {
+    private static final String FLOW_CONTROL = "policyrouterFlowControl";
     private static final Logger LOGGER = LoggerFactory.getLogger(SessionChannel.class);
     private static final Optional<Field> CHANNEL = channelField();
 
@@ -31,16 +36,16 @@ final class SessionChannel {
             field.setAccessible(true);
             return Optional.of(field);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOGGER.warn("spp: cannot reach the Netty channel of James sessions ({}): plugins will run on the I/O threads", e.toString());
+            LOGGER.warn("cannot reach the Netty channel of James sessions ({}): spp plugins and the wait for the spool's fsync will run on the I/O threads", e.toString());
             return Optional.empty();
         }
     }
 
-    static boolean isReachable() {
+    public static boolean isReachable() {
         return CHANNEL.isPresent();
     }
 
-    static Optional<Channel> of(ProtocolSession session) {
+    public static Optional<Channel> of(ProtocolSession session) {
         if (CHANNEL.isEmpty() || !(session instanceof ProtocolSessionImpl)) {
             return Optional.empty();
         }
@@ -52,6 +57,18 @@ final class SessionChannel {
             return Optional.ofNullable((Channel) CHANNEL.get().get(transport));
         } catch (IllegalAccessException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Makes lines the client pipelined wait, in order, while the session is not readable: James
+     * pauses reading with autoRead, but lines already framed from the last read would still reach
+     * it. Idempotent.
+     */
+    public static void holdPipelinedLines(Channel channel) {
+        ChannelPipeline pipeline = channel.pipeline();
+        if (pipeline.get(FLOW_CONTROL) == null) {
+            pipeline.addBefore(HandlerConstants.CORE_HANDLER, FLOW_CONTROL, new FlowControlHandler());
         }
     }
 }
