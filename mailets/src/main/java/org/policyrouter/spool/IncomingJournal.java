@@ -18,6 +18,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +54,16 @@ final class IncomingJournal implements Closeable {
     private final long segmentSize;
     private final GroupCommit commit;
     private final Object lock = new Object();
+    /** Held while zeros are written ahead; taken inside {@link #lock}, never the other way round. */
+    private final Object fillLock = new Object();
+    private final ExecutorService filler = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "spool-journal-preallocation");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final TreeMap<Long, Segment> segments = new TreeMap<>();
     private Segment current;
+    private volatile boolean closed;
 
     private IncomingJournal(Path directory, Path corrupt, boolean fsync, long segmentSize) {
         this.directory = directory;
@@ -184,6 +194,8 @@ final class IncomingJournal implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
+        filler.shutdown();
         synchronized (lock) {
             for (Segment segment : segments.values()) {
                 segment.close();
@@ -261,8 +273,37 @@ final class IncomingJournal implements Closeable {
                 delete(full);
             }
         }
-        preallocate(current, current.size + length);
+        long end = current.size + length;
+        if (end > current.allocated) {
+            // not filled ahead yet (a new segment, or the filler fell behind): fill it now
+            synchronized (fillLock) {
+                preallocate(current, end);
+            }
+        }
+        if (current.allocated - end < PREALLOCATION_BYTES / 2 && current.allocated < segmentSize && !current.filling) {
+            current.filling = true;
+            Segment segment = current;
+            filler.execute(() -> fillAhead(segment));
+        }
         return current;
+    }
+
+    /** Zero-fills the next chunk of a segment off the append path, so appends rarely wait for it. */
+    private void fillAhead(Segment segment) {
+        try {
+            synchronized (fillLock) {
+                if (!segment.deleted) {
+                    preallocate(segment, segment.allocated + 1);
+                }
+            }
+        } catch (IOException e) {
+            if (!segment.deleted && !closed) {
+                // appends will fill synchronously and report the error to their callers
+                LOGGER.warn("journal segment {}: cannot preallocate ahead: {}", segment.file, e.toString());
+            }
+        } finally {
+            segment.filling = false;
+        }
     }
 
     /**
@@ -578,9 +619,11 @@ final class IncomingJournal implements Closeable {
         FileChannel channel;
         FileChannel doneLog;
         long size;
-        long allocated;
+        /** End of the zeros written (and synced) ahead: appends stay below it. */
+        volatile long allocated;
+        volatile boolean filling;
         int live;
-        boolean deleted;
+        volatile boolean deleted;
 
         Segment(long number, Path directory) {
             this.number = number;

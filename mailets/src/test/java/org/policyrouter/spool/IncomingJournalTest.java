@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,6 +153,26 @@ class IncomingJournalTest {
         List<IncomingJournal.Recovered> recovered = new ArrayList<>();
         open(64L * 1024 * 1024, recovered);
         assertThat(recovered).extracting(record -> record.location.offset).containsExactly(location.offset);
+        assertThat(files(root.resolve("corrupt"))).isEmpty();
+    }
+
+    @Test
+    void theNextChunkIsZeroFilledInTheBackgroundBeforeAppendsReachIt() throws Exception {
+        open(64L * 1024 * 1024, new ArrayList<>());
+        byte[] big = new byte[256 * 1024];
+        int count = 0;
+        // past half of the first chunk: the filler starts on the next one
+        while (count * (long) big.length <= IncomingJournal.PREALLOCATION_BYTES / 2) {
+            journal.append(id(count), ENVELOPE, big);
+            count++;
+        }
+
+        Path segment = journalDirectory().resolve(files(journalDirectory()).get(0));
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+            .until(() -> Files.size(segment), size -> size == 2 * IncomingJournal.PREALLOCATION_BYTES);
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(64L * 1024 * 1024, recovered);
+        assertThat(recovered).hasSize(count);
         assertThat(files(root.resolve("corrupt"))).isEmpty();
     }
 

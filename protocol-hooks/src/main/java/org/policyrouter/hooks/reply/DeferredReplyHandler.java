@@ -1,9 +1,12 @@
 package org.policyrouter.hooks.reply;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.api.ProtocolTransport;
@@ -29,16 +32,29 @@ import io.netty.channel.Channel;
  * </pre>
  *
  * <p>The "." line is processed by James as usual; when a message hook deferred a wait, the reply is
- * held, reading pauses (pipelined lines wait in order), and the reply goes out at the end of the
- * event loop's current round of reads: the first wait then syncs every mail the round's sessions
- * (and the other I/O threads) appended, so one fsync answers them all (Redis answers its clients
- * after its append-only file's fsync the same way). Without this handler, or when the session's
- * Netty channel cannot be reached, each enqueue waits for its own group commit on the I/O thread.
+ * held and reading pauses for that session (lines it pipelined wait, in order). After the event
+ * loop's current round of reads, the round's held replies go to one waiting thread, which runs
+ * their waits — the first one syncs everything appended so far, by every I/O thread, so one fsync
+ * answers many sessions — and hands each reply back to its event loop to be sent. The I/O threads
+ * meanwhile go on reading other sessions, whose mails join the next fsync. Without this handler,
+ * or when the session's Netty channel cannot be reached, each enqueue waits for its own group
+ * commit on the I/O thread.
  */
 public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLineFilter {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeferredReplyHandler.class);
+
     /** Replies held by the sessions of the event loop running on this thread, in arrival order. */
-    private static final ThreadLocal<ArrayDeque<Held>> HELD = ThreadLocal.withInitial(ArrayDeque::new);
+    private final ThreadLocal<List<Held>> held = ThreadLocal.withInitial(ArrayList::new);
+    private final ExecutorService waiter = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "smtp-reply-waiter");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    @Override
+    public void destroy() {
+        waiter.shutdown();
+    }
 
     @Override
     public Response onConnect(SMTPSession session) {
@@ -58,12 +74,12 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         }
         ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
         transport.setReadable(false);
-        ArrayDeque<Held> held = HELD.get();
-        if (held.isEmpty()) {
+        List<Held> round = held.get();
+        if (round.isEmpty()) {
             // runs after the event loop has handled every read of this round
-            channel.get().eventLoop().execute(DeferredReplyHandler::replyHeld);
+            channel.get().eventLoop().execute(this::handOverRound);
         }
-        held.add(new Held(session, transport, deferred.result, deferred.waits));
+        round.add(new Held(session, channel.get(), transport, deferred.result, deferred.waits));
         return null;
     }
 
@@ -71,42 +87,58 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         return line.length == 3 && line[0] == '.' && line[1] == '\r' && line[2] == '\n';
     }
 
-    private static void replyHeld() {
-        ArrayDeque<Held> held = HELD.get();
-        Held next;
-        while ((next = held.poll()) != null) {
-            try {
-                next.reply();
-            } catch (RuntimeException e) {
-                LOGGER.error("{}: cannot send the held reply", next.session.getSessionID(), e);
-            }
+    private void handOverRound() {
+        List<Held> round = List.copyOf(held.get());
+        held.get().clear();
+        Runnable replies = () -> round.forEach(DeferredReplyHandler::awaitAndReply);
+        try {
+            waiter.execute(replies);
+        } catch (RejectedExecutionException e) {
+            // the server is stopping: wait here rather than leave the mails unreleased
+            replies.run();
+        }
+    }
+
+    private static void awaitAndReply(Held held) {
+        try {
+            held.awaitAndReply();
+        } catch (RuntimeException e) {
+            LOGGER.warn("{}: cannot send the held reply", held.session.getSessionID(), e);
         }
     }
 
     private static final class Held {
         final SMTPSession session;
+        final Channel channel;
         final ProtocolTransport transport;
         final Response response;
         final List<DeferredReplies.Wait> waits;
 
-        Held(SMTPSession session, ProtocolTransport transport, Response response, List<DeferredReplies.Wait> waits) {
+        Held(SMTPSession session, Channel channel, ProtocolTransport transport, Response response, List<DeferredReplies.Wait> waits) {
             this.session = session;
+            this.channel = channel;
             this.transport = transport;
             this.response = response;
             this.waits = waits;
         }
 
-        void reply() {
+        /** On the waiting thread: waits, then lets the session's event loop send the reply. */
+        void awaitAndReply() {
             Response reply = response;
-            try {
-                IOException failures = new IOException("the message could not be made durable");
-                DeferredReplies.awaitAll(waits, failures);
-                if (failures.getSuppressed().length > 0) {
-                    LOGGER.error("{}: not acknowledged", session.getSessionID(), failures);
-                    if (reply == null || reply.getRetCode().startsWith("2")) {
-                        reply = new SMTPResponse(SMTPRetCode.LOCAL_ERROR, "4.3.0 Temporary failure in queueing the message");
-                    }
+            IOException failures = new IOException("the message could not be made durable");
+            DeferredReplies.awaitAll(waits, failures);
+            if (failures.getSuppressed().length > 0) {
+                LOGGER.error("{}: not acknowledged", session.getSessionID(), failures);
+                if (reply == null || reply.getRetCode().startsWith("2")) {
+                    reply = new SMTPResponse(SMTPRetCode.LOCAL_ERROR, "4.3.0 Temporary failure in queueing the message");
                 }
+            }
+            Response toSend = reply;
+            channel.eventLoop().execute(() -> send(toSend));
+        }
+
+        private void send(Response reply) {
+            try {
                 if (reply != null) {
                     transport.writeResponse(reply, session);
                 }
