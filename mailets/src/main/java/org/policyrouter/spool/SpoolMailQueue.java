@@ -34,8 +34,8 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.reactivestreams.Publisher;
 import org.policyrouter.hooks.reply.DeferredReplies;
+import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +46,9 @@ import reactor.core.publisher.Mono;
 /**
  * A durable James MailQueue over the spool's incoming queue ({@link SpoolQueueStore}: the incoming
  * journal, and files in {@code incoming/} and {@code active/}). A mail is on disk once
- * {@link #enQueue} returns (this is what makes the SMTP 250 safe), is handed to one consumer at a
- * time and leaves only when the consumer calls {@code done}. At start, whatever a crash caught
+ * {@link #enQueue} returns, or, when called under the SMTP server's {@link DeferredReplies}, once
+ * the wait it deferred returns (the SMTP 250 is sent only then); it is handed to one consumer at
+ * a time only after that, and leaves only when the consumer calls {@code done}. At start, whatever a crash caught
  * being processed is waiting again: a mail may be processed twice, never lost.
  *
  * <p>Only envelopes and due times are kept in memory. One dispatcher thread hands due mails to the

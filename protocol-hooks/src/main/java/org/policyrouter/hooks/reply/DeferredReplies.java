@@ -40,8 +40,8 @@ public final class DeferredReplies {
         return true;
     }
 
-    /** Runs the work with a scope open on this thread and returns the waits deferred during it. */
-    static <T> Deferred<T> during(Supplier<T> work) {
+    /** Runs the work with a scope open on this thread (as the SMTP handler does) and returns the waits deferred during it. */
+    public static <T> Deferred<T> during(Supplier<T> work) {
         List<Wait> outer = OPEN.get();
         List<Wait> waits = new ArrayList<>(1);
         OPEN.set(waits);
@@ -68,9 +68,9 @@ public final class DeferredReplies {
     }
 
     /** The work's result and what its reply must wait for. */
-    static final class Deferred<T> {
-        final T result;
-        final List<Wait> waits;
+    public static final class Deferred<T> {
+        public final T result;
+        public final List<Wait> waits;
 
         Deferred(T result, List<Wait> waits) {
             this.result = result;
