@@ -274,12 +274,8 @@ final class IncomingJournal implements Closeable {
             }
         }
         long end = current.size + length;
-        if (end > current.allocated) {
-            // not filled ahead yet (a new segment, or the filler fell behind): fill it now
-            synchronized (fillLock) {
-                preallocate(current, end);
-            }
-        }
+        // not filled ahead yet (a new segment, or the filler fell behind): fill it now
+        preallocate(current, end);
         if (current.allocated - end < PREALLOCATION_BYTES / 2 && current.allocated < segmentSize && !current.filling) {
             current.filling = true;
             Segment segment = current;
@@ -291,10 +287,8 @@ final class IncomingJournal implements Closeable {
     /** Zero-fills the next chunk of a segment off the append path, so appends rarely wait for it. */
     private void fillAhead(Segment segment) {
         try {
-            synchronized (fillLock) {
-                if (!segment.deleted) {
-                    preallocate(segment, segment.allocated + 1);
-                }
+            if (!segment.deleted) {
+                preallocate(segment, segment.allocated + 1);
             }
         } catch (IOException e) {
             if (!segment.deleted && !closed) {
@@ -314,24 +308,27 @@ final class IncomingJournal implements Closeable {
      * record as the unused end of the segment.
      */
     private void preallocate(Segment segment, long end) throws IOException {
-        if (end <= segment.allocated) {
-            return;
-        }
-        long target = Math.max(end, Math.min(segment.allocated + PREALLOCATION_BYTES, segmentSize));
-        long from = segment.allocated;
-        uninterruptibly(() -> {
-            byte[] zeros = new byte[64 * 1024];
-            for (long position = from; position < target; position += zeros.length) {
-                ByteBuffer buffer = ByteBuffer.wrap(zeros, 0, (int) Math.min(zeros.length, target - position));
-                while (buffer.hasRemaining()) {
-                    segment.channel.write(buffer, position + buffer.position());
+        // the filler and an append that outran it never write zeros over the same range
+        synchronized (fillLock) {
+            if (end <= segment.allocated) {
+                return;
+            }
+            long target = Math.max(end, Math.min(segment.allocated + PREALLOCATION_BYTES, segmentSize));
+            long from = segment.allocated;
+            uninterruptibly(() -> {
+                byte[] zeros = new byte[64 * 1024];
+                for (long position = from; position < target; position += zeros.length) {
+                    ByteBuffer buffer = ByteBuffer.wrap(zeros, 0, (int) Math.min(zeros.length, target - position));
+                    while (buffer.hasRemaining()) {
+                        segment.channel.write(buffer, position + buffer.position());
+                    }
                 }
-            }
-            if (fsync) {
-                segment.channel.force(true);
-            }
-        });
-        segment.allocated = target;
+                if (fsync) {
+                    segment.channel.force(true);
+                }
+            });
+            segment.allocated = target;
+        }
     }
 
     private void startSegment(long number) throws IOException {
