@@ -10,16 +10,23 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +49,20 @@ import org.slf4j.LoggerFactory;
 final class IncomingJournal implements Closeable {
     static final String SEGMENT_PREFIX = "segment-";
     static final String DONE_SUFFIX = ".done";
+    /** A finished segment kept for reuse: no segment (recovery skips it), zeroed before it is one again. */
+    static final String SPARE_PREFIX = "spare-";
+    /** Spares kept; a segment finished beyond them is deleted. */
+    static final int MAX_SPARES = 2;
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
     /** Segments are zero-filled (and synced) this far ahead of the write position. */
     static final long PREALLOCATION_BYTES = 4L * 1024 * 1024;
-    private static final String FRAME_MAGIC = "PRJ1 ";
+    /** Frame line: {@code PRJ2 <segment number, hex> <queue id> <record length, hex>\n}. */
+    private static final String FRAME_MAGIC = "PRJ2 ";
+    /** Frame line of earlier versions, without the segment number: {@code PRJ1 <queue id> <record length, hex>\n}. */
+    private static final String LEGACY_FRAME_MAGIC = "PRJ1 ";
     private static final int MAX_FRAME_LINE = 200;
+    /** How much of an append cut short at the end of a segment is copied to corrupt/ (a reused file goes on with old records). */
+    private static final int MAX_CUT_SHORT_COPY = 1 << 20;
 
     private final Path directory;
     private final Path corrupt;
@@ -56,13 +72,28 @@ final class IncomingJournal implements Closeable {
     private final Object lock = new Object();
     /** Held while zeros are written ahead; taken inside {@link #lock}, never the other way round. */
     private final Object fillLock = new Object();
-    private final ExecutorService filler = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "spool-journal-preallocation");
+    /**
+     * The slow file-system work (zero fill, creating the next segment, deleting a finished one) runs
+     * here, so the appends of SMTP I/O threads, which hold {@link #lock}, never wait for it.
+     */
+    private final ExecutorService background = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "spool-journal-background");
         thread.setDaemon(true);
         return thread;
     });
     private final TreeMap<Long, Segment> segments = new TreeMap<>();
     private Segment current;
+    /** Segment numbers only grow, so a segment still being created or deleted is never reused. */
+    private long nextNumber = 1;
+    /** The segment that follows {@link #current}, created ahead in the background. */
+    private Future<Segment> prepared;
+    /** Full segments whose last appends the next group commit must still sync. */
+    private final List<Segment> rolled = new ArrayList<>();
+    /**
+     * Finished segment files kept for reuse. Guarded by itself, not by {@link #lock}: an append that
+     * holds the lock may wait for the background thread creating the next segment from a spare.
+     */
+    private final Deque<Path> spares = new ArrayDeque<>();
     private volatile boolean closed;
 
     private IncomingJournal(Path directory, Path corrupt, boolean fsync, long segmentSize) {
@@ -87,10 +118,13 @@ final class IncomingJournal implements Closeable {
         IncomingJournal journal = new IncomingJournal(directory, corrupt, fsync, segmentSize);
         try {
             synchronized (journal.lock) {
+                journal.keepSpares();
                 for (long number : journal.segmentNumbers()) {
+                    journal.nextNumber = number + 1;
                     journal.recover(number, recovered);
                 }
-                journal.startSegment(journal.segments.isEmpty() ? 1 : journal.segments.lastKey() + 1);
+                journal.current = journal.createSegment(journal.nextNumber++);
+                journal.segments.put(journal.current.number, journal.current);
             }
         } catch (IOException | RuntimeException e) {
             journal.close();
@@ -111,11 +145,13 @@ final class IncomingJournal implements Closeable {
 
     /** Appends a record without waiting for its fsync: {@link #awaitDurable} does that. */
     Appended appendUnsynced(String id, byte[] envelope, byte[] message) throws IOException {
-        byte[] frameLine = frameLine(id, SpoolFileFormat.HEADER_LENGTH + envelope.length + message.length + SpoolFileFormat.TRAILER_LENGTH);
-        byte[] bytes = SpoolFileFormat.encode(envelope, message, frameLine.length);
-        System.arraycopy(frameLine, 0, bytes, 0, frameLine.length);
+        long recordLength = SpoolFileFormat.HEADER_LENGTH + envelope.length + message.length + SpoolFileFormat.TRAILER_LENGTH;
+        int frameLineLength = frameLineLength(id);
+        byte[] bytes = SpoolFileFormat.encode(envelope, message, frameLineLength);
         synchronized (lock) {
             Segment segment = segmentWithRoomFor(bytes.length);
+            byte[] frameLine = frameLine(segment.number, id, recordLength);
+            System.arraycopy(frameLine, 0, bytes, 0, frameLineLength);
             long offset = segment.size;
             try {
                 uninterruptibly(() -> writeFully(segment.channel, bytes, offset));
@@ -175,7 +211,7 @@ final class IncomingJournal implements Closeable {
             });
             segment.live--;
             if (segment.live <= 0 && segment != current) {
-                delete(segment);
+                retire(segment);
             }
         }
     }
@@ -195,10 +231,23 @@ final class IncomingJournal implements Closeable {
     @Override
     public void close() {
         closed = true;
-        filler.shutdown();
+        background.shutdown();
+        try {
+            // pending deletions finish; what does not is done again by the next start's recovery
+            background.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (lock) {
             for (Segment segment : segments.values()) {
                 segment.close();
+            }
+            if (prepared != null && prepared.isDone()) {
+                try {
+                    prepared.get().close();
+                } catch (ExecutionException | InterruptedException e) {
+                    // never created: nothing to close
+                }
             }
         }
     }
@@ -211,11 +260,20 @@ final class IncomingJournal implements Closeable {
         return bytes;
     }
 
+    /** The group commit's sync: the segments filled since the last one, then the current one. */
     private void syncCurrent() throws IOException {
-        Segment segment;
+        List<Segment> toSync;
         synchronized (lock) {
-            segment = current;
+            toSync = new ArrayList<>(rolled);
+            rolled.clear();
+            toSync.add(current);
         }
+        for (Segment segment : toSync) {
+            sync(segment);
+        }
+    }
+
+    private void sync(Segment segment) throws IOException {
         try {
             uninterruptibly(() -> segment.channel.force(false));
         } catch (ClosedChannelException e) {
@@ -224,7 +282,7 @@ final class IncomingJournal implements Closeable {
                     throw e;
                 }
             }
-            // rotated (and so forced) and then emptied while this sync ran: nothing left to sync
+            // all its mails were done (and so synced) before this sync reached it: nothing to sync
         }
     }
 
@@ -263,14 +321,15 @@ final class IncomingJournal implements Closeable {
     /** The current segment, or a new one when this record would make it too big. */
     private Segment segmentWithRoomFor(int length) throws IOException {
         if (current.size > 0 && current.size + length > segmentSize) {
+            Segment full = current;
             if (fsync) {
                 // appends already registered with the group commit may still wait for this segment
-                uninterruptibly(() -> current.channel.force(false));
+                rolled.add(full);
             }
-            Segment full = current;
-            startSegment(full.number + 1);
+            current = nextSegment();
+            segments.put(current.number, current);
             if (full.live <= 0) {
-                delete(full);
+                retire(full);
             }
         }
         long end = current.size + length;
@@ -279,9 +338,57 @@ final class IncomingJournal implements Closeable {
         if (current.allocated - end < PREALLOCATION_BYTES / 2 && current.allocated < segmentSize && !current.filling) {
             current.filling = true;
             Segment segment = current;
-            filler.execute(() -> fillAhead(segment));
+            inBackground(() -> fillAhead(segment), () -> segment.filling = false);
+        }
+        if (prepared == null && current.size >= segmentSize / 2 && !closed) {
+            long number = nextNumber++;
+            try {
+                prepared = background.submit(() -> createSegment(number));
+            } catch (RejectedExecutionException e) {
+                // closing: the next roll creates its segment itself
+            }
         }
         return current;
+    }
+
+    /** The segment created ahead, or (it failed, or none was asked for yet) a new one now. */
+    private Segment nextSegment() throws IOException {
+        Future<Segment> ahead = prepared;
+        prepared = null;
+        if (ahead != null) {
+            try {
+                return getUninterruptibly(ahead);
+            } catch (ExecutionException e) {
+                LOGGER.warn("journal: the next segment could not be created ahead ({}), creating it now", e.getCause().toString());
+            }
+        }
+        return createSegment(nextNumber++);
+    }
+
+    private static <T> T getUninterruptibly(Future<T> future) throws ExecutionException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Runs a task on the background thread, or {@code otherwise} when it no longer takes tasks. */
+    private void inBackground(Runnable task, Runnable otherwise) {
+        try {
+            background.execute(task);
+        } catch (RejectedExecutionException e) {
+            otherwise.run();
+        }
     }
 
     /** Zero-fills the next chunk of a segment off the append path, so appends rarely wait for it. */
@@ -308,6 +415,10 @@ final class IncomingJournal implements Closeable {
      * record as the unused end of the segment.
      */
     private void preallocate(Segment segment, long end) throws IOException {
+        if (end <= segment.allocated) {
+            // the usual case, and it must not wait for the background thread's fill of the next chunk
+            return;
+        }
         // the filler and an append that outran it never write zeros over the same range
         synchronized (fillLock) {
             if (end <= segment.allocated) {
@@ -316,13 +427,7 @@ final class IncomingJournal implements Closeable {
             long target = Math.max(end, Math.min(segment.allocated + PREALLOCATION_BYTES, segmentSize));
             long from = segment.allocated;
             uninterruptibly(() -> {
-                byte[] zeros = new byte[64 * 1024];
-                for (long position = from; position < target; position += zeros.length) {
-                    ByteBuffer buffer = ByteBuffer.wrap(zeros, 0, (int) Math.min(zeros.length, target - position));
-                    while (buffer.hasRemaining()) {
-                        segment.channel.write(buffer, position + buffer.position());
-                    }
-                }
+                writeZeros(segment.channel, from, target);
                 if (fsync) {
                     segment.channel.force(true);
                 }
@@ -331,15 +436,52 @@ final class IncomingJournal implements Closeable {
         }
     }
 
-    private void startSegment(long number) throws IOException {
+    /**
+     * A new, empty segment, its first chunk zero-filled and its directory entry synced. A spare is
+     * reused when there is one: appends then overwrite blocks the file already has (no zero fill,
+     * no allocation, nothing for an fdatasync but the data). Its old records stay until overwritten;
+     * their frames name the segment they were written to, so recovery stops at the first of them.
+     */
+    private Segment createSegment(long number) throws IOException {
         Segment segment = new Segment(number, directory);
-        segment.channel = FileChannel.open(segment.file,
-            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes());
-        if (fsync) {
-            GroupCommit.forceDirectory(directory);
+        Path spare;
+        synchronized (spares) {
+            spare = spares.poll();
         }
-        segments.put(number, segment);
-        current = segment;
+        try {
+            if (spare != null) {
+                Files.move(spare, segment.file, StandardCopyOption.ATOMIC_MOVE);
+                segment.channel = FileChannel.open(segment.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                segment.allocated = segment.channel.size();
+            } else {
+                segment.channel = FileChannel.open(segment.file,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes());
+            }
+            preallocate(segment, 1);
+            if (fsync) {
+                GroupCommit.forceDirectory(directory);
+            }
+        } catch (IOException | RuntimeException e) {
+            segment.close();
+            throw e;
+        }
+        return segment;
+    }
+
+    /** At start: spares left by the last run are kept for reuse (up to {@link #MAX_SPARES}). */
+    private void keepSpares() throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, SPARE_PREFIX + "*")) {
+            files.forEach(found::add);
+        }
+        Collections.sort(found);
+        for (Path spare : found) {
+            if (spares.size() < MAX_SPARES) {
+                spares.add(spare);
+            } else {
+                Files.deleteIfExists(spare);
+            }
+        }
     }
 
     private List<Long> segmentNumbers() throws IOException {
@@ -365,6 +507,8 @@ final class IncomingJournal implements Closeable {
     private void recover(long number, List<Recovered> recovered) throws IOException {
         Segment segment = new Segment(number, directory);
         segment.channel = FileChannel.open(segment.file, StandardOpenOption.READ);
+        // it may hold legacy records, which name no segment: never reused
+        segment.recovered = true;
         segments.put(number, segment);
         Set<String> done = doneIds(segment.doneFile);
         long size = segment.channel.size();
@@ -374,6 +518,10 @@ final class IncomingJournal implements Closeable {
             if (frame == null) {
                 position = skipDamage(segment, position, size);
                 continue;
+            }
+            if (frame.owner != segment.number) {
+                // a reused file: from here on it holds what was written before it was reused
+                break;
             }
             Location location = new Location(segment, position + frame.lineLength, frame.recordLength);
             position = location.offset + location.length;
@@ -391,7 +539,7 @@ final class IncomingJournal implements Closeable {
         segment.size = size;
         segment.allocated = size;
         if (segment.live == 0) {
-            delete(segment);
+            retire(segment);
         }
     }
 
@@ -399,61 +547,74 @@ final class IncomingJournal implements Closeable {
     private Frame readFrame(Segment segment, long position, long size) throws IOException {
         String text = new String(readRange(segment, position, (int) Math.min(MAX_FRAME_LINE, size - position)), StandardCharsets.US_ASCII);
         int end = text.indexOf('\n');
-        if (!text.startsWith(FRAME_MAGIC) || end < 0) {
+        boolean legacy = text.startsWith(LEGACY_FRAME_MAGIC);
+        if (!(legacy || text.startsWith(FRAME_MAGIC)) || end < 0) {
             return null;
         }
         String[] fields = text.substring(FRAME_MAGIC.length(), end).split(" ");
-        if (fields.length != 2 || fields[1].length() != 16) {
+        int count = legacy ? 2 : 3;
+        if (fields.length != count || fields[count - 1].length() != 16 || !legacy && fields[0].length() != 16) {
             return null;
         }
         try {
-            SpoolNames.checked(fields[0]);
-            long length = Long.parseUnsignedLong(fields[1], 16);
+            // a legacy record carries no segment number: it is in the segment it was written to
+            long owner = legacy ? segment.number : Long.parseUnsignedLong(fields[0], 16);
+            String id = SpoolNames.checked(fields[count - 2]);
+            long length = Long.parseUnsignedLong(fields[count - 1], 16);
             if (length < SpoolFileFormat.HEADER_LENGTH + SpoolFileFormat.TRAILER_LENGTH || length > Integer.MAX_VALUE - 64
                 || position + end + 1 + length > size) {
                 return null;
             }
-            return new Frame(fields[0], end + 1, (int) length);
+            return new Frame(owner, id, end + 1, (int) length);
         } catch (IllegalArgumentException e) {
             return null;
         }
     }
 
     /**
-     * Bytes at {@code position} that are no record: skips to the next readable record and returns
-     * its offset (or the end). Zeros up to the end are the unused, preallocated end of the segment.
-     * Anything else is copied to corrupt/ for the operator: at the very end of a segment it is an
-     * append a crash cut short (a sync covers all of a record, so its client got no 250), elsewhere
-     * damage.
+     * Bytes at {@code position} that are no record: skips to the next readable record of this
+     * segment and returns its offset (or the end). After the last record there are zeros (the
+     * preallocated, unused end) or, in a reused file, what it held before (records naming another
+     * segment, or pieces of them): neither is reported. What begins like a record of this segment
+     * but cannot be read is copied to corrupt/ for the operator: at the very end of a segment it is
+     * an append a crash cut short (a sync covers all of a record, so its client got no 250),
+     * elsewhere damage.
      */
     private long skipDamage(Segment segment, long position, long size) throws IOException {
         long next = nextReadableRecord(segment, position + 1, size);
-        long length = next - position;
-        byte[] damaged = readRange(segment, position, (int) Math.min(length, Integer.MAX_VALUE - 64));
+        boolean atEnd = next == size || readFrame(segment, next, size).owner != segment.number;
+        if (atEnd && !startsLikeARecordOf(segment, position, size)) {
+            return size;
+        }
+        long length = (atEnd ? Math.min(size, position + MAX_CUT_SHORT_COPY) : next) - position;
+        byte[] damaged = readRange(segment, position, (int) length);
         int end = damaged.length;
         while (end > 0 && damaged[end - 1] == 0) {
             end--;
         }
         if (end == 0) {
-            if (next < size) {
-                LOGGER.warn("journal segment {}: {} zero bytes between records at offset {}", segment.file, length, position);
-            }
+            LOGGER.warn("journal segment {}: {} zero bytes between records at offset {}", segment.file, length, position);
             return next;
         }
         Path target = copyToCorrupt(segment, position, "damaged", java.util.Arrays.copyOf(damaged, end));
-        if (next == size) {
-            LOGGER.warn("journal segment {}: an append cut short by a crash at offset {} ({} bytes, never acknowledged): copied to {}",
-                segment.file, position, end, target);
-        } else {
-            LOGGER.error("journal segment {}: {} unreadable bytes at offset {} (overwritten or damaged): copied to {}",
-                segment.file, length, position, target);
+        if (atEnd) {
+            LOGGER.warn("journal segment {}: an append cut short by a crash at offset {} (never acknowledged): copied to {}",
+                segment.file, position, target);
+            return size;
         }
+        LOGGER.error("journal segment {}: {} unreadable bytes at offset {} (overwritten or damaged): copied to {}",
+            segment.file, length, position, target);
         return next;
+    }
+
+    private boolean startsLikeARecordOf(Segment segment, long position, long size) throws IOException {
+        String start = new String(readRange(segment, position, (int) Math.min(FRAME_MAGIC.length() + 16, size - position)), StandardCharsets.US_ASCII);
+        return start.startsWith(LEGACY_FRAME_MAGIC) || start.equals(FRAME_MAGIC + hex16(segment.number));
     }
 
     /** The offset of the first frame from {@code from} on whose record reads back intact, or the end. */
     private long nextReadableRecord(Segment segment, long from, long size) throws IOException {
-        byte[] magic = FRAME_MAGIC.getBytes(StandardCharsets.US_ASCII);
+        byte[] magic = "PRJ".getBytes(StandardCharsets.US_ASCII);
         long position = from;
         while (position < size) {
             byte[] chunk = readRange(segment, position, (int) Math.min(size - position, 1 << 20));
@@ -534,13 +695,61 @@ final class IncomingJournal implements Closeable {
         return ids;
     }
 
-    private void delete(Segment segment) throws IOException {
+    /**
+     * Takes a segment whose mails are all done out of the journal. Its file becomes a spare, in the
+     * background: freeing (and, on a file system mounted with discard, trimming) 64 MiB makes the
+     * file system's next journal commit, and every fdatasync waiting for it, take a hundred
+     * milliseconds and more.
+     */
+    private void retire(Segment segment) {
         segment.close();
         segment.deleted = true;
         segments.remove(segment.number);
-        // segment first: a crash in between leaves a done log without its segment, never the reverse
-        Files.deleteIfExists(segment.file);
-        Files.deleteIfExists(segment.doneFile);
+        inBackground(() -> keepAsSpare(segment), () -> deleteFiles(segment));
+    }
+
+    private void keepAsSpare(Segment segment) {
+        boolean keep;
+        synchronized (spares) {
+            keep = !segment.recovered && spares.size() < MAX_SPARES && !closed;
+        }
+        if (!keep) {
+            deleteFiles(segment);
+            return;
+        }
+        Path spare = directory.resolve(SPARE_PREFIX + segment.file.getFileName().toString().substring(SEGMENT_PREFIX.length()));
+        try {
+            // renamed first: a crash in between leaves a done log without its segment, never the reverse
+            Files.move(segment.file, spare, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(segment.doneFile);
+            synchronized (spares) {
+                spares.add(spare);
+            }
+        } catch (IOException e) {
+            // its mails are all done: the next start reads it back, finds nothing to do and retires it
+            LOGGER.warn("journal segment {}: cannot keep as a spare: {}", segment.file, e.toString());
+        }
+    }
+
+    private static void deleteFiles(Segment segment) {
+        try {
+            // segment first: a crash in between leaves a done log without its segment, never the reverse
+            Files.deleteIfExists(segment.file);
+            Files.deleteIfExists(segment.doneFile);
+        } catch (IOException e) {
+            // its mails are all done: the next start reads it back, finds nothing to do and retires it
+            LOGGER.warn("journal segment {}: cannot delete: {}", segment.file, e.toString());
+        }
+    }
+
+    private static void writeZeros(FileChannel channel, long from, long to) throws IOException {
+        byte[] zeros = new byte[64 * 1024];
+        for (long position = from; position < to; position += zeros.length) {
+            ByteBuffer buffer = ByteBuffer.wrap(zeros, 0, (int) Math.min(zeros.length, to - position));
+            while (buffer.hasRemaining()) {
+                channel.write(buffer, position + buffer.position());
+            }
+        }
     }
 
     private static void writeFully(FileChannel channel, byte[] bytes, long position) throws IOException {
@@ -550,9 +759,17 @@ final class IncomingJournal implements Closeable {
         }
     }
 
-    private static byte[] frameLine(String id, long recordLength) {
-        String length = Long.toHexString(recordLength);
-        return (FRAME_MAGIC + id + " " + "0".repeat(16 - length.length()) + length + "\n").getBytes(StandardCharsets.US_ASCII);
+    private static byte[] frameLine(long segment, String id, long recordLength) {
+        return (FRAME_MAGIC + hex16(segment) + " " + id + " " + hex16(recordLength) + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static int frameLineLength(String id) {
+        return FRAME_MAGIC.length() + 16 + 1 + id.length() + 1 + 16 + 1;
+    }
+
+    private static String hex16(long value) {
+        String hex = Long.toHexString(value);
+        return "0".repeat(16 - hex.length()) + hex;
     }
 
     /** Where a record is: its segment, and the offset and length of its spool-format bytes. */
@@ -598,11 +815,14 @@ final class IncomingJournal implements Closeable {
     }
 
     private static final class Frame {
+        /** The segment the record was written to: another one's when the file was reused since. */
+        final long owner;
         final String id;
         final int lineLength;
         final int recordLength;
 
-        Frame(String id, int lineLength, int recordLength) {
+        Frame(long owner, String id, int lineLength, int recordLength) {
+            this.owner = owner;
             this.id = id;
             this.lineLength = lineLength;
             this.recordLength = recordLength;
@@ -621,6 +841,8 @@ final class IncomingJournal implements Closeable {
         volatile boolean filling;
         int live;
         volatile boolean deleted;
+        /** Read back at start (not written by this run). */
+        boolean recovered;
 
         Segment(long number, Path directory) {
             this.number = number;

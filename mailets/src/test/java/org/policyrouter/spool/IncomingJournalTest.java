@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
@@ -95,26 +96,116 @@ class IncomingJournalTest {
         assertThat(journal.read(recovered.get(1).location).message).isEqualTo(message(2));
     }
 
+    List<String> segmentFiles() throws IOException {
+        return files(journalDirectory()).stream().filter(name -> name.matches(IncomingJournal.SEGMENT_PREFIX + "[0-9a-f]{16}")).collect(Collectors.toList());
+    }
+
+    List<String> spareFiles() throws IOException {
+        return files(journalDirectory()).stream().filter(name -> name.startsWith(IncomingJournal.SPARE_PREFIX)).collect(Collectors.toList());
+    }
+
     @Test
-    void segmentsRollOverAndAreDeletedOnceAllTheirMailsAreDone() throws Exception {
+    void segmentsRollOverAndAreRetiredOnceAllTheirMailsAreDone() throws Exception {
         open(600, new ArrayList<>());
         List<IncomingJournal.Location> locations = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             locations.add(journal.append(id(i), ENVELOPE, message(i)));
         }
-        long segments = files(journalDirectory()).stream().filter(name -> !name.endsWith(".done")).count();
-        assertThat(segments).isGreaterThan(3);
+        assertThat(segmentFiles()).hasSizeGreaterThan(3);
 
         for (int i = 0; i < 20; i++) {
             journal.markDone(id(i), locations.get(i));
         }
 
-        // only the segment still open for appends is left
-        assertThat(files(journalDirectory())).hasSizeLessThanOrEqualTo(2)
-            .allMatch(name -> name.startsWith(IncomingJournal.SEGMENT_PREFIX));
+        // left: the segment open for appends, the one created ahead, and finished files kept for reuse
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            List<String> segments = segmentFiles();
+            assertThat(segments).hasSizeLessThanOrEqualTo(2);
+            assertThat(spareFiles()).hasSize(IncomingJournal.MAX_SPARES);
+            assertThat(files(journalDirectory())).filteredOn(name -> name.endsWith(IncomingJournal.DONE_SUFFIX))
+                .allMatch(name -> segments.contains(name.substring(0, name.length() - IncomingJournal.DONE_SUFFIX.length())));
+        });
         List<IncomingJournal.Recovered> recovered = new ArrayList<>();
         open(600, recovered);
         assertThat(recovered).isEmpty();
+    }
+
+    @Test
+    void aReusedFilesOldRecordsNeverComeBack() throws Exception {
+        open(2000, new ArrayList<>());
+        byte[] big = new byte[400];
+        List<IncomingJournal.Location> old = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            old.add(journal.append(id(i), ENVELOPE, big));
+        }
+        for (int i = 0; i < 12; i++) {
+            journal.markDone(id(i), old.get(i));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == IncomingJournal.MAX_SPARES);
+
+        // small records go into the reused files, over the start of their old ones
+        List<String> fresh = new ArrayList<>();
+        for (int i = 100; spareFiles().size() == IncomingJournal.MAX_SPARES || fresh.size() < 30; i++) {
+            journal.append(id(i), ENVELOPE, message(i));
+            fresh.add(id(i));
+        }
+        boolean oldRecordsOnDisk = false;
+        for (String name : segmentFiles()) {
+            String content = new String(Files.readAllBytes(journalDirectory().resolve(name)), StandardCharsets.ISO_8859_1);
+            oldRecordsOnDisk |= IntStream.range(0, 12).anyMatch(i -> content.contains(id(i)));
+        }
+        assertThat(oldRecordsOnDisk).as("a segment file still holds records from before it was reused").isTrue();
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(2000, recovered);
+        assertThat(recovered).extracting(record -> record.id).containsExactlyElementsOf(fresh);
+        assertThat(files(root.resolve("corrupt"))).isEmpty();
+    }
+
+    @Test
+    void sparesOutliveARestartAndAreReused() throws Exception {
+        open(2000, new ArrayList<>());
+        List<IncomingJournal.Location> locations = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            locations.add(journal.append(id(i), ENVELOPE, new byte[400]));
+        }
+        for (int i = 0; i < 12; i++) {
+            journal.markDone(id(i), locations.get(i));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == IncomingJournal.MAX_SPARES);
+
+        open(2000, new ArrayList<>());
+        // the segment the restart opens for appends is one of them
+        assertThat(spareFiles()).hasSize(IncomingJournal.MAX_SPARES - 1);
+        List<String> appended = new ArrayList<>();
+        for (int i = 100; !spareFiles().isEmpty(); i++) {
+            journal.append(id(i), ENVELOPE, new byte[400]);
+            appended.add(id(i));
+            assertThat(appended).as("spares reused within a few segments").hasSizeLessThan(40);
+        }
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(2000, recovered);
+        assertThat(recovered).extracting(record -> record.id).containsExactlyElementsOf(appended);
+        assertThat(files(root.resolve("corrupt"))).isEmpty();
+    }
+
+    @Test
+    void aSegmentWrittenByAnEarlierVersionIsReadBack() throws Exception {
+        SpoolDirectory.createPrivateDirectories(journalDirectory());
+        byte[] record = SpoolFileFormat.encode(ENVELOPE, message(1), 0);
+        String length = Long.toHexString(record.length);
+        byte[] frame = ("PRJ1 " + id(1) + " " + "0".repeat(16 - length.length()) + length + "\n").getBytes(StandardCharsets.US_ASCII);
+        Path segment = journalDirectory().resolve(IncomingJournal.SEGMENT_PREFIX + "0000000000000001");
+        Files.write(segment, frame);
+        Files.write(segment, record, StandardOpenOption.APPEND);
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(item -> item.id).containsExactly(id(1));
+        assertThat(journal.read(recovered.get(0).location).message).isEqualTo(message(1));
+        assertThat(files(root.resolve("corrupt"))).isEmpty();
     }
 
     @Test
