@@ -38,13 +38,17 @@ import org.slf4j.LoggerFactory;
  * batch, and a batch costs one journal commit of the file system instead of a file creation, a
  * rename and two syncs per mail.
  *
- * <p>A record is a frame line {@code PRJ1 <queue id> <record length, hex>\n} followed by the mail
- * in the spool file format ({@link SpoolFileFormat}: envelope, message, CRC32C). A mail leaves the
- * journal when its id is appended to the segment's done log ({@code segment-….done}, not fsynced:
- * a crash may bring a finished mail back, a duplicate, never lose one); a segment whose mails are
- * all done is deleted. At start every segment is read back: records without a done mark are the
- * queue again, a damaged record or an unreadable tail is copied to {@code corrupt/}, and appends go
- * to a new segment.
+ * <p>A record is a frame line {@code PRJ2 <segment number, hex> <queue id> <record length, hex>\n}
+ * followed by the mail in the spool file format ({@link SpoolFileFormat}: envelope, message,
+ * CRC32C). A mail leaves the journal when its id is appended to the segment's done log
+ * ({@code segment-….done}, not fsynced: a crash may bring a finished mail back, a duplicate, never
+ * lose one). A segment whose mails are all done becomes a spare ({@code spare-…}), which a later
+ * segment reuses as it is: its old records name another segment, so they never count again. At
+ * start every segment is read back: records without a done mark are the queue again, a damaged
+ * record or an unreadable tail is copied to {@code corrupt/}, and appends go to a new segment.
+ *
+ * <p>Nothing slow for the file system happens on the append path: the next segment is made ahead,
+ * a finished one is retired, and chunks of a new file are zero-filled on a background thread.
  */
 final class IncomingJournal implements Closeable {
     static final String SEGMENT_PREFIX = "segment-";
