@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,14 +39,17 @@ import org.slf4j.LoggerFactory;
  * batch, and a batch costs one journal commit of the file system instead of a file creation, a
  * rename and two syncs per mail.
  *
- * <p>A record is a frame line {@code PRJ2 <segment number, hex> <queue id> <record length, hex>\n}
- * followed by the mail in the spool file format ({@link SpoolFileFormat}: envelope, message,
- * CRC32C). A mail leaves the journal when its id is appended to the segment's done log
- * ({@code segment-….done}, not fsynced: a crash may bring a finished mail back, a duplicate, never
- * lose one). A segment whose mails are all done becomes a spare ({@code spare-…}), which a later
- * segment reuses as it is: its old records name another segment, so they never count again. At
- * start every segment is read back: records without a done mark are the queue again, a damaged
- * record or an unreadable tail is copied to {@code corrupt/}, and appends go to a new segment.
+ * <p>A segment starts with a header {@code PRJS <epoch, hex> <n|r>\n}: a random number drawn when
+ * the file becomes a segment, and whether the file is new or reused. A record is a frame line
+ * {@code PRJ2 <epoch, hex> <queue id> <record length, hex>\n} followed by the mail in the spool
+ * file format ({@link SpoolFileFormat}: envelope, message, CRC32C). A mail leaves the journal when
+ * its id is appended to the segment's done log ({@code segment-….done}, not fsynced: a crash may
+ * bring a finished mail back, a duplicate, never lose one). A segment whose mails are all done
+ * becomes a spare ({@code spare-…}), which a later segment reuses as it is: its old records carry
+ * another epoch, so they never count again, and nobody can write a record (in a mail body, say)
+ * that would, as the epoch is drawn after the body was written. At start every segment is read
+ * back: records without a done mark are the queue again, a damaged record or an unreadable tail
+ * is copied to {@code corrupt/}, and appends go to a new segment.
  *
  * <p>Nothing slow for the file system happens on the append path: the next segment is made ahead,
  * a finished one is retired, and chunks of a new file are zero-filled on a background thread.
@@ -53,17 +57,24 @@ import org.slf4j.LoggerFactory;
 final class IncomingJournal implements Closeable {
     static final String SEGMENT_PREFIX = "segment-";
     static final String DONE_SUFFIX = ".done";
-    /** A finished segment kept for reuse: no segment (recovery skips it), zeroed before it is one again. */
+    /** A finished segment kept for reuse, or a segment being made: recovery reads no {@code spare-…} file. */
     static final String SPARE_PREFIX = "spare-";
     /** Spares kept; a segment finished beyond them is deleted. */
     static final int MAX_SPARES = 2;
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
     /** Segments are zero-filled (and synced) this far ahead of the write position. */
     static final long PREALLOCATION_BYTES = 4L * 1024 * 1024;
-    /** Frame line: {@code PRJ2 <segment number, hex> <queue id> <record length, hex>\n}. */
+    /** Segment header: {@code PRJS <epoch, hex> <n: new file | r: reused>\n}. */
+    private static final String HEADER_MAGIC = "PRJS ";
+    static final int HEADER_LENGTH = HEADER_MAGIC.length() + 16 + 3;
+    /** Frame line: {@code PRJ2 <the segment's epoch, hex> <queue id> <record length, hex>\n}. */
     private static final String FRAME_MAGIC = "PRJ2 ";
-    /** Frame line of earlier versions, without the segment number: {@code PRJ1 <queue id> <record length, hex>\n}. */
+    /**
+     * Frame line of earlier versions, in segments without a header: {@code PRJ1 <queue id> <record length, hex>\n}.
+     * Such segments, and their records, have this epoch.
+     */
     private static final String LEGACY_FRAME_MAGIC = "PRJ1 ";
+    private static final long LEGACY_EPOCH = 0;
     private static final int MAX_FRAME_LINE = 200;
     /** How much of an append cut short at the end of a segment is copied to corrupt/ (a reused file goes on with old records). */
     private static final int MAX_CUT_SHORT_COPY = 1 << 20;
@@ -98,6 +109,7 @@ final class IncomingJournal implements Closeable {
      * holds the lock may wait for the background thread creating the next segment from a spare.
      */
     private final Deque<Path> spares = new ArrayDeque<>();
+    private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
 
     private IncomingJournal(Path directory, Path corrupt, boolean fsync, long segmentSize) {
@@ -123,6 +135,7 @@ final class IncomingJournal implements Closeable {
         try {
             synchronized (journal.lock) {
                 journal.keepSpares();
+                journal.deleteOrphanDoneLogs();
                 for (long number : journal.segmentNumbers()) {
                     journal.nextNumber = number + 1;
                     journal.recover(number, recovered);
@@ -153,8 +166,11 @@ final class IncomingJournal implements Closeable {
         int frameLineLength = frameLineLength(id);
         byte[] bytes = SpoolFileFormat.encode(envelope, message, frameLineLength);
         synchronized (lock) {
+            if (closed) {
+                throw new IOException("the spool's journal is closed");
+            }
             Segment segment = segmentWithRoomFor(bytes.length);
-            byte[] frameLine = frameLine(segment.number, id, recordLength);
+            byte[] frameLine = frameLine(segment.epoch, id, recordLength);
             System.arraycopy(frameLine, 0, bytes, 0, frameLineLength);
             long offset = segment.size;
             try {
@@ -252,6 +268,8 @@ final class IncomingJournal implements Closeable {
                 } catch (ExecutionException | InterruptedException e) {
                     // never created: nothing to close
                 }
+            } else if (prepared != null) {
+                LOGGER.warn("journal: the next segment was still being made at close");
             }
         }
     }
@@ -324,7 +342,7 @@ final class IncomingJournal implements Closeable {
 
     /** The current segment, or a new one when this record would make it too big. */
     private Segment segmentWithRoomFor(int length) throws IOException {
-        if (current.size > 0 && current.size + length > segmentSize) {
+        if (current.size > current.firstRecord && current.size + length > segmentSize) {
             Segment full = current;
             if (fsync) {
                 // appends already registered with the group commit may still wait for this segment
@@ -441,27 +459,36 @@ final class IncomingJournal implements Closeable {
     }
 
     /**
-     * A new, empty segment, its first chunk zero-filled and its directory entry synced. A spare is
-     * reused when there is one: appends then overwrite blocks the file already has (no zero fill,
-     * no allocation, nothing for an fdatasync but the data). Its old records stay until overwritten;
-     * their frames name the segment they were written to, so recovery stops at the first of them.
+     * A new, empty segment with a new epoch, made under a spare name and renamed once its header is
+     * on disk. A spare is reused when there is one: appends then overwrite blocks the file already
+     * has (no zero fill, no allocation, nothing for an fdatasync but the data); its old records
+     * stay until overwritten, under an older epoch. A new file gets its first chunk zero-filled.
      */
     private Segment createSegment(long number) throws IOException {
         Segment segment = new Segment(number, directory);
+        segment.epoch = newEpoch();
+        segment.firstRecord = HEADER_LENGTH;
+        segment.size = HEADER_LENGTH;
         Path spare;
         synchronized (spares) {
             spare = spares.poll();
         }
+        segment.reused = spare != null;
+        Path file = segment.reused ? spare : newSpareName();
         try {
-            if (spare != null) {
-                Files.move(spare, segment.file, StandardCopyOption.ATOMIC_MOVE);
-                segment.channel = FileChannel.open(segment.file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                segment.allocated = segment.channel.size();
-            } else {
-                segment.channel = FileChannel.open(segment.file,
-                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes());
-            }
-            preallocate(segment, 1);
+            segment.channel = segment.reused
+                ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE), SpoolDirectory.fileAttributes());
+            segment.allocated = segment.channel.size();
+            // zeros first (a new file), then the header over them
+            preallocate(segment, HEADER_LENGTH);
+            uninterruptibly(() -> {
+                writeFully(segment.channel, header(segment), 0);
+                if (fsync) {
+                    segment.channel.force(true);
+                }
+            });
+            Files.move(file, segment.file, StandardCopyOption.ATOMIC_MOVE);
             if (fsync) {
                 GroupCommit.forceDirectory(directory);
             }
@@ -470,6 +497,48 @@ final class IncomingJournal implements Closeable {
             throw e;
         }
         return segment;
+    }
+
+    private long newEpoch() {
+        long epoch;
+        do {
+            epoch = random.nextLong();
+        } while (epoch == LEGACY_EPOCH);
+        return epoch;
+    }
+
+    private Path newSpareName() {
+        return directory.resolve(SPARE_PREFIX + hex16(newEpoch()));
+    }
+
+    private static byte[] header(Segment segment) {
+        return (HEADER_MAGIC + hex16(segment.epoch) + " " + (segment.reused ? 'r' : 'n') + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Reads a segment's header into it. False when the header cannot be read: then nothing tells
+     * this segment's records from older content of the file.
+     */
+    private boolean readHeader(Segment segment, long size) throws IOException {
+        String text = new String(readRange(segment, 0, (int) Math.min(HEADER_LENGTH, size)), StandardCharsets.US_ASCII);
+        // an earlier version's segment: its records, or the zeros it was preallocated with
+        if (size == 0 || text.startsWith(LEGACY_FRAME_MAGIC) || text.chars().allMatch(c -> c == 0)) {
+            segment.epoch = LEGACY_EPOCH;
+            segment.firstRecord = 0;
+            return true;
+        }
+        if (text.length() != HEADER_LENGTH || !text.startsWith(HEADER_MAGIC) || !text.endsWith("\n")
+            || text.charAt(HEADER_LENGTH - 3) != ' ' || "nr".indexOf(text.charAt(HEADER_LENGTH - 2)) < 0) {
+            return false;
+        }
+        try {
+            segment.epoch = Long.parseUnsignedLong(text.substring(HEADER_MAGIC.length(), HEADER_MAGIC.length() + 16), 16);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        segment.reused = text.charAt(HEADER_LENGTH - 2) == 'r';
+        segment.firstRecord = HEADER_LENGTH;
+        return segment.epoch != LEGACY_EPOCH;
     }
 
     /** At start: spares left by the last run are kept for reuse (up to {@link #MAX_SPARES}). */
@@ -485,6 +554,22 @@ final class IncomingJournal implements Closeable {
             } else {
                 Files.deleteIfExists(spare);
             }
+        }
+    }
+
+    /** At start: a done log whose segment is gone (a crash while it was retired) is deleted. */
+    private void deleteOrphanDoneLogs() throws IOException {
+        List<Path> orphans = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, SEGMENT_PREFIX + "*" + DONE_SUFFIX)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (!Files.exists(file.resolveSibling(name.substring(0, name.length() - DONE_SUFFIX.length())))) {
+                    orphans.add(file);
+                }
+            }
+        }
+        for (Path orphan : orphans) {
+            Files.deleteIfExists(orphan);
         }
     }
 
@@ -511,21 +596,20 @@ final class IncomingJournal implements Closeable {
     private void recover(long number, List<Recovered> recovered) throws IOException {
         Segment segment = new Segment(number, directory);
         segment.channel = FileChannel.open(segment.file, StandardOpenOption.READ);
-        // it may hold legacy records, which name no segment: never reused
-        segment.recovered = true;
+        long size = segment.channel.size();
+        if (!readHeader(segment, size)) {
+            segment.close();
+            moveToCorrupt(segment);
+            return;
+        }
         segments.put(number, segment);
         Set<String> done = doneIds(segment.doneFile);
-        long size = segment.channel.size();
-        long position = 0;
+        long position = segment.firstRecord;
         while (position < size) {
             Frame frame = readFrame(segment, position, size);
-            if (frame == null) {
+            if (frame == null || frame.owner != segment.epoch) {
                 position = skipDamage(segment, position, size);
                 continue;
-            }
-            if (frame.owner != segment.number) {
-                // a reused file: from here on it holds what was written before it was reused
-                break;
             }
             Location location = new Location(segment, position + frame.lineLength, frame.recordLength);
             position = location.offset + location.length;
@@ -561,8 +645,7 @@ final class IncomingJournal implements Closeable {
             return null;
         }
         try {
-            // a legacy record carries no segment number: it is in the segment it was written to
-            long owner = legacy ? segment.number : Long.parseUnsignedLong(fields[0], 16);
+            long owner = legacy ? LEGACY_EPOCH : Long.parseUnsignedLong(fields[0], 16);
             String id = SpoolNames.checked(fields[count - 2]);
             long length = Long.parseUnsignedLong(fields[count - 1], 16);
             if (length < SpoolFileFormat.HEADER_LENGTH + SpoolFileFormat.TRAILER_LENGTH || length > Integer.MAX_VALUE - 64
@@ -576,18 +659,17 @@ final class IncomingJournal implements Closeable {
     }
 
     /**
-     * Bytes at {@code position} that are no record: skips to the next readable record of this
-     * segment and returns its offset (or the end). After the last record there are zeros (the
-     * preallocated, unused end) or, in a reused file, what it held before (records naming another
-     * segment, or pieces of them): neither is reported. What begins like a record of this segment
-     * but cannot be read is copied to corrupt/ for the operator: at the very end of a segment it is
-     * an append a crash cut short (a sync covers all of a record, so its client got no 250),
-     * elsewhere damage.
+     * Bytes at {@code position} that are no record of this segment: skips to its next readable
+     * record and returns its offset (or the end). After the last record there are zeros (the
+     * preallocated, unused end) or, in a reused file, what it held before (records of an older
+     * epoch, pieces of them): neither is reported. Anything else is copied to corrupt/ for the
+     * operator: at the very end of a segment an append a crash cut short (a sync covers all of a
+     * record, so its client got no 250), elsewhere damage.
      */
     private long skipDamage(Segment segment, long position, long size) throws IOException {
         long next = nextReadableRecord(segment, position + 1, size);
-        boolean atEnd = next == size || readFrame(segment, next, size).owner != segment.number;
-        if (atEnd && !startsLikeARecordOf(segment, position, size)) {
+        boolean atEnd = next == size;
+        if (atEnd && segment.reused && !startsLikeARecordOf(segment, position, size)) {
             return size;
         }
         long length = (atEnd ? Math.min(size, position + MAX_CUT_SHORT_COPY) : next) - position;
@@ -597,7 +679,9 @@ final class IncomingJournal implements Closeable {
             end--;
         }
         if (end == 0) {
-            LOGGER.warn("journal segment {}: {} zero bytes between records at offset {}", segment.file, length, position);
+            if (!atEnd) {
+                LOGGER.warn("journal segment {}: {} zero bytes between records at offset {}", segment.file, length, position);
+            }
             return next;
         }
         Path target = copyToCorrupt(segment, position, "damaged", java.util.Arrays.copyOf(damaged, end));
@@ -613,10 +697,26 @@ final class IncomingJournal implements Closeable {
 
     private boolean startsLikeARecordOf(Segment segment, long position, long size) throws IOException {
         String start = new String(readRange(segment, position, (int) Math.min(FRAME_MAGIC.length() + 16, size - position)), StandardCharsets.US_ASCII);
-        return start.startsWith(LEGACY_FRAME_MAGIC) || start.equals(FRAME_MAGIC + hex16(segment.number));
+        return segment.epoch == LEGACY_EPOCH ? start.startsWith(LEGACY_FRAME_MAGIC) : start.equals(FRAME_MAGIC + hex16(segment.epoch));
     }
 
-    /** The offset of the first frame from {@code from} on whose record reads back intact, or the end. */
+    /** A segment whose header cannot be read goes to corrupt/ whole, with its done log, for an operator. */
+    private void moveToCorrupt(Segment segment) throws IOException {
+        SpoolDirectory.createPrivateDirectories(corrupt);
+        Path target = corrupt.resolve("journal-" + segment.file.getFileName() + "-header-" + SpoolNames.newQueueId());
+        Files.move(segment.file, target);
+        if (Files.exists(segment.doneFile)) {
+            Files.move(segment.doneFile, target.resolveSibling(target.getFileName() + DONE_SUFFIX));
+        }
+        if (fsync) {
+            GroupCommit.forceDirectory(corrupt);
+            GroupCommit.forceDirectory(directory);
+        }
+        LOGGER.error("journal segment {}: its header is unreadable, so its records cannot be told from older content of the file: moved to {} for an operator",
+            segment.file, target);
+    }
+
+    /** The offset of the first frame of this segment from {@code from} on whose record reads back intact, or the end. */
     private long nextReadableRecord(Segment segment, long from, long size) throws IOException {
         byte[] magic = "PRJ".getBytes(StandardCharsets.US_ASCII);
         long position = from;
@@ -625,7 +725,7 @@ final class IncomingJournal implements Closeable {
             for (int i = 0; i + magic.length <= chunk.length; i++) {
                 if (chunk[i] == magic[0] && startsWith(chunk, i, magic)) {
                     Frame frame = readFrame(segment, position + i, size);
-                    if (frame != null && isIntact(new Location(segment, position + i + frame.lineLength, frame.recordLength))) {
+                    if (frame != null && frame.owner == segment.epoch && isIntact(new Location(segment, position + i + frame.lineLength, frame.recordLength))) {
                         return position + i;
                     }
                 }
@@ -703,25 +803,28 @@ final class IncomingJournal implements Closeable {
      * Takes a segment whose mails are all done out of the journal. Its file becomes a spare, in the
      * background: freeing (and, on a file system mounted with discard, trimming) 64 MiB makes the
      * file system's next journal commit, and every fdatasync waiting for it, take a hundred
-     * milliseconds and more.
+     * milliseconds and more; closing it waits for a sync still running on it.
      */
     private void retire(Segment segment) {
-        segment.close();
         segment.deleted = true;
         segments.remove(segment.number);
-        inBackground(() -> keepAsSpare(segment), () -> deleteFiles(segment));
+        inBackground(() -> keepAsSpare(segment), () -> {
+            segment.close();
+            deleteFiles(segment);
+        });
     }
 
     private void keepAsSpare(Segment segment) {
+        segment.close();
         boolean keep;
         synchronized (spares) {
-            keep = !segment.recovered && spares.size() < MAX_SPARES && !closed;
+            keep = spares.size() < MAX_SPARES && !closed;
         }
         if (!keep) {
             deleteFiles(segment);
             return;
         }
-        Path spare = directory.resolve(SPARE_PREFIX + segment.file.getFileName().toString().substring(SEGMENT_PREFIX.length()));
+        Path spare = newSpareName();
         try {
             // renamed first: a crash in between leaves a done log without its segment, never the reverse
             Files.move(segment.file, spare, StandardCopyOption.ATOMIC_MOVE);
@@ -845,8 +948,12 @@ final class IncomingJournal implements Closeable {
         volatile boolean filling;
         int live;
         volatile boolean deleted;
-        /** Read back at start (not written by this run). */
-        boolean recovered;
+        /** Drawn when the file became this segment; its records carry it. */
+        long epoch;
+        /** The file was a spare: after the last record comes what it held before. */
+        boolean reused;
+        /** Where the records start (after the header; 0 in a segment of an earlier version). */
+        long firstRecord;
 
         Segment(long number, Path directory) {
             this.number = number;
