@@ -104,6 +104,8 @@ rate "$STOCK_PORT" "$WARMUP" > /dev/null
 echo "$MESSAGES messages of $SIZE bytes, $SESSIONS parallel sessions, one message per connection"
 printf '%-6s %14s %14s %8s\n' round "plain msg/s" "spool msg/s" ratio
 ratios=()
+plain_seconds=0
+spool_seconds=0
 for round in $(seq 1 "$ROUNDS"); do
   # alternate who goes first: the machine's load drifts
   if [ $((round % 2)) -eq 1 ]; then
@@ -113,6 +115,10 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   ratio=$(echo "$spool / $plain" | bc -l)
   ratios+=("$ratio")
+  plain_seconds=$(echo "$plain_seconds + $MESSAGES / $plain" | bc -l)
+  spool_seconds=$(echo "$spool_seconds + $MESSAGES / $spool" | bc -l)
   printf '%-6s %14s %14s %8.2f\n' "$round" "$plain" "$spool" "$ratio"
 done
 printf 'median ratio (spool / plain): %.2f\n' "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }')"
+# the rates over all rounds: every round's messages over the time all rounds took
+printf 'all rounds (spool / plain): %.2f\n' "$(echo "$plain_seconds / $spool_seconds" | bc -l)"
