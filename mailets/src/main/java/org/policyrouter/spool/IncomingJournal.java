@@ -76,7 +76,7 @@ final class IncomingJournal implements Closeable {
     private static final String LEGACY_FRAME_MAGIC = "PRJ1 ";
     private static final long LEGACY_EPOCH = 0;
     private static final int MAX_FRAME_LINE = 200;
-    /** How much of an append cut short at the end of a segment is copied to corrupt/ (a reused file goes on with old records). */
+    /** How much of an append cut short at the end of a new segment is copied to corrupt/. */
     private static final int MAX_CUT_SHORT_COPY = 1 << 20;
 
     private final Path directory;
@@ -229,6 +229,10 @@ final class IncomingJournal implements Closeable {
                     doneLog.write(line);
                 }
             });
+            if (closed) {
+                // a spooler thread finishing after close: nothing else closes it
+                segment.closeDoneLog();
+            }
             segment.live--;
             if (segment.live <= 0 && segment != current) {
                 retire(segment);
@@ -484,7 +488,9 @@ final class IncomingJournal implements Closeable {
             preallocate(segment, HEADER_LENGTH);
             uninterruptibly(() -> {
                 writeFully(segment.channel, header(segment), 0);
-                if (fsync) {
+                // a reused file's header is synced even with fsync off: an old header surviving a
+                // power loss would bring back all its old records, their done log being gone
+                if (fsync || segment.reused) {
                     segment.channel.force(true);
                 }
             });
@@ -646,6 +652,10 @@ final class IncomingJournal implements Closeable {
         }
         try {
             long owner = legacy ? LEGACY_EPOCH : Long.parseUnsignedLong(fields[0], 16);
+            if (!legacy && owner == LEGACY_EPOCH) {
+                // never drawn: only something written to pass for a legacy segment's record
+                return null;
+            }
             String id = SpoolNames.checked(fields[count - 2]);
             long length = Long.parseUnsignedLong(fields[count - 1], 16);
             if (length < SpoolFileFormat.HEADER_LENGTH + SpoolFileFormat.TRAILER_LENGTH || length > Integer.MAX_VALUE - 64
@@ -672,7 +682,8 @@ final class IncomingJournal implements Closeable {
         if (atEnd && segment.reused && !startsLikeARecordOf(segment, position, size)) {
             return size;
         }
-        long length = (atEnd ? Math.min(size, position + MAX_CUT_SHORT_COPY) : next) - position;
+        // in a reused file, what follows a cut-short frame line is old content: copy the line only
+        long length = (atEnd ? Math.min(size, position + (segment.reused ? MAX_FRAME_LINE : MAX_CUT_SHORT_COPY)) : next) - position;
         byte[] damaged = readRange(segment, position, (int) length);
         int end = damaged.length;
         while (end > 0 && damaged[end - 1] == 0) {
@@ -964,7 +975,12 @@ final class IncomingJournal implements Closeable {
 
         void close() {
             closeQuietly(channel);
+            closeDoneLog();
+        }
+
+        void closeDoneLog() {
             closeQuietly(doneLog);
+            doneLog = null;
         }
 
         private static void closeQuietly(FileChannel channel) {

@@ -210,6 +210,19 @@ class IncomingJournalTest {
         throw new AssertionError("no spare was reused");
     }
 
+    /** What this JVM has open (Linux). */
+    static List<String> openFiles() throws IOException {
+        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
+            return descriptors.map(descriptor -> {
+                try {
+                    return Files.readSymbolicLink(descriptor).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            }).collect(Collectors.toList());
+        }
+    }
+
     static byte[] forgedRecords() {
         // what a sender could put in a message body: records for every segment number and for the old format
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
@@ -269,6 +282,9 @@ class IncomingJournalTest {
 
         assertThat(recovered).extracting(record -> record.id).containsExactlyElementsOf(fresh);
         assertThat(files(root.resolve("corrupt"))).singleElement().asString().contains("damaged");
+        Path copy = root.resolve("corrupt").resolve(files(root.resolve("corrupt")).get(0));
+        assertThat(new String(Files.readAllBytes(copy), StandardCharsets.ISO_8859_1))
+            .as("the cut-short frame line, not the old content after it").contains(id(3)).doesNotContain(id(505));
     }
 
     @Test
@@ -294,6 +310,8 @@ class IncomingJournalTest {
         open(2000, new ArrayList<>());
         IncomingJournal.Location first = journal.append(id(100), ENVELOPE, message(100));
         assertThat(first.describe().getFileName().toString()).startsWith(IncomingJournal.SEGMENT_PREFIX + "0000000000000001@");
+        String content = new String(Files.readAllBytes(journalDirectory().resolve(IncomingJournal.SEGMENT_PREFIX + "0000000000000001")), StandardCharsets.ISO_8859_1);
+        assertThat(IntStream.range(0, 12).anyMatch(i -> content.contains(id(i)))).as("the reused file still holds old records").isTrue();
 
         List<IncomingJournal.Recovered> recovered = new ArrayList<>();
         open(2000, recovered);
@@ -320,6 +338,44 @@ class IncomingJournalTest {
             .startsWith("journal-" + segment.getFileName() + "-header-");
         assertThat(new String(Files.readAllBytes(root.resolve("corrupt").resolve(files(root.resolve("corrupt")).get(0))), StandardCharsets.ISO_8859_1))
             .contains(id(1)).contains(id(2));
+    }
+
+    @Test
+    void aRecordForgedForASegmentOfAnEarlierVersionIsNeverTakenForAMail() throws Exception {
+        SpoolDirectory.createPrivateDirectories(journalDirectory());
+        byte[] record = SpoolFileFormat.encode(ENVELOPE, message(1), 0);
+        String length = String.format("%016x", record.length);
+        java.io.ByteArrayOutputStream segment = new java.io.ByteArrayOutputStream();
+        segment.writeBytes(("PRJ1 " + id(1) + " " + length + "\n").getBytes(StandardCharsets.US_ASCII));
+        segment.writeBytes(record);
+        segment.writeBytes("damage".getBytes(StandardCharsets.US_ASCII));
+        // epoch 0 is a legacy segment's: a frame naming it is never one of ours
+        segment.writeBytes(("PRJ2 0000000000000000 " + id(2) + " " + length + "\n").getBytes(StandardCharsets.US_ASCII));
+        segment.writeBytes(record);
+        segment.writeBytes(("PRJ1 " + id(3) + " " + length + "\n").getBytes(StandardCharsets.US_ASCII));
+        segment.writeBytes(record);
+        Files.write(journalDirectory().resolve(IncomingJournal.SEGMENT_PREFIX + "0000000000000001"), segment.toByteArray());
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(item -> item.id).containsExactly(id(1), id(3));
+        assertThat(files(root.resolve("corrupt"))).singleElement().asString().contains("damaged");
+    }
+
+    @Test
+    void aDoneMarkAfterCloseIsWrittenAndItsFileClosed() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        IncomingJournal.Location location = journal.append(id(1), ENVELOPE, message(1));
+        journal.close();
+
+        journal.markDone(id(1), location);
+        assertThatThrownBy(() -> journal.append(id(2), ENVELOPE, message(2))).isInstanceOf(IOException.class).hasMessageContaining("closed");
+        assertThat(openFiles()).noneMatch(file -> file.endsWith(IncomingJournal.DONE_SUFFIX));
+
+        List<IncomingJournal.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+        assertThat(recovered).isEmpty();
     }
 
     @Test
