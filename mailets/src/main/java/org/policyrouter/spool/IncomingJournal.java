@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.google.common.util.concurrent.Uninterruptibles;
+
 /**
  * The incoming queue's journal: what makes an SMTP 250 cheap and still durable. Accepted mails are
  * appended, one record each, to the current segment file, and one fdatasync covers every record
@@ -346,7 +348,7 @@ final class IncomingJournal implements Closeable {
 
     /** The current segment, or a new one when this record would make it too big. */
     private Segment segmentWithRoomFor(int length) throws IOException {
-        if (current.size > current.firstRecord && current.size + length > segmentSize) {
+        if (current.size > current.firstRecord() && current.size + length > segmentSize) {
             Segment full = current;
             if (fsync) {
                 // appends already registered with the group commit may still wait for this segment
@@ -383,29 +385,12 @@ final class IncomingJournal implements Closeable {
         prepared = null;
         if (ahead != null) {
             try {
-                return getUninterruptibly(ahead);
+                return Uninterruptibles.getUninterruptibly(ahead);
             } catch (ExecutionException e) {
                 LOGGER.warn("journal: the next segment could not be created ahead ({}), creating it now", e.getCause().toString());
             }
         }
         return createSegment(nextNumber++);
-    }
-
-    private static <T> T getUninterruptibly(Future<T> future) throws ExecutionException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** Runs a task on the background thread, or {@code otherwise} when it no longer takes tasks. */
@@ -471,7 +456,6 @@ final class IncomingJournal implements Closeable {
     private Segment createSegment(long number) throws IOException {
         Segment segment = new Segment(number, directory);
         segment.epoch = newEpoch();
-        segment.firstRecord = HEADER_LENGTH;
         segment.size = HEADER_LENGTH;
         Path spare;
         synchronized (spares) {
@@ -530,7 +514,6 @@ final class IncomingJournal implements Closeable {
         // an earlier version's segment: its records, or the zeros it was preallocated with
         if (size == 0 || text.startsWith(LEGACY_FRAME_MAGIC) || text.chars().allMatch(c -> c == 0)) {
             segment.epoch = LEGACY_EPOCH;
-            segment.firstRecord = 0;
             return true;
         }
         if (text.length() != HEADER_LENGTH || !text.startsWith(HEADER_MAGIC) || !text.endsWith("\n")
@@ -543,7 +526,6 @@ final class IncomingJournal implements Closeable {
             return false;
         }
         segment.reused = text.charAt(HEADER_LENGTH - 2) == 'r';
-        segment.firstRecord = HEADER_LENGTH;
         return segment.epoch != LEGACY_EPOCH;
     }
 
@@ -610,7 +592,7 @@ final class IncomingJournal implements Closeable {
         }
         segments.put(number, segment);
         Set<String> done = doneIds(segment.doneFile);
-        long position = segment.firstRecord;
+        long position = segment.firstRecord();
         while (position < size) {
             Frame frame = readFrame(segment, position, size);
             if (frame == null || frame.owner != segment.epoch) {
@@ -963,8 +945,10 @@ final class IncomingJournal implements Closeable {
         long epoch;
         /** The file was a spare: after the last record comes what it held before. */
         boolean reused;
-        /** Where the records start (after the header; 0 in a segment of an earlier version). */
-        long firstRecord;
+        /** Where the records start: after the header, or at 0 in a segment of an earlier version. */
+        long firstRecord() {
+            return epoch == LEGACY_EPOCH ? 0 : HEADER_LENGTH;
+        }
 
         Segment(long number, Path directory) {
             this.number = number;

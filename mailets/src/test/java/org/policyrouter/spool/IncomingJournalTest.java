@@ -133,15 +133,7 @@ class IncomingJournalTest {
     @Test
     void aReusedFilesOldRecordsNeverComeBack() throws Exception {
         open(2000, new ArrayList<>());
-        byte[] big = new byte[400];
-        List<IncomingJournal.Location> old = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            old.add(journal.append(id(i), ENVELOPE, big));
-        }
-        for (int i = 0; i < 12; i++) {
-            journal.markDone(id(i), old.get(i));
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == IncomingJournal.MAX_SPARES);
+        finishMailsUntilTheSparesAreFull();
 
         // small records go into the reused files, over the start of their old ones
         List<String> fresh = new ArrayList<>();
@@ -165,14 +157,7 @@ class IncomingJournalTest {
     @Test
     void sparesOutliveARestartAndAreReused() throws Exception {
         open(2000, new ArrayList<>());
-        List<IncomingJournal.Location> locations = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            locations.add(journal.append(id(i), ENVELOPE, new byte[400]));
-        }
-        for (int i = 0; i < 12; i++) {
-            journal.markDone(id(i), locations.get(i));
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == IncomingJournal.MAX_SPARES);
+        finishMailsUntilTheSparesAreFull();
 
         List<String> before = spareFiles();
         open(2000, new ArrayList<>());
@@ -189,6 +174,28 @@ class IncomingJournalTest {
         open(2000, recovered);
         assertThat(recovered).extracting(record -> record.id).containsExactlyElementsOf(appended);
         assertThat(files(root.resolve("corrupt"))).isEmpty();
+    }
+
+    /** Twelve 400-byte mails over several 2,000-byte segments, all done: their files become the spares. */
+    void finishMailsUntilTheSparesAreFull() throws IOException {
+        List<IncomingJournal.Location> locations = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            locations.add(journal.append(id(i), ENVELOPE, new byte[400]));
+        }
+        for (int i = 0; i < 12; i++) {
+            journal.markDone(id(i), locations.get(i));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == IncomingJournal.MAX_SPARES);
+    }
+
+    /** A done mail whose body holds forged records, in a segment that becomes a spare; returns the ids still live. */
+    List<String> retireASegmentHoldingForgedRecords() throws IOException {
+        IncomingJournal.Location forged = journal.append(id(1), ENVELOPE, forgedRecords());
+        // too big to share a segment with it: the forged mail's segment can be retired
+        journal.append(id(2), ENVELOPE, new byte[3000]);
+        journal.markDone(id(1), forged);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == 1);
+        return new ArrayList<>(List.of(id(2)));
     }
 
     /** Appends small mails until one lands in a segment made from a spare; returns their ids. */
@@ -241,13 +248,7 @@ class IncomingJournalTest {
     @Test
     void recordsForgedInAMailBodyAreNeverTakenForMails() throws Exception {
         open(6000, new ArrayList<>());
-        IncomingJournal.Location forged = journal.append(id(1), ENVELOPE, forgedRecords());
-        // too big to share a segment with it: the forged mail's segment can be retired
-        journal.append(id(2), ENVELOPE, new byte[3000]);
-        journal.markDone(id(1), forged);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == 1);
-
-        List<String> fresh = new ArrayList<>(List.of(id(2)));
+        List<String> fresh = retireASegmentHoldingForgedRecords();
         List<IncomingJournal.Location> locations = appendUntilASpareIsInUse(fresh);
         String reused = locations.get(locations.size() - 1).describe().getFileName().toString().replaceAll("@.*", "");
         assertThat(new String(Files.readAllBytes(journalDirectory().resolve(reused)), StandardCharsets.ISO_8859_1))
@@ -262,11 +263,7 @@ class IncomingJournalTest {
     @Test
     void anAppendCutShortInAReusedFileIsCopiedAsideAndItsOldContentIsNot() throws Exception {
         open(6000, new ArrayList<>());
-        IncomingJournal.Location old = journal.append(id(1), ENVELOPE, forgedRecords());
-        journal.append(id(2), ENVELOPE, new byte[3000]);
-        journal.markDone(id(1), old);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == 1);
-        List<String> fresh = new ArrayList<>(List.of(id(2)));
+        List<String> fresh = retireASegmentHoldingForgedRecords();
         List<IncomingJournal.Location> locations = appendUntilASpareIsInUse(fresh);
         IncomingJournal.Location last = locations.get(locations.size() - 1);
         Path segment = journalDirectory().resolve(last.describe().getFileName().toString().replaceAll("@.*", ""));
@@ -290,14 +287,7 @@ class IncomingJournalTest {
     @Test
     void aSegmentNumberUsedAgainBringsBackNothingOfTheFileItReuses() throws Exception {
         open(2000, new ArrayList<>());
-        List<IncomingJournal.Location> locations = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            locations.add(journal.append(id(i), ENVELOPE, new byte[400]));
-        }
-        for (int i = 0; i < 12; i++) {
-            journal.markDone(id(i), locations.get(i));
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spareFiles().size() == IncomingJournal.MAX_SPARES);
+        finishMailsUntilTheSparesAreFull();
         journal.close();
         journal = null;
         // a crash after the segments were deleted: the next start numbers from 1 again
