@@ -20,7 +20,6 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
-import org.policyrouter.spool.RetrySchedule;
 import org.policyrouter.spool.SpoolAttributes;
 import org.policyrouter.spool.SpoolMailRepository;
 import org.policyrouter.spool.SpoolRunner;

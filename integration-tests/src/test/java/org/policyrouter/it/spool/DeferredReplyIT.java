@@ -27,6 +27,9 @@ import org.policyrouter.it.SmtpSink;
  * final dot wait their turn, so the replies come back in order and every message arrives.
  */
 class DeferredReplyIT {
+    /** The held 250 names the message's queue ID, as Postfix's "250 2.0.0 Ok: queued as …" does. */
+    static final String QUEUED = "250 2\\.6\\.0 Message received, queued as [0-9A-F]{21}";
+
     static final SmtpSink NEXT_HOP = SmtpSink.start();
 
     @RegisterExtension
@@ -54,13 +57,13 @@ class DeferredReplyIT {
 
             // one write: the first message's end and the whole next transaction up to DATA
             smtp.write(message("first") + ".\r\nMAIL FROM:<sender@client.example>\r\nRCPT TO:<user@pipelined.example>\r\nDATA\r\n");
-            assertThat(smtp.readReply()).isEqualTo("250 2.6.0 Message received");
+            assertThat(smtp.readReply()).matches(QUEUED);
             assertThat(smtp.readReply()).startsWith("250 2.1.0");
             assertThat(smtp.readReply()).startsWith("250 2.1.5");
             assertThat(smtp.readReply()).startsWith("354");
 
             smtp.write(message("second") + ".\r\nQUIT\r\n");
-            assertThat(smtp.readReply()).isEqualTo("250 2.6.0 Message received");
+            assertThat(smtp.readReply()).matches(QUEUED);
             assertThat(smtp.readReply()).startsWith("221");
             assertThat(smtp.isClosedByServer()).isTrue();
         }
@@ -97,7 +100,7 @@ class DeferredReplyIT {
             client.join(60_000);
         }
 
-        assertThat(replies).hasSize(sessions).allMatch(reply -> reply.equals("250 2.6.0 Message received"));
+        assertThat(replies).hasSize(sessions).allMatch(reply -> reply.matches(QUEUED));
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(NEXT_HOP.messages().stream()
             .map(DeferredReplyIT::subject).filter(subject -> subject.startsWith("parallel ")).distinct().count()).isEqualTo(sessions));
     }

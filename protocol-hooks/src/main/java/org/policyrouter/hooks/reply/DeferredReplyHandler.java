@@ -17,6 +17,7 @@ import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.SMTPRetCode;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataLineFilter;
+import org.policyrouter.core.HeldReplies;
 import org.policyrouter.hooks.core.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import io.netty.channel.Channel;
 
 /**
  * Sends the reply to the end of DATA once the spool has fsynced the mail, without blocking the
- * Netty I/O thread meanwhile (see {@link DeferredReplies}):
+ * Netty I/O thread meanwhile, and names the message's queue ID in it
+ * ({@code 250 2.6.0 Message received, queued as 1A2B…}), see {@link HeldReplies}:
  *
  * <pre>
  * &lt;handler class="org.policyrouter.hooks.reply.DeferredReplyHandler"/&gt;
@@ -68,9 +70,10 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         if (channel.isEmpty() || !channel.get().eventLoop().inEventLoop()) {
             return next.onLine(session, line);
         }
-        DeferredReplies.Deferred<Response> deferred = DeferredReplies.during(() -> next.onLine(session, line));
-        if (deferred.waits.isEmpty()) {
-            return deferred.result;
+        HeldReplies.Held<Response> deferred = HeldReplies.during(() -> next.onLine(session, line));
+        Response response = withQueueIds(deferred.result(), deferred.queueIds());
+        if (deferred.waits().isEmpty()) {
+            return response;
         }
         ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
         transport.setReadable(false);
@@ -79,8 +82,22 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
             // runs after the event loop has handled every read of this round
             channel.get().eventLoop().execute(this::handOverRound);
         }
-        round.add(new Held(session, channel.get(), transport, deferred.result, deferred.waits));
+        round.add(new Held(session, channel.get(), transport, response, deferred.waits()));
         return null;
+    }
+
+    /** Postfix's "250 2.0.0 Ok: queued as …": the ID every log line about the message starts with. */
+    static Response withQueueIds(Response response, List<String> queueIds) {
+        if (response == null || queueIds.isEmpty() || !response.getRetCode().startsWith("2") || response.isEndSession()) {
+            return response;
+        }
+        List<CharSequence> lines = response.getLines();
+        String last = lines.get(lines.size() - 1).toString();
+        // the line carries its code ("250 2.6.0 Message received"); only single-line replies are extended
+        if (lines.size() != 1 || last.length() < 4) {
+            return response;
+        }
+        return new SMTPResponse(response.getRetCode(), last.substring(4) + ", queued as " + String.join(" ", queueIds));
     }
 
     private static boolean isEndOfData(byte[] line) {
@@ -112,9 +129,9 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         final Channel channel;
         final ProtocolTransport transport;
         final Response response;
-        final List<DeferredReplies.Wait> waits;
+        final List<HeldReplies.Wait> waits;
 
-        Held(SMTPSession session, Channel channel, ProtocolTransport transport, Response response, List<DeferredReplies.Wait> waits) {
+        Held(SMTPSession session, Channel channel, ProtocolTransport transport, Response response, List<HeldReplies.Wait> waits) {
             this.session = session;
             this.channel = channel;
             this.transport = transport;
@@ -126,7 +143,7 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         void awaitAndReply() {
             Response reply = response;
             IOException failures = new IOException("the message could not be made durable");
-            DeferredReplies.awaitAll(waits, failures);
+            HeldReplies.awaitAll(waits, failures);
             if (failures.getSuppressed().length > 0) {
                 LOGGER.error("{}: not acknowledged", session.getSessionID(), failures);
                 if (reply == null || reply.getRetCode().startsWith("2")) {

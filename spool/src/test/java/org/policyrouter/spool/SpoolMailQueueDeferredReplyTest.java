@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.policyrouter.hooks.reply.DeferredReplies;
+import org.policyrouter.core.HeldReplies;
 
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -56,7 +56,7 @@ class SpoolMailQueueDeferredReplyTest {
     @Test
     void aMailEnqueuedUnderADeferredReplyReachesNoConsumerBeforeItsWaitHasRun() throws Exception {
         MailImpl mail = mail("held");
-        DeferredReplies.Deferred<Void> deferred = DeferredReplies.during(() -> {
+        HeldReplies.Held<Void> deferred = HeldReplies.during(() -> {
             try {
                 queue.enQueue(mail);
             } catch (Exception e) {
@@ -67,10 +67,10 @@ class SpoolMailQueueDeferredReplyTest {
         // James disposes of the mail as soon as its hooks return
         mail.dispose();
 
-        assertThat(deferred.waits).hasSize(1);
+        assertThat(deferred.waits()).hasSize(1);
         assertThat(taken.poll(300, TimeUnit.MILLISECONDS)).isNull();
 
-        deferred.waits.get(0).await();
+        deferred.waits().get(0).await();
         MailQueue.MailQueueItem item = taken.poll(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
         assertThat(item).isNotNull();
         assertThat(item.getMail().getMessage().getSubject()).isEqualTo("held");

@@ -1,4 +1,4 @@
-package org.policyrouter.spool;
+package org.policyrouter.mailets;
 
 import java.time.Duration;
 import java.util.ArrayList;

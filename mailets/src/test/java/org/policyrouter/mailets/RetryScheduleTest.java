@@ -1,4 +1,4 @@
-package org.policyrouter.spool;
+package org.policyrouter.mailets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -34,7 +34,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.policyrouter.hooks.reply.DeferredReplies;
+import org.policyrouter.core.HeldReplies;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +46,7 @@ import reactor.core.publisher.Mono;
 /**
  * A durable James MailQueue over the spool's incoming queue ({@link SpoolQueueStore}: the incoming
  * journal, and files in {@code incoming/} and {@code active/}). A mail is on disk once
- * {@link #enQueue} returns, or, when called under the SMTP server's {@link DeferredReplies}, once
+ * {@link #enQueue} returns, or, when called under the SMTP server's {@link HeldReplies}, once
  * the wait it deferred returns (the SMTP 250 is sent only then); it is handed to one consumer at
  * a time only after that, and leaves only when the consumer calls {@code done}. At start, whatever a crash caught
  * being processed is waiting again: a mail may be processed twice, never lost.
@@ -129,7 +129,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
             String queued = AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id) + ": queued in "
                 + name.asString() + " as " + id + ", from=<" + mail.getMaybeSender().asString("") + ">, nrcpt=" + mail.getRecipients().size()
                 + (notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
-            DeferredReplies.Wait durable = () -> {
+            HeldReplies.Wait durable = () -> {
                 store.awaitDurable(stored);
                 // durable from here on: a failure to hand it over leaves it to the dispatcher
                 release(stored.entry, copy);
@@ -137,7 +137,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
                 LOGGER.info(queued);
             };
             // on an SMTP I/O thread the 250 waits for the fsync without blocking the thread
-            if (!DeferredReplies.defer(durable)) {
+            if (!HeldReplies.hold(id, durable)) {
                 durable.await();
             }
         } catch (IOException | MessagingException e) {
