@@ -30,19 +30,15 @@ public final class HeldReplies {
     }
 
     /**
-     * Makes the SMTP reply being prepared on this thread wait for this, and announce
-     * {@code queueId}. Returns false when no reply can wait here: the caller must then wait
-     * itself before returning.
+     * Makes the SMTP reply being prepared on this thread wait for this. Returns false when no reply
+     * can wait here: the caller must then wait itself before returning.
      */
-    public static boolean hold(String queueId, Wait wait) {
+    public static boolean hold(Wait wait) {
         Held<?> held = OPEN.get();
         if (held == null) {
             return false;
         }
         held.waits.add(wait);
-        if (queueId != null) {
-            held.queueIds.add(queueId);
-        }
         return true;
     }
 
@@ -74,11 +70,10 @@ public final class HeldReplies {
         }
     }
 
-    /** The work's result, what its reply must wait for, and the queue IDs it may announce. */
+    /** The work's result and what its reply must wait for. */
     public static final class Held<T> {
         private T result;
         private final List<Wait> waits = new ArrayList<>(1);
-        private final List<String> queueIds = new ArrayList<>(1);
 
         public T result() {
             return result;
@@ -86,10 +81,6 @@ public final class HeldReplies {
 
         public List<Wait> waits() {
             return waits;
-        }
-
-        public List<String> queueIds() {
-            return queueIds;
         }
     }
 }

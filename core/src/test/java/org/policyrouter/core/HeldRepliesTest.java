@@ -12,44 +12,42 @@ import org.junit.jupiter.api.Test;
 class HeldRepliesTest {
     @Test
     void outsideTheHandlersScopeNothingCanBeHeldSoTheQueueWaitsItself() {
-        assertThat(HeldReplies.hold("Q1", () -> { })).isFalse();
+        assertThat(HeldReplies.hold(() -> { })).isFalse();
     }
 
     @Test
-    void waitsHeldDuringTheWorkComeBackInOrderWithItsResultAndQueueIds() throws IOException {
+    void waitsHeldDuringTheWorkComeBackInOrderWithItsResult() throws IOException {
         List<String> ran = new ArrayList<>();
         HeldReplies.Held<String> held = HeldReplies.during(() -> {
-            assertThat(HeldReplies.hold("Q1", () -> ran.add("first"))).isTrue();
-            assertThat(HeldReplies.hold("Q2", () -> ran.add("second"))).isTrue();
+            assertThat(HeldReplies.hold(() -> ran.add("first"))).isTrue();
+            assertThat(HeldReplies.hold(() -> ran.add("second"))).isTrue();
             return "250 ok";
         });
 
         assertThat(held.result()).isEqualTo("250 ok");
-        assertThat(held.queueIds()).containsExactly("Q1", "Q2");
         assertThat(ran).isEmpty();
         for (HeldReplies.Wait wait : held.waits()) {
             wait.await();
         }
         assertThat(ran).containsExactly("first", "second");
-        assertThat(HeldReplies.hold("Q3", () -> { })).isFalse();
+        assertThat(HeldReplies.hold(() -> { })).isFalse();
     }
 
     @Test
     void anInnerScopeKeepsItsWaitsApartAndTheOuterOneIsBackAfterIt() {
         HeldReplies.Held<List<HeldReplies.Wait>> outer = HeldReplies.during(() -> {
-            HeldReplies.hold(null, () -> { });
+            HeldReplies.hold(() -> { });
             HeldReplies.Held<String> inner = HeldReplies.during(() -> {
-                HeldReplies.hold("A", () -> { });
-                HeldReplies.hold("B", () -> { });
+                HeldReplies.hold(() -> { });
+                HeldReplies.hold(() -> { });
                 return "inner";
             });
             assertThat(inner.waits()).hasSize(2);
-            HeldReplies.hold(null, () -> { });
+            HeldReplies.hold(() -> { });
             return inner.waits();
         });
 
         assertThat(outer.waits()).hasSize(2);
-        assertThat(outer.queueIds()).isEmpty();
     }
 
     @Test
@@ -57,16 +55,16 @@ class HeldRepliesTest {
         List<String> ran = new ArrayList<>();
 
         assertThatThrownBy(() -> HeldReplies.during(() -> {
-            HeldReplies.hold("Q1", () -> {
+            HeldReplies.hold(() -> {
                 throw new IOException("fsync failed");
             });
-            HeldReplies.hold("Q2", () -> ran.add("second ran anyway"));
+            HeldReplies.hold(() -> ran.add("second ran anyway"));
             throw new IllegalStateException("a later hook broke");
         }))
             .isInstanceOf(IllegalStateException.class)
             .hasMessage("a later hook broke")
             .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage).containsExactly("fsync failed"));
         assertThat(ran).containsExactly("second ran anyway");
-        assertThat(HeldReplies.hold("Q3", () -> { })).isFalse();
+        assertThat(HeldReplies.hold(() -> { })).isFalse();
     }
 }

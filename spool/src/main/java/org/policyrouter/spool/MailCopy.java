@@ -5,12 +5,13 @@ import java.util.List;
 import javax.mail.MessagingException;
 
 import org.apache.james.server.core.MailImpl;
+import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.Mail;
 
 /**
  * The mail a consumer gets when it takes a mail straight after it was spooled: built from the
- * enqueued mail and the bytes just written, so it needs no read back and no JSON. It carries
+ * enqueued mail and the body just stored, so it needs no read back and no JSON. It carries
  * exactly what the spool file carries (the attributes that were written), so a mail looks the
  * same whether it was handed over at once or read back after a restart.
  */
@@ -18,7 +19,7 @@ final class MailCopy {
     private MailCopy() {
     }
 
-    static MailImpl of(Mail mail, List<Attribute> writtenAttributes, byte[] message, String sourceId) throws MessagingException {
+    static MailImpl of(Mail mail, List<Attribute> writtenAttributes, MimeMessageWrapper message) throws MessagingException {
         MailImpl.Builder builder = MailImpl.builder()
             .name(mail.getName())
             .state(mail.getState())
@@ -41,7 +42,7 @@ final class MailCopy {
             builder.addAttribute(attribute.duplicate());
         }
         MailImpl copy = builder.build();
-        copy.setMessageNoCopy(ByteArrayMessageSource.message(sourceId, message));
+        copy.setMessageNoCopy(message);
         return copy;
     }
 }

@@ -1,31 +1,41 @@
 package org.policyrouter.spool;
 
 import java.nio.file.Path;
-
-import org.apache.james.queue.api.MailQueueFactory;
-import org.apache.james.queue.api.MailQueueName;
+import java.time.Duration;
 
 /**
- * Where the spool lives and whether it fsyncs. James's main queue ({@code spool}) is the spool's
- * {@code incoming/} and {@code active/}; any other James queue (e.g. RemoteDelivery's
- * {@code outgoing}) gets its own pair under {@code queues/<name>/}.
+ * Where the spool lives and how it writes. One spool holds every James queue that uses it (an
+ * envelope names its queue), so the copies and retries of a message share its body whichever
+ * queue they wait in:
+ *
+ * <pre>
+ * lock          the spool lock (PID of the process using it)
+ * incoming/     the journal: accepted mails and due envelopes
+ * deferred/     envelopes waiting for a time (deferred mail) or held by an operator
+ * bodies/       message bodies of their own (large mails, and bodies moved out of finished journal segments)
+ * corrupt/      what could not be read back, for an operator
+ * </pre>
  */
 public final class SpoolConfiguration {
-    /** A journal segment is closed for appends at this size and deleted once all its mails are done. */
+    /** A journal segment is closed for appends at this size. */
     static final long JOURNAL_SEGMENT_BYTES = 64L * 1024 * 1024;
+    /** How long a journal segment kept only by bodies of deferred mail waits before they are moved out. */
+    static final Duration RELOCATION_DELAY = Duration.ofMinutes(1);
 
     private final Path root;
     private final boolean fsync;
     private final long journalSegmentBytes;
+    private final Duration relocationDelay;
 
     public SpoolConfiguration(Path root, boolean fsync) {
-        this(root, fsync, JOURNAL_SEGMENT_BYTES);
+        this(root, fsync, JOURNAL_SEGMENT_BYTES, RELOCATION_DELAY);
     }
 
-    SpoolConfiguration(Path root, boolean fsync, long journalSegmentBytes) {
+    SpoolConfiguration(Path root, boolean fsync, long journalSegmentBytes, Duration relocationDelay) {
         this.root = root.toAbsolutePath().normalize();
         this.fsync = fsync;
         this.journalSegmentBytes = journalSegmentBytes;
+        this.relocationDelay = relocationDelay;
     }
 
     public Path root() {
@@ -36,28 +46,27 @@ public final class SpoolConfiguration {
         return fsync;
     }
 
-    Path queueDirectory(MailQueueName name) {
-        return name.equals(MailQueueFactory.SPOOL) ? root : root.resolve("queues").resolve(SpoolNames.forKey(name.asString()));
+    Path incoming() {
+        return root.resolve("incoming");
     }
 
-    Path incoming(MailQueueName name) {
-        return queueDirectory(name).resolve("incoming");
+    Path deferred() {
+        return root.resolve("deferred");
     }
 
-    /** The incoming queue's journal (small mails due now), see {@link IncomingJournal}. */
-    Path journal(MailQueueName name) {
-        return incoming(name).resolve("journal");
+    Path bodies() {
+        return root.resolve("bodies");
+    }
+
+    Path corrupt() {
+        return root.resolve("corrupt");
     }
 
     long journalSegmentBytes() {
         return journalSegmentBytes;
     }
 
-    Path active(MailQueueName name) {
-        return queueDirectory(name).resolve("active");
-    }
-
-    Path corrupt() {
-        return root.resolve("corrupt");
+    Duration relocationDelay() {
+        return relocationDelay;
     }
 }

@@ -19,6 +19,7 @@ import javax.mail.internet.AddressException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.server.core.MailImpl;
+import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -32,10 +33,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The envelope part of a spool file: everything James's Mail carries besides the message (sender,
+ * The envelope part of a spool record: everything James's Mail carries besides the message (sender,
  * recipients, state, error message, remote host/address, last update, attributes — including the
- * spool's own, see {@link SpoolAttributes} — and per-recipient headers), plus the queue's
- * enqueue time and not-before time. Attributes are stored as James serializes them (JSON); like
+ * spool's own, see {@link SpoolAttributes} — and per-recipient headers), plus the queue it is in,
+ * the body it refers to (absent: the body is in the same record), its enqueue and not-before times
+ * and whether an operator holds it. Attributes are stored as James serializes them (JSON); like
  * James's own repositories, attributes that have no serializer are dropped.
  */
 final class SpoolEnvelope {
@@ -47,8 +49,9 @@ final class SpoolEnvelope {
         this.json = json;
     }
 
-    static byte[] encode(Mail mail, long enqueued, long notBefore) throws MessagingException {
-        return encode(mail, enqueued, notBefore, Map.of(), attribute -> { });
+    /** A mail as a repository stores it: no queue, its body in the same record. */
+    static byte[] encode(Mail mail, long enqueued) throws MessagingException {
+        return encode(mail, new Placement(null, null, enqueued, enqueued, false), Map.of(), attribute -> { });
     }
 
     /**
@@ -56,7 +59,7 @@ final class SpoolEnvelope {
      * left untouched). {@code written} sees each attribute that went in (James cannot serialize
      * every attribute). Streamed (no JSON tree): this runs before every SMTP 250.
      */
-    static byte[] encode(Mail mail, long enqueued, long notBefore, Map<AttributeName, AttributeValue<?>> defaults,
+    static byte[] encode(Mail mail, Placement placement, Map<AttributeName, AttributeValue<?>> defaults,
                          Consumer<Attribute> written) throws MessagingException {
         ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
         try (JsonGenerator json = MAPPER.createGenerator(bytes)) {
@@ -94,8 +97,13 @@ final class SpoolEnvelope {
                 json.writeEndObject();
             }
             json.writeEndArray();
-            json.writeNumberField("enqueued", enqueued);
-            json.writeNumberField("notBefore", notBefore);
+            writeIfPresent(json, "queue", placement.queue);
+            writeIfPresent(json, "body", placement.bodyId);
+            json.writeNumberField("enqueued", placement.enqueued);
+            json.writeNumberField("notBefore", placement.notBefore);
+            if (placement.held) {
+                json.writeBooleanField("held", true);
+            }
             json.writeEndObject();
         } catch (IOException e) {
             throw new MessagingException("cannot encode the envelope of " + mail.getName(), e);
@@ -103,10 +111,15 @@ final class SpoolEnvelope {
         return bytes.toByteArray();
     }
 
-    /** The same envelope, due at another time (a queue flush). */
-    byte[] withNotBefore(long notBefore) throws IOException {
+    /** The same envelope as a file in deferred/: held by an operator or not, its body named (it may have been in the same journal record). */
+    byte[] rewritten(boolean held, String bodyId) throws IOException {
         ObjectNode copy = json.deepCopy();
-        copy.put("notBefore", notBefore);
+        copy.put("body", bodyId);
+        if (held) {
+            copy.put("held", true);
+        } else {
+            copy.remove("held");
+        }
         return MAPPER.writeValueAsBytes(copy);
     }
 
@@ -141,6 +154,20 @@ final class SpoolEnvelope {
         return textOf("errorMessage");
     }
 
+    /** The James queue this envelope waits in. */
+    String queue() {
+        return textOf("queue").orElse("spool");
+    }
+
+    /** The record holding the body, when it is not this one. */
+    Optional<String> bodyId() {
+        return textOf("body");
+    }
+
+    boolean held() {
+        return json.path("held").asBoolean(false);
+    }
+
     long enqueued() {
         return json.path("enqueued").asLong(0);
     }
@@ -156,8 +183,8 @@ final class SpoolEnvelope {
             .filter(node -> !node.isNull());
     }
 
-    /** Rebuilds the mail around the raw message; {@code sourceId} names where the bytes came from. */
-    MailImpl toMail(byte[] message, String sourceId, Path file) throws CorruptSpoolFileException {
+    /** Rebuilds the mail around its message. */
+    MailImpl toMail(javax.mail.internet.MimeMessage message, Path file) throws CorruptSpoolFileException {
         try {
             MailImpl.Builder builder = MailImpl.builder()
                 .name(name())
@@ -186,7 +213,7 @@ final class SpoolEnvelope {
             }
             builder.addAllHeadersForRecipients(headers);
             MailImpl mail = builder.build();
-            mail.setMessageNoCopy(ByteArrayMessageSource.message(sourceId, message));
+            mail.setMessageNoCopy(message instanceof MimeMessageWrapper ? (MimeMessageWrapper) message : new MimeMessageWrapper(message));
             return mail;
         } catch (AddressException e) {
             throw new CorruptSpoolFileException(file, "bad address in envelope: " + e.getMessage());
@@ -212,6 +239,23 @@ final class SpoolEnvelope {
     private static void writeIfPresent(JsonGenerator json, String field, String value) throws IOException {
         if (value != null) {
             json.writeStringField(field, value);
+        }
+    }
+
+    /** Where an envelope goes: its queue (none in a repository), the record holding its body (null: this one), when it is due, whether it is held. */
+    static final class Placement {
+        final String queue;
+        final String bodyId;
+        final long enqueued;
+        final long notBefore;
+        final boolean held;
+
+        Placement(String queue, String bodyId, long enqueued, long notBefore, boolean held) {
+            this.queue = queue;
+            this.bodyId = bodyId;
+            this.enqueued = enqueued;
+            this.notBefore = notBefore;
+            this.held = held;
         }
     }
 }

@@ -84,6 +84,17 @@ final class SpoolFileFormat {
         }
     }
 
+    /**
+     * Where the message is in a file ({offset, length}), after checking that the file has exactly
+     * the size its header announces: a large body is streamed from there, never loaded whole.
+     */
+    static long[] messageRange(Path file) throws IOException, CorruptSpoolFileException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long[] lengths = readHeader(channel, file);
+            return new long[] {HEADER_LENGTH + lengths[0], lengths[1]};
+        }
+    }
+
     /** Reads and verifies the whole record. */
     static Record read(Path file) throws IOException, CorruptSpoolFileException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -6,19 +6,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import javax.mail.MessagingException;
 
@@ -30,9 +33,6 @@ import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
-import org.apache.mailet.AttributeUtils;
-import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.policyrouter.core.HeldReplies;
 import org.reactivestreams.Publisher;
@@ -44,22 +44,23 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 
 /**
- * A durable James MailQueue over the spool's incoming queue ({@link SpoolQueueStore}: the incoming
- * journal, and files in {@code incoming/} and {@code active/}). A mail is on disk once
- * {@link #enQueue} returns, or, when called under the SMTP server's {@link HeldReplies}, once
- * the wait it deferred returns (the SMTP 250 is sent only then); it is handed to one consumer at
- * a time only after that, and leaves only when the consumer calls {@code done}. At start, whatever a crash caught
- * being processed is waiting again: a mail may be processed twice, never lost.
+ * A durable James MailQueue over the spool ({@link SpoolStore}). A mail is on disk once
+ * {@link #enQueue} returns, or, when called under the SMTP server's {@link HeldReplies}, once the
+ * wait it handed over returns (the SMTP 250 is sent only then); it is handed to one consumer at a
+ * time only after that, and leaves only when the consumer calls {@code done}. A delayed enqueue
+ * (deferral) waits in {@code deferred/} and is due at its time, or earlier after a flush; a held
+ * mail is never handed out until an operator releases it. At start, whatever a crash caught being
+ * processed is waiting again: a mail may be processed twice, never lost.
  *
  * <p>Only envelopes and due times are kept in memory. One dispatcher thread hands due mails to the
- * consumers that asked for them, so a mail stays in incoming/ until someone can take it.
+ * consumers that asked for them.
  */
 public final class SpoolMailQueue implements ManageableMailQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
     private static final long IDLE_WAIT_MILLIS = 60_000;
 
     private final MailQueueName name;
-    private final SpoolQueueStore store;
+    private final SpoolStore store;
     private final MailQueueItemDecoratorFactory decorators;
     private final MetricFactory metrics;
     private final String enqueueTimerName;
@@ -68,14 +69,14 @@ public final class SpoolMailQueue implements ManageableMailQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final TreeSet<QueuedMail> waiting = new TreeSet<>(QueuedMail.BY_DUE_TIME);
+    private final Map<String, QueuedMail> held = new LinkedHashMap<>();
     private final Map<String, QueuedMail> inFlight = new HashMap<>();
     private final List<Consumer> consumers = new ArrayList<>();
-    private final AtomicLong sequence = new AtomicLong();
     private final Thread dispatcher;
     private volatile boolean running = true;
     private int roundRobin;
 
-    private SpoolMailQueue(MailQueueName name, SpoolQueueStore store, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+    private SpoolMailQueue(MailQueueName name, SpoolStore store, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
         this.metrics = metrics;
         this.enqueueTimerName = ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString();
         this.name = name;
@@ -87,15 +88,17 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         this.dispatcher.setDaemon(true);
     }
 
-    /** Opens the queue's store; what is on disk (including what a crash caught in processing) is waiting again. */
-    static SpoolMailQueue open(MailQueueName name, SpoolConfiguration configuration,
-                               MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) throws IOException {
-        List<QueuedMail> waiting = new ArrayList<>();
-        AtomicLong sequence = new AtomicLong();
-        SpoolQueueStore store = SpoolQueueStore.open(name, configuration, waiting, sequence::incrementAndGet);
+    /** The queue over its part of the spool; what is on disk for it (including what a crash caught in processing) is waiting again. */
+    static SpoolMailQueue open(MailQueueName name, SpoolStore store, MailQueueItemDecoratorFactory decorators, MetricFactory metrics,
+                               GaugeRegistry gauges) {
         SpoolMailQueue queue = new SpoolMailQueue(name, store, decorators, metrics);
-        queue.sequence.set(sequence.get());
-        queue.waiting.addAll(waiting);
+        for (QueuedMail mail : store.takeRecovered(name.asString())) {
+            if (mail.held) {
+                queue.held.put(mail.id, mail);
+            } else {
+                queue.waiting.add(mail);
+            }
+        }
         gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), queue::getSize);
         queue.dispatcher.start();
         return queue;
@@ -113,22 +116,15 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     @Override
     public void enQueue(Mail mail, Duration delay) throws MailQueueException {
-        String id = SpoolNames.newQueueId();
         long now = System.currentTimeMillis();
         long notBefore = dueTime(now, delay);
-        Map<AttributeName, AttributeValue<?>> defaults = Map.of(
-            SpoolAttributes.QUEUE_ID, AttributeValue.of(id),
-            SpoolAttributes.ARRIVAL, AttributeValue.of(now));
         TimeMetric timer = metrics.timer(enqueueTimerName);
         try {
             List<Attribute> written = new ArrayList<>();
-            byte[] envelope = SpoolEnvelope.encode(mail, now, notBefore, defaults, written::add);
-            SpoolQueueStore.Stored stored = store.store(id, mail, envelope, now, notBefore, sequence.incrementAndGet());
+            SpoolStore.Stored stored = store.store(name.asString(), mail, now, notBefore, written::add);
             // copied now: James disposes of the mail when its hooks return, maybe before the fsync
-            Mail copy = stored.message != null && notBefore <= now ? copyForHandOver(mail, written, stored) : null;
-            String queued = AttributeUtils.getValueAndCastFromMail(mail, SpoolAttributes.QUEUE_ID, String.class).orElse(id) + ": queued in "
-                + name.asString() + " as " + id + ", from=<" + mail.getMaybeSender().asString("") + ">, nrcpt=" + mail.getRecipients().size()
-                + (notBefore > now ? ", delayed until " + Instant.ofEpochMilli(notBefore) : "");
+            Mail copy = notBefore <= now ? copyForHandOver(mail, written, stored) : null;
+            String queued = queuedLine(stored.entry);
             HeldReplies.Wait durable = () -> {
                 store.awaitDurable(stored);
                 // durable from here on: a failure to hand it over leaves it to the dispatcher
@@ -137,7 +133,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
                 LOGGER.info(queued);
             };
             // on an SMTP I/O thread the 250 waits for the fsync without blocking the thread
-            if (!HeldReplies.hold(id, durable)) {
+            if (!HeldReplies.hold(durable)) {
                 durable.await();
             }
         } catch (IOException | MessagingException e) {
@@ -145,6 +141,14 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         } finally {
             timer.stopAndPublish();
         }
+    }
+
+    private String queuedLine(QueuedMail entry) {
+        return entry.name + ": queued in " + name.asString() + " as " + entry.id
+            + (entry.name.startsWith(entry.queueId) ? "" : ", queue ID " + entry.queueId)
+            + (entry.bodyId.equals(entry.id) ? "" : ", body " + entry.bodyId)
+            + ", from=<" + entry.sender.orElse("") + ">, nrcpt=" + entry.recipients.size()
+            + (entry.notBefore > entry.enqueued ? ", delayed until " + Instant.ofEpochMilli(entry.notBefore) : "");
     }
 
     /** A durable new mail goes to a waiting consumer at once when nothing is ahead, else in line. */
@@ -166,9 +170,9 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
     }
 
-    private Mail copyForHandOver(Mail mail, List<Attribute> written, SpoolQueueStore.Stored stored) {
+    private Mail copyForHandOver(Mail mail, List<Attribute> written, SpoolStore.Stored stored) {
         try {
-            return MailCopy.of(mail, written, stored.message, store.sourceId(stored.entry));
+            return MailCopy.of(mail, written, new SpooledMessage(stored.body));
         } catch (MessagingException | RuntimeException e) {
             LOGGER.warn("{}: cannot copy for a direct hand-over, the dispatcher will read it back", stored.entry.id, e);
             return null;
@@ -176,14 +180,14 @@ public final class SpoolMailQueue implements ManageableMailQueue {
     }
 
     /**
-     * Queues a new entry. With {@code direct} (due, and its message in memory) it is taken at once
-     * by a consumer with demand when nothing waits ahead of it (returns that consumer); otherwise the
+     * Queues a new entry. With {@code direct} (due, and its message at hand) it is taken at once by
+     * a consumer with demand when nothing waits ahead of it (returns that consumer); otherwise the
      * dispatcher hands it over (returns null).
      */
     private Consumer queueOrTake(QueuedMail entry, boolean direct) {
         lock.lock();
         try {
-            Consumer consumer = direct && waiting.isEmpty() ? consumerWithDemand() : null;
+            Consumer consumer = direct && (waiting.isEmpty() || waiting.first().notBefore > entry.notBefore) ? consumerWithDemand() : null;
             if (consumer != null) {
                 inFlight.put(entry.id, entry);
                 consumer.demand--;
@@ -233,7 +237,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
                 changed.signalAll();
             });
         })
-            // an item emitted to a consumer that cancelled would otherwise stay in active/ until restart
+            // an item emitted to a consumer that cancelled would otherwise wait until restart
             .doOnDiscard(SpoolQueueItem.class, SpoolQueueItem::putBack)
             .map(item -> decorators.decorate(item, name));
     }
@@ -278,19 +282,19 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     private void handOver(QueuedMail entry, Consumer consumer) {
         try {
-            emit(entry, store.take(entry), consumer);
+            emit(entry, store.read(entry), consumer);
         } catch (NoSuchFileException e) {
             // removed by an operator between the index and the disk
             forget(entry, consumer);
         } catch (CorruptSpoolFileException e) {
-            store.quarantineTaken(entry, e.getMessage());
+            store.quarantine(entry, e.getMessage());
             forget(entry, consumer);
         } catch (IOException e) {
             LOGGER.error("spool queue {}: cannot hand over {}, retrying in 10s", name.asString(), entry.id, e);
             withLock(() -> {
                 inFlight.remove(entry.id);
                 consumer.demand++;
-                waiting.add(entry.dueAt(System.currentTimeMillis() + 10_000, sequence.incrementAndGet()));
+                waiting.add(entry.dueAt(System.currentTimeMillis() + 10_000, store.nextSequence()));
             });
         }
     }
@@ -312,86 +316,86 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         });
     }
 
-    /** The consumer is finished with a mail: gone for good, or back to incoming/ for a retry. */
+    /** The consumer is finished with a mail: gone for good, or waiting again for a retry. */
     void complete(QueuedMail entry, MailQueueItem.CompletionStatus status) throws MailQueueException {
         boolean ours = supplyWithLock(() -> inFlight.containsKey(entry.id));
         if (!ours) {
             return;
         }
+        if (status == MailQueueItem.CompletionStatus.RETRY) {
+            withLock(() -> {
+                inFlight.remove(entry.id);
+                waiting.add(entry.dueAt(System.currentTimeMillis(), store.nextSequence()));
+                changed.signalAll();
+            });
+            return;
+        }
         try {
-            if (status == MailQueueItem.CompletionStatus.RETRY) {
-                store.putBack(entry);
-                withLock(() -> {
-                    inFlight.remove(entry.id);
-                    waiting.add(entry.dueAt(System.currentTimeMillis(), sequence.incrementAndGet()));
-                    changed.signalAll();
-                });
-            } else {
-                store.finish(entry);
-                withLock(() -> inFlight.remove(entry.id));
-            }
+            store.done(entry);
         } catch (IOException e) {
             throw new MailQueueException("cannot complete " + entry.id + " in " + name.asString(), e);
+        } finally {
+            withLock(() -> inFlight.remove(entry.id));
         }
     }
 
     @Override
     public long getSize() {
-        return supplyWithLock(() -> (long) waiting.size() + inFlight.size());
+        return supplyWithLock(() -> (long) waiting.size() + held.size() + inFlight.size());
     }
 
-    /** Makes every delayed mail due now, in its original arrival order; the new due time is written to its file. */
+    /**
+     * Makes every delayed mail due now, in its original arrival order. Like Postfix's flush, a
+     * request to try now, kept in memory: after a restart a mail not tried yet waits for its time.
+     */
     @Override
-    public long flush() throws MailQueueException {
-        lock.lock();
-        try {
+    public long flush() {
+        return flush(mail -> true);
+    }
+
+    /** Makes the waiting mails that match due now; returns how many were delayed. */
+    public long flush(Predicate<QueuedMail> which) {
+        return supplyWithLock(() -> {
             long now = System.currentTimeMillis();
-            List<QueuedMail> delayed = new ArrayList<>();
-            waiting.stream().filter(mail -> mail.notBefore > now).forEach(delayed::add);
+            List<QueuedMail> delayed = waiting.stream().filter(mail -> mail.notBefore > now && which.test(mail)).collect(Collectors.toList());
             for (QueuedMail mail : delayed) {
-                long due = Math.min(mail.enqueued, now);
-                store.rewriteDueTime(mail, due);
                 waiting.remove(mail);
-                waiting.add(mail.dueAt(due, mail.sequence));
+                waiting.add(mail.dueAt(Math.min(mail.enqueued, now), mail.sequence));
             }
             changed.signalAll();
-            return delayed.size();
-        } catch (IOException | CorruptSpoolFileException e) {
-            throw new MailQueueException("cannot flush " + name.asString(), e);
-        } finally {
-            lock.unlock();
-        }
+            return (long) delayed.size();
+        });
     }
 
     @Override
     public long clear() throws MailQueueException {
-        return removeWhere(mail -> true);
+        return remove(mail -> true, "cleared");
     }
 
     @Override
     public long remove(Type type, String value) throws MailQueueException {
         switch (type) {
             case Name:
-                return removeWhere(mail -> mail.name.equals(value));
+                return remove(mail -> mail.name.equals(value), "removed by name");
             case Sender:
-                return removeWhere(mail -> mail.sender.orElse("").equals(value));
+                return remove(mail -> mail.sender.orElse("").equals(value), "removed by sender");
             case Recipient:
-                return removeWhere(mail -> mail.recipients.contains(value));
+                return remove(mail -> mail.recipients.contains(value), "removed by recipient");
             default:
                 throw new IllegalArgumentException("unknown removal type " + type);
         }
     }
 
-    /** Removes waiting mails (not those a consumer is processing), file and index entry. */
-    private long removeWhere(Predicate<QueuedMail> condition) throws MailQueueException {
+    /** Removes the waiting and held mails that match (not those a consumer is processing); {@code why} goes in the log. */
+    public long remove(Predicate<QueuedMail> which, String why) throws MailQueueException {
         lock.lock();
         try {
-            List<QueuedMail> removed = new ArrayList<>();
-            waiting.stream().filter(condition).forEach(removed::add);
+            List<QueuedMail> removed = Stream.concat(waiting.stream(), held.values().stream()).filter(which).collect(Collectors.toList());
             for (QueuedMail mail : removed) {
-                store.discard(mail);
+                store.done(mail);
                 waiting.remove(mail);
-                LOGGER.info("{}: removed from {} by an operator", mail.id, name.asString());
+                held.remove(mail.id);
+                LOGGER.info("{}: {} from {} by an operator, to=<{}>", mail.name, why, name.asString(), String.join(">,<", mail.recipients));
             }
             return removed.size();
         } catch (IOException e) {
@@ -401,10 +405,71 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
     }
 
-    /** The waiting mails in arrival order, each read from disk when the iterator reaches it. */
+    /** Holds the waiting mails that match (Postfix's {@code postsuper -h}): never handed out until released. Durable. */
+    public long hold(Predicate<QueuedMail> which) throws MailQueueException {
+        lock.lock();
+        try {
+            List<QueuedMail> toHold = waiting.stream().filter(which).collect(Collectors.toList());
+            for (QueuedMail mail : toHold) {
+                QueuedMail onHold = store.hold(mail);
+                waiting.remove(mail);
+                held.put(onHold.id, onHold);
+                LOGGER.info("{}: held in {} by an operator", mail.name, name.asString());
+            }
+            return toHold.size();
+        } catch (IOException | CorruptSpoolFileException e) {
+            throw new MailQueueException("cannot hold mails in " + name.asString(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Releases the held mails that match ({@code postsuper -H}): each waits for its own time again. Durable. */
+    public long release(Predicate<QueuedMail> which) throws MailQueueException {
+        lock.lock();
+        try {
+            List<QueuedMail> toRelease = held.values().stream().filter(which).collect(Collectors.toList());
+            for (QueuedMail mail : toRelease) {
+                QueuedMail released = store.release(mail);
+                held.remove(mail.id);
+                waiting.add(released);
+                LOGGER.info("{}: released in {} by an operator", mail.name, name.asString());
+            }
+            changed.signalAll();
+            return toRelease.size();
+        } catch (IOException | CorruptSpoolFileException e) {
+            throw new MailQueueException("cannot release mails in " + name.asString(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What an operator lists: every mail in this queue, earliest next attempt first (held ones last), with its state. */
+    public List<Listed> list(Predicate<QueuedMail> which) {
+        return supplyWithLock(() -> {
+            List<Listed> listed = new ArrayList<>();
+            inFlight.values().stream().filter(which).forEach(mail -> listed.add(new Listed(mail, Listed.State.ACTIVE)));
+            long now = System.currentTimeMillis();
+            waiting.stream().filter(which).forEach(mail -> listed.add(new Listed(mail, mail.notBefore > now ? Listed.State.DEFERRED : Listed.State.DUE)));
+            held.values().stream().filter(which).forEach(mail -> listed.add(new Listed(mail, Listed.State.HELD)));
+            listed.sort(Comparator.comparing((Listed mail) -> mail.state == Listed.State.HELD).thenComparing(mail -> mail.mail, QueuedMail.BY_DUE_TIME));
+            return listed;
+        });
+    }
+
+    /** The envelope of a listed mail, read from disk: attempts, last error. Empty when it left meanwhile. */
+    public Optional<SpoolEnvelope> envelope(QueuedMail mail) {
+        try {
+            return Optional.of(store.readEnvelope(mail));
+        } catch (IOException | CorruptSpoolFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The waiting and held mails in arrival order, each read from disk when the iterator reaches it. */
     @Override
     public MailQueueIterator browse() {
-        List<QueuedMail> snapshot = supplyWithLock(() -> new ArrayList<>(waiting));
+        List<QueuedMail> snapshot = supplyWithLock(() -> Stream.concat(waiting.stream(), held.values().stream()).collect(Collectors.toList()));
         snapshot.sort(QueuedMail.BY_ARRIVAL);
         Iterator<QueuedMail> entries = snapshot.iterator();
         return new MailQueueIterator() {
@@ -430,15 +495,16 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
             @Override
             public void close() {
-                // nothing held open: each file is read whole when reached
+                // nothing held open: each mail is read whole when reached
             }
         };
     }
 
     private Optional<MailQueueItemView> load(QueuedMail entry) {
         try {
-            Mail mail = store.peek(entry);
-            return Optional.of(new DefaultMailQueueItemView(mail, Instant.ofEpochMilli(entry.notBefore).atZone(ZoneOffset.UTC)));
+            Mail mail = store.read(entry);
+            long due = entry.held ? Long.MAX_VALUE : entry.notBefore;
+            return Optional.of(new DefaultMailQueueItemView(mail, Instant.ofEpochMilli(due).atZone(ZoneOffset.UTC)));
         } catch (IOException | CorruptSpoolFileException e) {
             // dequeued, removed or broken since the snapshot: browsing shows what is there
             return Optional.empty();
@@ -461,7 +527,6 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        store.close();
     }
 
     private void withLock(Runnable action) {
@@ -473,12 +538,26 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
     }
 
-    private <T> T supplyWithLock(java.util.function.Supplier<T> action) {
+    private <T> T supplyWithLock(Supplier<T> action) {
         lock.lock();
         try {
             return action.get();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** One mail as an operator sees it. */
+    public static final class Listed {
+        /** Postfix's queues: active (being delivered), due (incoming), deferred, hold. */
+        public enum State { ACTIVE, DUE, DEFERRED, HELD }
+
+        public final QueuedMail mail;
+        public final State state;
+
+        Listed(QueuedMail mail, State state) {
+            this.mail = mail;
+            this.state = state;
         }
     }
 

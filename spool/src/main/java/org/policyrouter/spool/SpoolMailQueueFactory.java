@@ -1,7 +1,6 @@
 package org.policyrouter.spool;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,18 +18,21 @@ import com.google.common.collect.ImmutableSet;
 
 /**
  * James's MailQueueFactory over the file spool. The bundled server binds it in place of the memory
- * app's queue; James's main queue {@code spool} is the spool's incoming/active.
+ * app's queue. Every queue (James's main queue {@code spool}, RemoteDelivery's {@code outgoing} …)
+ * lives in the one spool, which is locked and read back when the factory is made: a second process
+ * on the same spool fails here, before anything else starts.
  */
 public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
-    private final SpoolConfiguration configuration;
+    private final SpoolStore store;
     private final MailQueueItemDecoratorFactory decorators;
     private final MetricFactory metrics;
     private final GaugeRegistry gauges;
     private final ConcurrentHashMap<MailQueueName, SpoolMailQueue> queues = new ConcurrentHashMap<>();
 
     @Inject
-    public SpoolMailQueueFactory(SpoolConfiguration configuration, MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) {
-        this.configuration = configuration;
+    public SpoolMailQueueFactory(SpoolConfiguration configuration, MailQueueItemDecoratorFactory decorators, MetricFactory metrics,
+                                 GaugeRegistry gauges) throws IOException {
+        this.store = SpoolStore.open(configuration);
         this.decorators = decorators;
         this.metrics = metrics;
         this.gauges = gauges;
@@ -43,13 +45,7 @@ public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
 
     @Override
     public SpoolMailQueue createQueue(MailQueueName name, PrefetchCount count) {
-        return queues.computeIfAbsent(name, queueName -> {
-            try {
-                return SpoolMailQueue.open(queueName, configuration, decorators, metrics, gauges);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open the spool queue " + queueName.asString() + " under " + configuration.root(), e);
-            }
-        });
+        return queues.computeIfAbsent(name, queueName -> SpoolMailQueue.open(queueName, store, decorators, metrics, gauges));
     }
 
     @Override
@@ -57,10 +53,11 @@ public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
         return ImmutableSet.copyOf(queues.keySet());
     }
 
-    /** Stops the dispatchers; files stay where they are and are picked up at the next start. */
+    /** Stops the dispatchers and releases the spool; mails stay where they are and are picked up at the next start. */
     @PreDestroy
     public void stop() {
         queues.values().forEach(SpoolMailQueue::stop);
         queues.clear();
+        store.close();
     }
 }

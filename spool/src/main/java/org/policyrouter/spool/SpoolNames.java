@@ -3,9 +3,9 @@ package org.policyrouter.spool;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+
+import org.policyrouter.core.QueueIds;
 
 /**
  * File names in the spool. Names from outside (James mail names, WebAdmin keys) never become
@@ -14,10 +14,6 @@ import java.util.regex.Pattern;
  */
 final class SpoolNames {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._!+=@-]{0,119}");
-    private static final AtomicLong COUNTER = new AtomicLong();
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int NODE = RANDOM.nextInt(0x10000);
-    private static final char[] HEX_DIGITS = "0123456789ABCDEF".toCharArray();
 
     private SpoolNames() {
     }
@@ -34,28 +30,9 @@ final class SpoolNames {
         return "~h" + hex(sha256(bytes));
     }
 
-    /**
-     * A new queue id: time-ordered (so a directory listing sorts in arrival order), unique in this
-     * process (counter) and across processes sharing a clock (random node part).
-     */
+    /** A new record id (see {@link QueueIds}). */
     static String newQueueId() {
-        return queueId(System.currentTimeMillis(), COUNTER.incrementAndGet(), NODE);
-    }
-
-    /** 11 hex digits of time, 6 of counter, 4 of node; built by hand: one is made per SMTP 250. */
-    static String queueId(long millis, long counter, int node) {
-        char[] id = new char[21];
-        putHex(id, 0, 11, millis);
-        putHex(id, 11, 6, counter);
-        putHex(id, 17, 4, node);
-        return new String(id);
-    }
-
-    private static void putHex(char[] target, int offset, int digits, long value) {
-        for (int i = offset + digits - 1; i >= offset; i--) {
-            target[i] = HEX_DIGITS[(int) (value & 0xF)];
-            value >>>= 4;
-        }
+        return QueueIds.next();
     }
 
     /** Guards every name the spool turns into a path. */

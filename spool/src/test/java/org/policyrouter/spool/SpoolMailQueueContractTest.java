@@ -27,10 +27,11 @@ class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract, 
     @TempDir
     Path spool;
     SpoolMailQueueFactory factory;
+    SpoolMailQueueFactory otherFactory;
     SpoolMailQueue queue;
 
     @BeforeEach
-    void open(MailQueueMetricExtension.MailQueueMetricTestSystem metrics) {
+    void open(MailQueueMetricExtension.MailQueueMetricTestSystem metrics) throws Exception {
         factory = new SpoolMailQueueFactory(new SpoolConfiguration(spool, true), new RawMailQueueItemDecoratorFactory(),
             metrics.getMetricFactory(), metrics.getSpyGaugeRegistry());
         queue = factory.createQueue(MailQueueName.of("contract"));
@@ -39,6 +40,9 @@ class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract, 
     @AfterEach
     void close() {
         factory.stop();
+        if (otherFactory != null) {
+            otherFactory.stop();
+        }
     }
 
     @Override
@@ -53,7 +57,15 @@ class SpoolMailQueueContractTest implements DelayedManageableMailQueueContract, 
 
     @Override
     public MailQueueFactory<SpoolMailQueue> getMailQueueFactory() {
-        return new SpoolMailQueueFactory(new SpoolConfiguration(spool.resolve("factory"), true), new RawMailQueueItemDecoratorFactory(),
-            new RecordingMetricFactory(), new NoopGaugeRegistry());
+        if (otherFactory == null) {
+            try {
+                // a spool is open once per process (its lock): one factory per test
+                otherFactory = new SpoolMailQueueFactory(new SpoolConfiguration(spool.resolve("factory"), true), new RawMailQueueItemDecoratorFactory(),
+                    new RecordingMetricFactory(), new NoopGaugeRegistry());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return otherFactory;
     }
 }

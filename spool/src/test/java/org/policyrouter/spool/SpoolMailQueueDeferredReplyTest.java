@@ -34,7 +34,7 @@ class SpoolMailQueueDeferredReplyTest {
     Disposable consumer;
 
     @BeforeEach
-    void open() {
+    void open() throws Exception {
         factory = new SpoolMailQueueFactory(new SpoolConfiguration(spool, true), new RawMailQueueItemDecoratorFactory(),
             new RecordingMetricFactory(), new NoopGaugeRegistry());
         queue = factory.createQueue(MailQueueName.of("deferred-reply"));

@@ -2,9 +2,6 @@ package org.policyrouter.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class SpoolNamesTest {
@@ -30,21 +27,5 @@ class SpoolNamesTest {
     @Test
     void givesDistinctNamesToDistinctKeys() {
         assertThat(SpoolNames.forKey("a b")).isNotEqualTo(SpoolNames.forKey("a  b"));
-    }
-
-    @Test
-    void queueIdsSortInCreationOrder() {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            ids.add(SpoolNames.newQueueId());
-        }
-        assertThat(ids).isSorted().doesNotHaveDuplicates();
-        assertThat(SpoolNames.checked(ids.get(0))).isEqualTo(ids.get(0));
-    }
-
-    @Test
-    void queueIdsAreFixedWidthUpperCaseHex() {
-        assertThat(SpoolNames.queueId(0x18C5A2B3C4DL, 0x1234567L, 0xBEEF)).isEqualTo("18C5A2B3C4D234567BEEF");
-        assertThat(SpoolNames.queueId(1L, 2L, 3)).isEqualTo("00000000001000002" + "0003");
     }
 }

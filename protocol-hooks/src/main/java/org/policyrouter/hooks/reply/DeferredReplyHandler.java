@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.api.ProtocolTransport;
 import org.apache.james.protocols.api.Response;
@@ -17,7 +18,14 @@ import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.SMTPRetCode;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataLineFilter;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
 import org.policyrouter.core.HeldReplies;
+import org.policyrouter.core.QueueIds;
 import org.policyrouter.hooks.core.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +33,11 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.Channel;
 
 /**
- * Sends the reply to the end of DATA once the spool has fsynced the mail, without blocking the
- * Netty I/O thread meanwhile, and names the message's queue ID in it
- * ({@code 250 2.6.0 Message received, queued as 1A2B…}), see {@link HeldReplies}:
+ * Gives each accepted message its queue ID (the mail's name, and the attribute
+ * {@value QueueIds#ATTRIBUTE}) and names it in the reply ({@code 250 2.6.0 Message received, queued
+ * as 1A2B…}), so every log line about the message, James's own included, starts with the ID the
+ * client was told. Sends that reply once the spool has fsynced the mail, without blocking the Netty
+ * I/O thread meanwhile (see {@link HeldReplies}):
  *
  * <pre>
  * &lt;handler class="org.policyrouter.hooks.reply.DeferredReplyHandler"/&gt;
@@ -42,8 +52,11 @@ import io.netty.channel.Channel;
  * or when the session's Netty channel cannot be reached, each enqueue waits for its own group
  * commit on the I/O thread.
  */
-public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLineFilter {
+public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLineFilter, JamesMessageHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeferredReplyHandler.class);
+    private static final AttributeName QUEUE_ID = AttributeName.of(QueueIds.ATTRIBUTE);
+    /** The ID given to the message being accepted, until its reply is sent (the transaction state is gone by then). */
+    private static final ProtocolSession.AttachmentKey<String> ACCEPTED = ProtocolSession.AttachmentKey.of("policyrouter.queue-id", String.class);
 
     /** Replies held by the sessions of the event loop running on this thread, in arrival order. */
     private final ThreadLocal<List<Held>> held = ThreadLocal.withInitial(ArrayList::new);
@@ -64,14 +77,27 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         return null;
     }
 
+    /** Runs before James's SendMailHandler enqueues the mail (handlers listed before CoreCmdHandlerLoader). */
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        String id = QueueIds.next();
+        mail.setName(id);
+        mail.setAttribute(new Attribute(QUEUE_ID, AttributeValue.of(id)));
+        session.setAttachment(ACCEPTED, id, ProtocolSession.State.Connection);
+        return HookResult.DECLINED;
+    }
+
     @Override
     public Response onLine(SMTPSession session, byte[] line, LineHandler<SMTPSession> next) {
-        Optional<Channel> channel = isEndOfData(line) ? SessionChannel.of(session) : Optional.empty();
-        if (channel.isEmpty() || !channel.get().eventLoop().inEventLoop()) {
+        if (!isEndOfData(line)) {
             return next.onLine(session, line);
         }
+        Optional<Channel> channel = SessionChannel.of(session);
+        if (channel.isEmpty() || !channel.get().eventLoop().inEventLoop()) {
+            return withQueueId(next.onLine(session, line), session.removeAttachment(ACCEPTED, ProtocolSession.State.Connection));
+        }
         HeldReplies.Held<Response> deferred = HeldReplies.during(() -> next.onLine(session, line));
-        Response response = withQueueIds(deferred.result(), deferred.queueIds());
+        Response response = withQueueId(deferred.result(), session.removeAttachment(ACCEPTED, ProtocolSession.State.Connection));
         if (deferred.waits().isEmpty()) {
             return response;
         }
@@ -86,18 +112,18 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         return null;
     }
 
-    /** Postfix's "250 2.0.0 Ok: queued as …": the ID every log line about the message starts with. */
-    static Response withQueueIds(Response response, List<String> queueIds) {
-        if (response == null || queueIds.isEmpty() || !response.getRetCode().startsWith("2") || response.isEndSession()) {
+    /** Postfix's "250 2.0.0 Ok: queued as …", for a message that was accepted. */
+    static Response withQueueId(Response response, Optional<String> queueId) {
+        if (response == null || queueId.isEmpty() || !response.getRetCode().startsWith("2") || response.isEndSession()) {
             return response;
         }
         List<CharSequence> lines = response.getLines();
-        String last = lines.get(lines.size() - 1).toString();
+        String line = lines.get(0).toString();
         // the line carries its code ("250 2.6.0 Message received"); only single-line replies are extended
-        if (lines.size() != 1 || last.length() < 4) {
+        if (lines.size() != 1 || line.length() < 4) {
             return response;
         }
-        return new SMTPResponse(response.getRetCode(), last.substring(4) + ", queued as " + String.join(" ", queueIds));
+        return new SMTPResponse(response.getRetCode(), line.substring(4) + ", queued as " + queueId.get());
     }
 
     private static boolean isEndOfData(byte[] line) {
