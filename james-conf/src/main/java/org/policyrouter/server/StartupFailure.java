@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.policyrouter.policy.PolicyFileException;
+import org.policyrouter.spool.SpoolLockedException;
 
 /** Turns a start-up exception chain into the one sentence an operator needs. */
 final class StartupFailure {
@@ -17,6 +18,11 @@ final class StartupFailure {
             if (t instanceof BindException) {
                 return "a port is already in use (" + t.getMessage() + "). Is another james-policy-router or mail server running? "
                     + "Stop it, or change <bind> in conf/smtpserver.xml and port in conf/webadmin.properties.";
+            }
+        }
+        for (Throwable t : chain) {
+            if (t instanceof SpoolLockedException) {
+                return t.getMessage();
             }
         }
         for (Throwable t : chain) {

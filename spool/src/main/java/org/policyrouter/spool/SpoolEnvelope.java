@@ -123,6 +123,15 @@ final class SpoolEnvelope {
         return MAPPER.writeValueAsBytes(copy);
     }
 
+    /** The same envelope for fewer recipients, its body named. */
+    byte[] narrowed(List<String> recipients, String bodyId) throws IOException {
+        ObjectNode copy = json.deepCopy();
+        copy.put("body", bodyId);
+        com.fasterxml.jackson.databind.node.ArrayNode list = copy.putArray("recipients");
+        recipients.forEach(list::add);
+        return MAPPER.writeValueAsBytes(copy);
+    }
+
     static SpoolEnvelope decode(byte[] bytes, Path file) throws CorruptSpoolFileException {
         try {
             JsonNode tree = MAPPER.readTree(bytes);

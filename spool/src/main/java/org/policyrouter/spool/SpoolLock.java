@@ -79,13 +79,4 @@ final class SpoolLock implements Closeable {
             channel.close();
         }
     }
-
-    /** The spool is in use by another process (or already open here). */
-    static final class SpoolLockedException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        SpoolLockedException(String message) {
-            super(message);
-        }
-    }
 }

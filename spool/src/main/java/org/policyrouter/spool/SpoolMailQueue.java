@@ -405,6 +405,42 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
     }
 
+    /**
+     * Removes the recipients that match from the waiting and held mails: a mail left without
+     * recipients goes, the others keep their other recipients (a new envelope, the same body).
+     */
+    public long removeRecipients(Predicate<String> recipient, String why) throws MailQueueException {
+        lock.lock();
+        try {
+            List<QueuedMail> touched = Stream.concat(waiting.stream(), held.values().stream())
+                .filter(mail -> mail.recipients.stream().anyMatch(recipient)).collect(Collectors.toList());
+            long removed = 0;
+            for (QueuedMail mail : touched) {
+                List<String> gone = mail.recipients.stream().filter(recipient).collect(Collectors.toList());
+                List<String> kept = mail.recipients.stream().filter(recipient.negate()).collect(Collectors.toList());
+                waiting.remove(mail);
+                held.remove(mail.id);
+                if (kept.isEmpty()) {
+                    store.done(mail);
+                } else {
+                    QueuedMail narrowed = store.narrow(mail, kept);
+                    if (narrowed.held) {
+                        held.put(narrowed.id, narrowed);
+                    } else {
+                        waiting.add(narrowed);
+                    }
+                }
+                removed += gone.size();
+                LOGGER.info("{}: {} from {} by an operator, to=<{}>", mail.name, why, name.asString(), String.join(">,<", gone));
+            }
+            return removed;
+        } catch (IOException | CorruptSpoolFileException e) {
+            throw new MailQueueException("cannot remove recipients from " + name.asString(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Holds the waiting mails that match (Postfix's {@code postsuper -h}): never handed out until released. Durable. */
     public long hold(Predicate<QueuedMail> which) throws MailQueueException {
         lock.lock();

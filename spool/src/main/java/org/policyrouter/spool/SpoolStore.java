@@ -212,6 +212,22 @@ final class SpoolStore implements Closeable {
         return rewriteInDeferred(entry, false);
     }
 
+    /** The same mail for fewer recipients (an operator removed the others): a new envelope in deferred/, the same body. */
+    QueuedMail narrow(QueuedMail entry, List<String> recipients) throws IOException, CorruptSpoolFileException {
+        String id = SpoolNames.newQueueId();
+        byte[] envelope = readEnvelope(entry).narrowed(recipients, entry.bodyId);
+        retain(entry.bodyId);
+        try {
+            deferredFiles.create(id, envelope, out -> { });
+        } catch (IOException e) {
+            release(entry.bodyId);
+            throw e;
+        }
+        done(entry);
+        return new QueuedMail(id, entry.queue, entry.name, entry.queueId, entry.sender, List.copyOf(recipients), entry.enqueued, entry.notBefore,
+            entry.held, entry.bodyId, null, entry.sequence);
+    }
+
     /** An envelope that cannot be read back goes to corrupt/; the rest of the spool keeps flowing. */
     void quarantine(QueuedMail entry, String reason) {
         if (entry.location != null) {
