@@ -82,9 +82,11 @@ final class DeliveryOutcomes {
     }
 
     /**
-     * Before delivery (e.g. an unknown alias): failed recipients are copied to their processors
-     * ({@code <name>.r<attempt>} undeliverable, {@code <name>.d<attempt>} deferred) and removed;
-     * the mail continues with the others, or ends when none is left.
+     * Before delivery (e.g. an unknown alias): failed recipients are passed on and removed, the
+     * mail continues with the others. Permanent failures are copied to the undeliverable
+     * processor ({@code <name>.r<attempt>}); temporary ones are copied to the deferred processor
+     * ({@code <name>.d<attempt>}) while other recipients remain, else the mail itself goes there
+     * (as after an attempt); with no failure left to defer and no recipient left, the mail ends.
      */
     void reject(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
         if (outcomes.isEmpty()) {
@@ -93,13 +95,16 @@ final class DeliveryOutcomes {
         Failures failures = sort(mail, nextHop, outcomes);
         int attempt = SpoolAttributes.retries(mail) + 1;
         sendCopy(mail, nextHop, failures.permanent, failures.lastPermanent, undeliverableProcessor, mail.getName() + ".r" + attempt);
-        sendCopy(mail, nextHop, failures.temporary, failures.lastTemporary, deferredProcessor, mail.getName() + ".d" + attempt);
         List<MailAddress> remaining = new ArrayList<>(mail.getRecipients());
         remaining.removeAll(outcomes.keySet());
-        if (remaining.isEmpty()) {
-            mail.setState(Mail.GHOST);
-        } else {
+        if (!remaining.isEmpty()) {
+            sendCopy(mail, nextHop, failures.temporary, failures.lastTemporary, deferredProcessor, mail.getName() + ".d" + attempt);
             mail.setRecipients(remaining);
+        } else if (!failures.temporary.isEmpty()) {
+            markFailed(mail, nextHop, failures.temporary, failures.lastTemporary);
+            mail.setState(deferredProcessor);
+        } else {
+            mail.setState(Mail.GHOST);
         }
     }
 

@@ -137,4 +137,30 @@ class DeliveryOutcomesTest {
         assertThat(mail.getState()).isEqualTo("routed");
         assertThat(mail.getRecipients()).containsExactly(address("known@mda.example"));
     }
+
+    @Test
+    void aRejectionThatLeavesOnlyTemporaryFailuresSendsTheMailItselfToDeferred() throws Exception {
+        MailImpl mail = mail("1A2B3C", "unknown@mda.example", "later@mda.example");
+        Map<MailAddress, RecipientOutcome> failures = new LinkedHashMap<>();
+        failures.put(address("unknown@mda.example"), RecipientOutcome.permanentFailure("5.1.1 unknown alias"));
+        failures.put(address("later@mda.example"), RecipientOutcome.temporaryFailure("4.3.0 aliases unavailable"));
+
+        outcomes.reject(mail, "/usr/bin/maildrop", failures);
+
+        assertThat(context.sent).extracting(sent -> sent.name + " " + sent.state).containsExactly("1A2B3C.r1 undeliverable");
+        assertThat(mail.getName()).isEqualTo("1A2B3C");
+        assertThat(mail.getState()).isEqualTo("deferred");
+        assertThat(mail.getRecipients()).containsExactly(address("later@mda.example"));
+        assertThat(mail.getErrorMessage()).isEqualTo("4.3.0 aliases unavailable");
+    }
+
+    @Test
+    void aRejectionOfEveryRecipientForGoodEndsTheMail() throws Exception {
+        MailImpl mail = mail("1A2B3C", "unknown@mda.example");
+
+        outcomes.reject(mail, "/usr/bin/maildrop", Map.of(address("unknown@mda.example"), RecipientOutcome.permanentFailure("5.1.1 unknown alias")));
+
+        assertThat(context.sent).extracting(sent -> sent.name).containsExactly("1A2B3C.r1");
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+    }
 }
