@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -88,6 +89,17 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return new ScriptedSmtpServer(rcptReply, false);
     }
 
+    /**
+     * Answers 451 to its first {@code refusals} RCPT commands, then accepts: with one recipient
+     * per mail, a next hop that cannot take the first {@code refusals} transactions (count them
+     * with {@link #transactionCount()}).
+     */
+    public static ScriptedSmtpServer deferringFirst(int refusals) throws IOException {
+        AtomicInteger rcpts = new AtomicInteger();
+        return new ScriptedSmtpServer(address -> rcpts.incrementAndGet() <= refusals
+            ? "451 4.3.0 try again later" : "250 2.1.5 OK", false);
+    }
+
     /** Accepts connections and never answers: a hung peer. */
     public static ScriptedSmtpServer silent() throws IOException {
         return new ScriptedSmtpServer(address -> "250 OK", true);
@@ -108,6 +120,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** The MAIL FROM commands received: one per transaction a client started. */
+    public long transactionCount() {
+        return commands.stream().filter(command -> command.toUpperCase().startsWith("MAIL FROM:")).count();
     }
 
     private void acceptLoop() {

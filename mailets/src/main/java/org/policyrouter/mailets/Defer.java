@@ -1,5 +1,6 @@
 package org.policyrouter.mailets;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,30 +12,33 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.mailrepository.api.MailRepository;
-import org.apache.james.mailrepository.api.MailRepositoryStore;
-import org.apache.james.mailrepository.api.MailRepositoryUrl;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueName;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.spool.MailCopies;
 import org.policyrouter.spool.SpoolAttributes;
-import org.policyrouter.spool.SpoolMailRepository;
-import org.policyrouter.spool.SpoolRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code deferred} processor: keeps a temporarily failed mail in the spool's deferred queue
- * with its retry count and next-attempt time, and runs the spool runner that hands it back to
- * routing when due. Past the queue lifetime the mail goes to the {@code expired} processor instead.
+ * The {@code deferred} processor: a temporarily failed mail is enqueued again, delayed until its
+ * next attempt, into a James mail queue (by default {@code spool}, James's main queue), in the
+ * state it will be retried in: deferral is a delayed enqueue, as James's RemoteDelivery retries
+ * through its {@code outgoing} queue. The queue is the only retry engine; flushing it (WebAdmin's
+ * {@code PATCH /mailQueues/spool/mails?delayed=true}) makes deferred mail due at once. Past the
+ * queue lifetime the mail goes to the {@code expired} processor instead.
  *
  * <pre>{@code
  * <mailet match="All" class="org.policyrouter.mailets.Defer">
- *   <repositoryPath>spool://var/spool/deferred</repositoryPath>
- *   <retryProcessor>transport</retryProcessor>       <!-- where due mails are re-injected -->
+ *   <queue>spool</queue>                             <!-- default: James's main queue -->
+ *   <retryProcessor>transport</retryProcessor>       <!-- the state a due mail is processed in -->
  *   <expiredProcessor>expired</expiredProcessor>
  *   <queueLifetime>5d</queueLifetime>                <!-- the router's lifetime in days; default 5d -->
  *   <minimalBackoff>5m</minimalBackoff>              <!-- age-based backoff like Postfix: default 5m .. 67m -->
@@ -45,18 +49,23 @@ import org.slf4j.LoggerFactory;
  *   <delayWarningProcessor>delay-warning</delayWarningProcessor>
  * </mailet>
  * }</pre>
+ *
+ * The queue must honour delays: James's memory and ActiveMQ queues and our file spool do;
+ * distributed James's RabbitMQ queue ignores them (it delivers at once), which would turn every
+ * deferral into a hot retry loop, so it is refused at start.
  */
 public class Defer extends GenericMailet {
+    /** Distributed James's queue: logs "Ignored delay upon enqueue" and delivers at once. Not on our class path. */
+    static final String QUEUE_IGNORING_DELAYS = "org.apache.james.queue.rabbitmq.RabbitMQMailQueue";
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
 
-    private final MailRepositoryStore repositories;
+    private final MailQueueFactory<?> queues;
     private final Metric deferredMetric;
     private final Metric expiredMetric;
-    private final Metric retriedMetric;
     private final Metric delayWarningMetric;
     private final Clock clock;
-    private SpoolMailRepository deferred;
-    private SpoolRunner runner;
+    private MailQueue queue;
+    private String retryProcessor;
     private RetrySchedule schedule;
     private Duration lifetime;
     private String expiredProcessor;
@@ -64,46 +73,44 @@ public class Defer extends GenericMailet {
     private String delayWarningProcessor;
 
     @Inject
-    public Defer(MailRepositoryStore repositories, MetricFactory metrics) {
-        this(repositories, metrics, Clock.systemUTC());
+    public Defer(MailQueueFactory<?> queues, MetricFactory metrics) {
+        this(queues, metrics, Clock.systemUTC());
     }
 
-    Defer(MailRepositoryStore repositories, MetricFactory metrics, Clock clock) {
-        this.repositories = repositories;
+    Defer(MailQueueFactory<?> queues, MetricFactory metrics, Clock clock) {
+        this.queues = queues;
         this.deferredMetric = metrics.generate("policyrouter.spool.deferred");
         this.expiredMetric = metrics.generate("policyrouter.spool.expired");
-        this.retriedMetric = metrics.generate("policyrouter.spool.retried");
         this.delayWarningMetric = metrics.generate("policyrouter.spool.delay-warned");
         this.clock = clock;
     }
 
     @Override
     public void init() throws MessagingException {
-        String path = getInitParameter("repositoryPath", "spool://var/spool/deferred");
-        MailRepository repository = selectRepository(repositories, path, getMailetName());
-        if (!(repository instanceof SpoolMailRepository)) {
-            throw new MessagingException(getMailetName() + ": repositoryPath " + path + " is not a spool:// repository "
-                + "(register org.policyrouter.spool.SpoolMailRepository in mailrepositorystore.xml)");
-        }
-        deferred = (SpoolMailRepository) repository;
         lifetime = MailetParameters.duration(this, "queueLifetime", Duration.ofDays(5));
         expiredProcessor = getInitParameter("expiredProcessor", "expired");
         delayWarningAfter = MailetParameters.duration(this, "delayWarningAfter", Duration.ZERO);
         delayWarningProcessor = getInitParameter("delayWarningProcessor", "delay-warning");
+        retryProcessor = getInitParameter("retryProcessor", "transport");
         schedule = readSchedule();
-        String retryProcessor = getInitParameter("retryProcessor", "transport");
-        runner = new SpoolRunner(deferred, mail -> getMailetContext().sendMail(mail, retryProcessor), clock, retriedMetric);
-        runner.start();
-        LOGGER.info("{}: deferring to {}, retrying in {}: {}, lifetime {}, then {}{}", getMailetName(), path, retryProcessor, schedule,
-            lifetime, expiredProcessor, delayWarningAfter.isZero() ? "" : ", delay warning after " + delayWarningAfter);
+        queue = openQueue(getInitParameter("queue", MailQueueFactory.SPOOL.asString()));
+        LOGGER.info("{}: deferring into queue {}, retrying in {}: {}, lifetime {}, then {}{}", getMailetName(), queue.getName().asString(),
+            retryProcessor, schedule, lifetime, expiredProcessor, delayWarningAfter.isZero() ? "" : ", delay warning after " + delayWarningAfter);
     }
 
-    static MailRepository selectRepository(MailRepositoryStore repositories, String path, String mailetName) throws MessagingException {
+    private MailQueue openQueue(String name) throws MessagingException {
+        MailQueue opened;
         try {
-            return repositories.select(MailRepositoryUrl.from(path));
-        } catch (MailRepositoryStore.MailRepositoryStoreException | IllegalArgumentException e) {
-            throw new MessagingException(mailetName + ": repositoryPath " + path + ": " + e.getMessage(), e);
+            opened = queues.createQueue(MailQueueName.of(name.trim()));
+        } catch (IllegalArgumentException e) {
+            throw new MessagingException(getMailetName() + ": queue '" + name + "': " + e.getMessage(), e);
         }
+        if (opened.getClass().getName().equals(QUEUE_IGNORING_DELAYS)) {
+            close(opened);
+            throw new MessagingException(getMailetName() + ": queue '" + name + "' is " + QUEUE_IGNORING_DELAYS
+                + ", which ignores enqueue delays and would retry deferred mail at once, in a loop: use a queue that honours delays");
+        }
+        return opened;
     }
 
     private RetrySchedule readSchedule() throws MessagingException {
@@ -143,13 +150,12 @@ public class Defer extends GenericMailet {
         long arrival = SpoolAttributes.arrival(mail).orElse(now);
         int failures = SpoolAttributes.retries(mail) + 1;
         Duration age = Duration.ofMillis(Math.max(0, now - arrival));
-        String queueId = SpoolAttributes.queueId(mail);
         String lastError = SpoolAttributes.lastError(mail).orElse("no error recorded");
         mail.setAttribute(new Attribute(SpoolAttributes.ARRIVAL, AttributeValue.of(arrival)));
         mail.setAttribute(new Attribute(SpoolAttributes.RETRIES, AttributeValue.of(failures)));
         if (age.compareTo(lifetime) >= 0) {
             expiredMetric.increment();
-            LOGGER.info("{}: expired after {} in the queue and {} attempts, to=<{}>, last error: {}", queueId, readable(age), failures,
+            LOGGER.info("{}: expired after {} in the queue and {} attempts, to=<{}>, last error: {}", mail.getName(), readable(age), failures,
                 recipients(mail), lastError);
             mail.setState(expiredProcessor);
             return;
@@ -158,25 +164,33 @@ public class Defer extends GenericMailet {
         long nextAttempt = Math.min(now + schedule.nextDelay(failures, age, ThreadLocalRandom.current()::nextDouble).toMillis(),
             arrival + lifetime.toMillis());
         mail.setAttribute(new Attribute(SpoolAttributes.NEXT_ATTEMPT, AttributeValue.of(nextAttempt)));
-        warnSenderOfDelay(mail, age, queueId);
-        deferred.store(mail);
+        warnSenderOfDelay(mail, age, failures);
+        Duration delay = Duration.ofMillis(nextAttempt - now);
+        mail.setState(retryProcessor);
+        // the queue keeps its own copy (the memory queue clones the mail, the spool writes it out)
+        queue.enQueue(mail, delay);
         deferredMetric.increment();
-        LOGGER.info("{}: deferred, to=<{}>, attempts={}, next attempt at {} (in {}), last error: {}", queueId, recipients(mail), failures,
-            Instant.ofEpochMilli(nextAttempt), readable(Duration.ofMillis(nextAttempt - now)), lastError);
+        LOGGER.info("{}: deferred, to=<{}>, attempts={}, next attempt at {} (in {}), last error: {}", mail.getName(), recipients(mail), failures,
+            Instant.ofEpochMilli(nextAttempt), readable(delay), lastError);
         mail.setState(Mail.GHOST);
     }
 
     /** RFC 3464 "delayed" DSN, once per mail, when configured; never to the null sender. */
-    private void warnSenderOfDelay(Mail mail, Duration age, String queueId) throws MessagingException {
+    private void warnSenderOfDelay(Mail mail, Duration age, int attempt) throws MessagingException {
         if (delayWarningAfter.isZero() || age.compareTo(delayWarningAfter) < 0 || SpoolAttributes.delayWarned(mail)
             || mail.getMaybeSender().isNullSender()) {
             return;
         }
-        Mail warning = mail.duplicate();
-        getMailetContext().sendMail(warning, delayWarningProcessor);
+        Mail warning = MailCopies.duplicate(mail, mail.getName() + ".w" + attempt);
+        try {
+            getMailetContext().sendMail(warning, delayWarningProcessor);
+        } finally {
+            LifecycleUtil.dispose(warning);
+        }
         mail.setAttribute(new Attribute(SpoolAttributes.DELAY_WARNED, AttributeValue.of(true)));
         delayWarningMetric.increment();
-        LOGGER.info("{}: delay warning to <{}> after {} in the queue", queueId, mail.getMaybeSender().asString(""), readable(age));
+        LOGGER.info("{}: delay warning to <{}> after {} in the queue, sent as {}", mail.getName(), mail.getMaybeSender().asString(""),
+            readable(age), warning.getName());
     }
 
     private static String recipients(Mail mail) {
@@ -187,15 +201,23 @@ public class Defer extends GenericMailet {
         return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
+    private static void close(MailQueue queue) {
+        try {
+            queue.close();
+        } catch (IOException | RuntimeException e) {
+            LOGGER.debug("closing queue {}", queue.getName(), e);
+        }
+    }
+
     @Override
     public void destroy() {
-        if (runner != null) {
-            runner.stop();
+        if (queue != null) {
+            close(queue);
         }
     }
 
     @Override
     public String getMailetInfo() {
-        return "Defer: keeps temporarily failed mail in the spool's deferred queue and retries it";
+        return "Defer: retries temporarily failed mail by a delayed enqueue into a James mail queue";
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Attribute;
@@ -18,13 +19,18 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RoutingAttributes;
+import org.policyrouter.spool.MailCopies;
+import org.policyrouter.spool.SpoolAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies per-recipient outcomes to the mail: logs one line per recipient, drops the delivered
- * ones, and sends the temporarily and permanently failed ones on to their processors with the
- * remote reply where James's DSNBounce reads it.
+ * Applies per-recipient outcomes to the mail: logs one line per recipient and drops the delivered
+ * ones. After an attempt the mail itself continues to the deferred processor with the recipients
+ * that failed temporarily (no copy: the deferral is a delayed enqueue of this very mail), and only
+ * the permanently failed recipients are copied to the undeliverable processor, with the remote
+ * reply where James's DSNBounce reads it. Copies are named after the mail, so the queue ID stays a
+ * prefix ({@code <name>.b<attempt>}), and disposed once sent on: the queue keeps its own.
  */
 final class DeliveryOutcomes {
     /** Read by James's DSNBounce for the Status/Diagnostic-Code of the report. */
@@ -58,35 +64,53 @@ final class DeliveryOutcomes {
             metrics);
     }
 
-    /** After a delivery attempt covering every recipient: the mail is done once failures are passed on. */
+    /**
+     * After a delivery attempt covering every recipient: permanent failures are copied to the
+     * undeliverable processor; the mail continues to the deferred processor with the temporary
+     * failures, or ends when there is none.
+     */
     void apply(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
-        passOnFailures(mail, nextHop, outcomes);
-        mail.setState(Mail.GHOST);
+        Failures failures = sort(mail, nextHop, outcomes);
+        int attempt = SpoolAttributes.retries(mail) + 1;
+        sendCopy(mail, nextHop, failures.permanent, failures.lastPermanent, undeliverableProcessor, mail.getName() + ".b" + attempt);
+        if (failures.temporary.isEmpty()) {
+            mail.setState(Mail.GHOST);
+            return;
+        }
+        markFailed(mail, nextHop, failures.temporary, failures.lastTemporary);
+        mail.setState(deferredProcessor);
     }
 
     /**
      * Before delivery (e.g. an unknown alias): failed recipients are passed on and removed, the
-     * mail continues with the others, or ends when none is left.
+     * mail continues with the others. Permanent failures are copied to the undeliverable
+     * processor ({@code <name>.r<attempt>}); temporary ones are copied to the deferred processor
+     * ({@code <name>.d<attempt>}) while other recipients remain, else the mail itself goes there
+     * (as after an attempt); with no failure left to defer and no recipient left, the mail ends.
      */
-    void reject(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> failures) throws MessagingException {
-        if (failures.isEmpty()) {
+    void reject(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
+        if (outcomes.isEmpty()) {
             return;
         }
-        passOnFailures(mail, nextHop, failures);
+        Failures failures = sort(mail, nextHop, outcomes);
+        int attempt = SpoolAttributes.retries(mail) + 1;
+        sendCopy(mail, nextHop, failures.permanent, failures.lastPermanent, undeliverableProcessor, mail.getName() + ".r" + attempt);
         List<MailAddress> remaining = new ArrayList<>(mail.getRecipients());
-        remaining.removeAll(failures.keySet());
-        if (remaining.isEmpty()) {
-            mail.setState(Mail.GHOST);
-        } else {
+        remaining.removeAll(outcomes.keySet());
+        if (!remaining.isEmpty()) {
+            sendCopy(mail, nextHop, failures.temporary, failures.lastTemporary, deferredProcessor, mail.getName() + ".d" + attempt);
             mail.setRecipients(remaining);
+        } else if (!failures.temporary.isEmpty()) {
+            markFailed(mail, nextHop, failures.temporary, failures.lastTemporary);
+            mail.setState(deferredProcessor);
+        } else {
+            mail.setState(Mail.GHOST);
         }
     }
 
-    private void passOnFailures(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
-        List<MailAddress> temporary = new ArrayList<>();
-        List<MailAddress> permanent = new ArrayList<>();
-        String lastTemporary = null;
-        String lastPermanent = null;
+    /** Logs and counts every outcome; the failed recipients by kind, each kind with its last reply. */
+    private Failures sort(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) {
+        Failures failures = new Failures();
         long delayMillis = mail.getLastUpdated() == null ? 0 : System.currentTimeMillis() - mail.getLastUpdated().getTime();
         for (Map.Entry<MailAddress, RecipientOutcome> entry : outcomes.entrySet()) {
             RecipientOutcome outcome = entry.getValue();
@@ -96,28 +120,44 @@ final class DeliveryOutcomes {
                 sent.increment();
             } else if (outcome.status() == RecipientOutcome.Status.TEMPORARY_FAILURE) {
                 deferred.increment();
-                temporary.add(entry.getKey());
-                lastTemporary = outcome.reply();
+                failures.temporary.add(entry.getKey());
+                failures.lastTemporary = outcome.reply();
             } else if (outcome.status() == RecipientOutcome.Status.PERMANENT_FAILURE) {
                 bounced.increment();
-                permanent.add(entry.getKey());
-                lastPermanent = outcome.reply();
+                failures.permanent.add(entry.getKey());
+                failures.lastPermanent = outcome.reply();
             }
         }
-        forward(mail, nextHop, permanent, lastPermanent, undeliverableProcessor);
-        forward(mail, nextHop, temporary, lastTemporary, deferredProcessor);
+        return failures;
     }
 
-    private void forward(Mail mail, String nextHop, List<MailAddress> recipients, String reply, String processor) throws MessagingException {
+    /** A copy of the mail for {@code recipients}, sent to {@code processor} and disposed: the queue keeps its own. */
+    private void sendCopy(Mail mail, String nextHop, List<MailAddress> recipients, String reply, String processor, String name)
+        throws MessagingException {
         if (recipients.isEmpty()) {
             return;
         }
-        Mail failed = mail.duplicate();
-        failed.setRecipients(recipients);
-        failed.setErrorMessage(reply);
-        failed.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(reply)));
-        failed.setAttribute(new Attribute(ERROR_LOG, AttributeValue.of(appendedErrorLog(mail, Instant.now() + " " + nextHop + " " + reply))));
-        context.sendMail(failed, processor);
+        Mail copy = MailCopies.duplicate(mail, name);
+        try {
+            markFailed(copy, nextHop, recipients, reply);
+            context.sendMail(copy, processor);
+        } finally {
+            LifecycleUtil.dispose(copy);
+        }
+    }
+
+    private static void markFailed(Mail mail, String nextHop, List<MailAddress> recipients, String reply) {
+        mail.setRecipients(recipients);
+        mail.setErrorMessage(reply);
+        mail.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(reply)));
+        mail.setAttribute(new Attribute(ERROR_LOG, AttributeValue.of(appendedErrorLog(mail, Instant.now() + " " + nextHop + " " + reply))));
+    }
+
+    private static final class Failures {
+        final List<MailAddress> temporary = new ArrayList<>();
+        final List<MailAddress> permanent = new ArrayList<>();
+        String lastTemporary;
+        String lastPermanent;
     }
 
     private static List<AttributeValue<?>> appendedErrorLog(Mail mail, String entry) {

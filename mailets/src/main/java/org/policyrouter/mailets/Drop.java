@@ -13,7 +13,7 @@ import org.policyrouter.spool.SpoolAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Ends an undeliverable mail's life when archiving is off, leaving a log line with its queue id. */
+/** Ends an undeliverable mail's life when archiving is off, leaving a log line with its name (which carries the queue ID). */
 public class Drop extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
     private final Metric dropped;
@@ -26,7 +26,7 @@ public class Drop extends GenericMailet {
     @Override
     public void service(Mail mail) {
         dropped.increment();
-        LOGGER.info("{}: dropped, from=<{}>, to=<{}>, last error: {}", SpoolAttributes.queueId(mail), mail.getMaybeSender().asString(""),
+        LOGGER.info("{}: dropped, from=<{}>, to=<{}>, last error: {}", mail.getName(), mail.getMaybeSender().asString(""),
             mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(">,<")),
             SpoolAttributes.lastError(mail).orElse("no error recorded"));
         mail.setState(Mail.GHOST);

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * James's DSNBounce (an RFC 3464 report from {@code <>} to the envelope sender, with the last
- * remote reply as Diagnostic-Code; nothing for a null-sender mail), logged with the spool's queue
- * id and counted. All of DSNBounce's parameters apply: {@code action} {@code failed} for the
+ * remote reply as Diagnostic-Code; nothing for a null-sender mail), logged with the mail's name
+ * (which carries the queue ID) and counted. All of DSNBounce's parameters apply: {@code action} {@code failed} for the
  * non-delivery report, {@code delayed} for the delay warning.
  */
 public class NonDeliveryReport extends DSNBounce {
@@ -37,11 +37,11 @@ public class NonDeliveryReport extends DSNBounce {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        String queueId = SpoolAttributes.queueId(mail);
+        String name = mail.getName();
         boolean warning = "delayed".equalsIgnoreCase(getInitParameter("action", "failed"));
         String what = warning ? "delay warning" : "non-delivery report";
         if (mail.getMaybeSender().isNullSender()) {
-            LOGGER.info("{}: no {}: the sender is <> (a bounce is never bounced)", queueId, what);
+            LOGGER.info("{}: no {}: the sender is <> (a bounce is never bounced)", name, what);
             super.service(mail);
             return;
         }
@@ -49,7 +49,7 @@ public class NonDeliveryReport extends DSNBounce {
         if (!warning) {
             bounced.increment();
         }
-        LOGGER.info("{}: {} sent from <> to <{}> for <{}>: {}", queueId, what, mail.getMaybeSender().asString(""),
+        LOGGER.info("{}: {} sent from <> to <{}> for <{}>: {}", name, what, mail.getMaybeSender().asString(""),
             mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(">,<")),
             SpoolAttributes.lastError(mail).orElse("no error recorded"));
     }

@@ -10,6 +10,7 @@ import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -18,13 +19,16 @@ import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.PolicyTables;
 import org.policyrouter.policy.Route;
 import org.policyrouter.policy.RoutingAttributes;
+import org.policyrouter.spool.MailCopies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Gives every recipient a next hop from the policy tables (relayhost, transport, default MX)
  * and sends one mail per next hop, carrying the next hop in attributes, to the routed
- * processor, where matchers such as {@code NextHopIs} dispatch it to a delivery agent.
+ * processor, where matchers such as {@code NextHopIs} dispatch it to a delivery agent. A mail
+ * split into several next-hop groups becomes {@code <name>.1} (the mail itself, first group),
+ * {@code <name>.2} … so the queue ID stays a prefix of every part; one group keeps its name.
  *
  * <pre>{@code
  * <mailet match="All" class="org.policyrouter.mailets.RoutePolicy">
@@ -63,11 +67,21 @@ public class RoutePolicy extends PolicyMailet {
             return;
         }
         List<Map.Entry<Route, List<MailAddress>>> entries = new ArrayList<>(groups.entrySet());
+        String name = mail.getName();
         // Copies first: the original carries the first group, so it must not change before it is duplicated.
-        for (Map.Entry<Route, List<MailAddress>> group : entries.subList(1, entries.size())) {
-            Mail copy = mail.duplicate();
-            label(copy, group.getKey(), group.getValue());
-            getMailetContext().sendMail(copy, routedProcessor);
+        for (int group = 2; group <= entries.size(); group++) {
+            Map.Entry<Route, List<MailAddress>> entry = entries.get(group - 1);
+            Mail copy = MailCopies.duplicate(mail, name + "." + group);
+            try {
+                label(copy, entry.getKey(), entry.getValue());
+                getMailetContext().sendMail(copy, routedProcessor);
+            } finally {
+                // the queue keeps its own copy
+                LifecycleUtil.dispose(copy);
+            }
+        }
+        if (entries.size() > 1) {
+            mail.setName(name + ".1");
         }
         Map.Entry<Route, List<MailAddress>> first = entries.get(0);
         label(mail, first.getKey(), first.getValue());

@@ -33,6 +33,28 @@ final class WebAdmin {
         return send(HttpRequest.newBuilder(URI.create(base + path)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), 200);
     }
 
+    /** James's MailQueueRoutes: the mails of a queue waiting for a later delivery (name, sender, recipients, nextDelivery). */
+    JsonNode delayedMails(String queue) throws Exception {
+        return get("/mailQueues/" + encode(queue) + "/mails?delayed=true");
+    }
+
+    /** James's flush: every delayed mail of the queue is due now ({@code PATCH … {"delayed": false}}, 204). */
+    void flushDelayed(String queue) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/mailQueues/" + encode(queue) + "/mails?delayed=true"))
+            .header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"delayed\": false}")).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 204) {
+            throw new AssertionError("PATCH " + request.uri() + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    /** One mail of a repository as James's MailRepositoriesRoutes describe it, with its attributes (values as strings). */
+    JsonNode repositoryMail(String repositoryPath, String key) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + "/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key)
+            + "?additionalFields=attributes")).header("Accept", "application/json").GET().build(), 200);
+    }
+
     int status(String method, String path) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody()).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();

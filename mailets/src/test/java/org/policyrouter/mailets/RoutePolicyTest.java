@@ -1,0 +1,105 @@
+package org.policyrouter.mailets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.builder.MimeMessageBuilder;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.server.core.MailImpl;
+import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMailetConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.policyrouter.policy.RoutingAttributes;
+
+/**
+ * One mail per next-hop group: the mail itself carries the first group, copies the others, and
+ * every part keeps the queue ID as a prefix of its name ({@code <name>.1}, {@code <name>.2} …).
+ */
+class RoutePolicyTest {
+    @TempDir
+    Path policy;
+    RecordingMailetContext context;
+    RoutePolicy routePolicy;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Files.writeString(policy.resolve("transport"), "a.example 10.0.0.1:2525\nb.example 10.0.0.2:2525\nc.example discard\n");
+        context = new RecordingMailetContext();
+        routePolicy = new RoutePolicy(new FileSystem() {
+            @Override
+            public InputStream getResource(String url) {
+                throw new UnsupportedOperationException(url);
+            }
+
+            @Override
+            public File getFile(String fileUrl) {
+                return policy.toFile();
+            }
+
+            @Override
+            public File getBasedir() throws FileNotFoundException {
+                return policy.toFile();
+            }
+        });
+        routePolicy.init(FakeMailetConfig.builder().mailetName("route").mailetContext(context.context)
+            .setProperty("policyDirectory", "file://conf/policy").setProperty("reloadInterval", "0").setProperty("me", "router.example").build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        routePolicy.destroy();
+    }
+
+    static MailImpl mail(String name, String... recipients) throws Exception {
+        MailImpl.Builder builder = MailImpl.builder().name(name).state("transport").sender("sender@client.example")
+            .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("hello").setText("body"));
+        for (String recipient : recipients) {
+            builder.addRecipient(recipient);
+        }
+        return builder.build();
+    }
+
+    static String nextHop(Mail mail) {
+        return AttributeUtils.getValueAndCastFromMail(mail, AttributeName.of(RoutingAttributes.NEXT_HOP), String.class).orElseThrow();
+    }
+
+    @Test
+    void aMailForOneNextHopKeepsItsName() throws Exception {
+        MailImpl mail = mail("1A2B3C", "x@a.example", "y@a.example");
+
+        routePolicy.service(mail);
+
+        assertThat(context.sent).isEmpty();
+        assertThat(mail.getName()).isEqualTo("1A2B3C");
+        assertThat(mail.getState()).isEqualTo("routed");
+        assertThat(nextHop(mail)).isEqualTo("10.0.0.1:2525");
+    }
+
+    @Test
+    void aMailSplitIntoNextHopGroupsIsNamedDotOneAndItsCopiesDotTwoOnwardEachDisposedOnceSent() throws Exception {
+        MailImpl mail = mail("1A2B3C", "x@a.example", "y@b.example", "z@c.example", "w@a.example");
+
+        routePolicy.service(mail);
+
+        assertThat(mail.getName()).isEqualTo("1A2B3C.1");
+        assertThat(mail.getState()).isEqualTo("routed");
+        assertThat(mail.getRecipients()).containsExactly(new MailAddress("x@a.example"), new MailAddress("w@a.example"));
+        assertThat(nextHop(mail)).isEqualTo("10.0.0.1:2525");
+        assertThat(context.sent).extracting(sent -> sent.name + " " + sent.state + " " + sent.recipients)
+            .containsExactly("1A2B3C.2 routed [y@b.example]", "1A2B3C.3 routed [z@c.example]");
+        assertThat(context.sent).allSatisfy(sent -> assertThat(sent.disposed()).isTrue());
+        assertThat(context.fake.getSentMails()).extracting(sent -> (Object) sent.getAttributes().get(AttributeName.of(RoutingAttributes.NEXT_HOP))
+            .getValue().value()).containsExactly("10.0.0.2:2525", "discard");
+    }
+}
