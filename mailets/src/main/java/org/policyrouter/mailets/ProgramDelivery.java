@@ -17,6 +17,7 @@ import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RoutingAttributes;
+import org.policyrouter.spool.MessageBytes;
 
 /**
  * Delivery by running a program once per recipient with the message on stdin (the pipe and MDA
@@ -75,9 +76,9 @@ abstract class ProgramDelivery extends GenericMailet {
         environment.put("QUEUE_ID", mail.getName());
         environment.putAll(extraEnvironment(mail, recipient));
         return command.run(argv, environment, stdin -> {
-            OutputStream out = unixLineEnds ? RawMessage.unixLineEnds(stdin) : stdin;
+            OutputStream out = unixLineEnds ? UnixLineEnds.of(stdin) : stdin;
             try {
-                RawMessage.writeTo(mail.getMessage(), out, null);
+                MessageBytes.writeTo(mail.getMessage(), out);
             } catch (MessagingException e) {
                 throw new java.io.IOException(e);
             }

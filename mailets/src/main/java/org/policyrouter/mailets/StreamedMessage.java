@@ -7,6 +7,8 @@ import javax.mail.MessagingException;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
+import org.policyrouter.spool.MessageBytes;
+
 import com.sun.mail.smtp.SMTPMessage;
 
 /**
@@ -25,7 +27,7 @@ final class StreamedMessage extends SMTPMessage {
 
     @Override
     public void writeTo(OutputStream out, String[] ignoreList) throws IOException, MessagingException {
-        RawMessage.writeTo(original, out, ignoreList);
+        MessageBytes.writeTo(original, out, ignoreList);
     }
 
     @Override

@@ -55,6 +55,20 @@ final class WebAdmin {
             + "?additionalFields=attributes")).header("Accept", "application/json").GET().build(), 200);
     }
 
+    /** A resource as bytes, e.g. a stored mail as {@code message/rfc822}. */
+    byte[] getBytes(String path, String accept) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).GET().build();
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET " + request.uri() + " answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    JsonNode delete(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(), 200);
+    }
+
     int status(String method, String path) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody()).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
