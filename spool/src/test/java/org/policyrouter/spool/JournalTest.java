@@ -2,6 +2,7 @@ package org.policyrouter.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -596,6 +597,152 @@ class JournalTest {
 
         assertThat(recovered).extracting(record -> record.id).containsExactly(id(1), id(3), id(4));
         assertThat(files(corruptDirectory())).singleElement().asString().contains("damaged");
+    }
+
+    // --- bodies pinned in the journal, and what a restart reports ---
+
+    @Test
+    void aDoneMessageWhoseBodyIsStillPinnedKeepsItsSegmentAcrossRollOverUntilUnpinned() throws Exception {
+        relocationDelay = Duration.ofHours(1);
+        open(2000, new ArrayList<>());
+        JournalLocation kept = append(id(1), new byte[400]);
+        // its envelope is done, but a copy (an envelope elsewhere) still refers to its body
+        journal.markDone(id(1), kept);
+        JournalLocation other = kept;
+        for (int i = 2; other.segment == kept.segment || i < 12; i++) {
+            other = append(id(i), new byte[400]);
+            finish(id(i), other);
+        }
+        Path segment = kept.segment.file;
+        assertThat(spareFiles()).as("segments rolled over and were retired meanwhile").isNotEmpty();
+
+        Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> Files.exists(segment));
+        assertThat(journal.read(kept).message).isEqualTo(new byte[400]);
+
+        journal.unpinBody(id(1), kept);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(segment));
+        List<JournalRecovery.Recovered> recovered = new ArrayList<>();
+        open(2000, recovered);
+        assertThat(recovered).extracting(record -> record.id).doesNotContain(id(1));
+    }
+
+    @Test
+    void aRestartReportsDoneMessagesForTheirBodiesAndOnlyTheEnvelopesNotDone() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        JournalLocation doneMessage = append(id(1), JournalFormat.Kind.MESSAGE, message(1));
+        journal.markDone(id(1), doneMessage);
+        append(id(2), JournalFormat.Kind.MESSAGE, message(2));
+        JournalLocation doneEnvelope = append(id(3), JournalFormat.Kind.ENVELOPE, NO_MESSAGE);
+        journal.markDone(id(3), doneEnvelope);
+        append(id(4), JournalFormat.Kind.ENVELOPE, NO_MESSAGE);
+
+        List<JournalRecovery.Recovered> recovered = new ArrayList<>();
+        readBack(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id, record -> record.kind, record -> record.done).containsExactly(
+            tuple(id(1), JournalFormat.Kind.MESSAGE, true),
+            tuple(id(2), JournalFormat.Kind.MESSAGE, false),
+            tuple(id(4), JournalFormat.Kind.ENVELOPE, false));
+        assertThat(recovered.get(0).envelope).as("a done envelope is not handed back").isNull();
+        assertThat(journal.read(recovered.get(0).location).message).as("the done message's body").isEqualTo(message(1));
+        assertThat(recovered.get(1).envelope).isEqualTo(ENVELOPE);
+        assertThat(recovered.get(2).envelope).isEqualTo(ENVELOPE);
+        journal.startAppending();
+        assertThat(Files.exists(recovered.get(0).location.segment.file)).isTrue();
+    }
+
+    @Test
+    void aSegmentReadBackWithNothingLiveAndNoBodyPinnedIsRetiredAtStart() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        JournalLocation location = append(id(1), message(1));
+        journal.markDone(id(1), location);
+
+        List<JournalRecovery.Recovered> recovered = new ArrayList<>();
+        readBack(1 << 20, recovered);
+        assertThat(recovered).extracting(record -> record.id, record -> record.done).containsExactly(tuple(id(1), true));
+        // no envelope refers to its body any more: nothing pins it
+        journal.startAppending();
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(location.segment.file));
+        assertThat(offers).isEmpty();
+    }
+
+    @Test
+    void aSegmentKeptOnlyByPinnedBodiesIsOfferedAfterTheDelayWithExactlyThoseBodies() throws Exception {
+        open(2000, new ArrayList<>());
+        JournalLocation referred = append(id(1), new byte[100]);
+        // its envelope is done, a copy elsewhere still refers to its body
+        journal.markDone(id(1), referred);
+        finish(id(2), append(id(2), new byte[100]));
+        JournalLocation alsoReferred = append(id(3), new byte[100]);
+        journal.markDone(id(3), alsoReferred);
+        JournalLocation live = append(id(4), JournalFormat.Kind.ENVELOPE, NO_MESSAGE);
+        JournalSegment segment = referred.segment;
+        assertThat(live.segment).isSameAs(segment);
+        JournalLocation next = append(id(5), JournalFormat.Kind.ENVELOPE, new byte[1800]);
+        assertThat(next.segment).as("rolled over").isNotSameAs(segment);
+
+        Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+            .alias("not offered while an envelope in it is not done").until(offers::isEmpty);
+
+        long onlyBodiesLeftSince = System.nanoTime();
+        journal.markDone(id(4), live);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() == 1);
+        Offer offer = offers.get(0);
+        assertThat(offer.segment).isSameAs(segment);
+        assertThat(offer.bodies).containsExactlyInAnyOrder(id(1), id(3));
+        assertThat(Duration.ofNanos(offer.nanos - onlyBodiesLeftSince)).as("offered after the delay").isGreaterThanOrEqualTo(relocationDelay);
+
+        // the store moves them out and lets go of them
+        journal.unpinBody(id(1), referred);
+        journal.unpinBody(id(3), alsoReferred);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(segment.file));
+        Thread.sleep(2 * relocationDelay.toMillis());
+        assertThat(offers).hasSize(1);
+    }
+
+    @Test
+    void aSegmentReadBackWithOnlyBodiesPinnedAtStartIsOfferedAfterTheDelay() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        JournalLocation location = append(id(1), message(1));
+        journal.markDone(id(1), location);
+
+        List<JournalRecovery.Recovered> recovered = new ArrayList<>();
+        readBack(1 << 20, recovered);
+        // a copy in deferred/ still refers to its body: the store pins it before appends start
+        journal.pinBody(id(1), recovered.get(0).location);
+        journal.startAppending();
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() == 1);
+        assertThat(offers.get(0).segment.file).isEqualTo(location.segment.file);
+        assertThat(offers.get(0).bodies).containsExactly(id(1));
+        assertThat(Files.exists(location.segment.file)).isTrue();
+    }
+
+    // --- frames forged in a message body ---
+
+    @Test
+    void framesForgedInAMessageBodyAreNeverTakenForRecordsWhenRecoveryLooksForTheNextRecord() throws Exception {
+        open(1 << 20, new ArrayList<>());
+        JournalLocation first = append(id(1), message(1));
+        // written as if the sender knew this segment's epoch: kind letters that are none must still not count
+        JournalLocation forged = append(id(2), forgedRecords(epochOf(first.segment.file)));
+        append(id(3), JournalFormat.Kind.ENVELOPE, NO_MESSAGE);
+        try (RandomAccessFile file = new RandomAccessFile(forged.segment.file.toFile(), "rw")) {
+            // the forged mail's own frame line is damaged: recovery looks for the next record through its body
+            file.seek(forged.offset - JournalFormat.frameLineLength(id(2)));
+            file.write("XXXX".getBytes(StandardCharsets.US_ASCII));
+        }
+
+        List<JournalRecovery.Recovered> recovered = new ArrayList<>();
+        open(1 << 20, recovered);
+
+        assertThat(recovered).extracting(record -> record.id).containsExactly(id(1), id(3));
+        assertThat(files(corruptDirectory())).singleElement().asString().contains("damaged");
+        assertThat(new String(Files.readAllBytes(corruptDirectory().resolve(files(corruptDirectory()).get(0))), StandardCharsets.ISO_8859_1))
+            .as("the damaged record with all of its body").contains(id(505)).contains(id(520)).contains(id(599));
     }
 
     @Test
