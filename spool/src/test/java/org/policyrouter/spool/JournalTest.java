@@ -17,9 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -29,6 +33,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.google.common.util.concurrent.Uninterruptibles;
 
 class JournalTest {
     static final byte[] ENVELOPE = "{\"name\":\"m\",\"recipients\":[]}".getBytes(StandardCharsets.UTF_8);
@@ -719,6 +725,56 @@ class JournalTest {
         assertThat(offers.get(0).segment.file).isEqualTo(location.segment.file);
         assertThat(offers.get(0).bodies).containsExactly(id(1));
         assertThat(Files.exists(location.segment.file)).isTrue();
+    }
+
+    @Test
+    void appendsRollOverWhileTheBodiesOfASegmentAreBeingMovedOut() throws Exception {
+        CountDownLatch moving = new CountDownLatch(1);
+        CountDownLatch moved = new CountDownLatch(1);
+        AtomicBoolean giveUp = new AtomicBoolean();
+        relocationDelay = Duration.ofMillis(10);
+        // the store copies the bodies to bodies/ (slow: a file and an fsync each), then unpins them
+        onlyBodiesLeft = (segment, bodies) -> {
+            moving.countDown();
+            Uninterruptibles.awaitUninterruptibly(moved, 30, TimeUnit.SECONDS);
+            if (!giveUp.get()) {
+                bodies.forEach(body -> journal.unpinBody(body, new JournalLocation(segment, 0, 0)));
+            }
+        };
+        open(2000, new ArrayList<>());
+        JournalLocation kept = append(id(1), new byte[300]);
+        journal.markDone(id(1), kept);
+        append(id(2), JournalFormat.Kind.ENVELOPE, new byte[1900]);
+        assertThat(moving.await(10, TimeUnit.SECONDS)).as("the store is moving the bodies out").isTrue();
+
+        ExecutorService appender = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "appender");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            Future<?> appends = appender.submit(() -> {
+                for (int i = 10; i < 40; i++) {
+                    journal.markDone(id(i), append(id(i), JournalFormat.Kind.ENVELOPE, new byte[300]));
+                }
+                return null;
+            });
+            boolean done;
+            try {
+                appends.get(10, TimeUnit.SECONDS);
+                done = true;
+            } catch (TimeoutException e) {
+                // let it go on without the unpin, which would wait for the lock the append holds
+                giveUp.set(true);
+                done = false;
+            }
+            moved.countDown();
+            appends.get(30, TimeUnit.SECONDS);
+            assertThat(done).as("appends went on through several roll-overs while the bodies were being moved").isTrue();
+        } finally {
+            appender.shutdownNow();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(kept.segment.file));
     }
 
     // --- frames forged in a message body ---
