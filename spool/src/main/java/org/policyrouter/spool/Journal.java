@@ -268,7 +268,7 @@ final class Journal implements Closeable {
         }
     }
 
-    /** On the background thread: bodies kept by a segment nothing else needs go to the store, which moves them out. */
+    /** On the delayed-task thread: bodies kept by a segment nothing else needs go to the store, which moves them out. */
     private void offerBodies(JournalSegment segment) {
         Set<String> bodies;
         synchronized (lock) {

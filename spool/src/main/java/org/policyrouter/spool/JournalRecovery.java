@@ -94,6 +94,13 @@ final class JournalRecovery {
                 byte[] envelope = SpoolFileFormat.decode(readRaw(location), location.describe()).envelope;
                 records.accept(new Recovered(frame.id, frame.kind, location, isDone, isDone ? null : envelope));
             } catch (CorruptSpoolFileException e) {
+                if (isDone) {
+                    // done messages are read back only for their body: a quarantined one (copied to
+                    // corrupt/ then marked done) would otherwise be copied again at every start
+                    LOGGER.warn("{}: done journal message {} is damaged ({}): an envelope that still refers to its body will be moved aside",
+                        frame.id, location.describe(), e.getMessage());
+                    continue;
+                }
                 Path target = copyToCorrupt(segment, location.offset, frame.id, readRaw(location));
                 LOGGER.error("{}: corrupt journal record, {}: copied to {}", frame.id, e.getMessage(), target);
             }

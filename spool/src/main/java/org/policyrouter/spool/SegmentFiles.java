@@ -48,7 +48,14 @@ final class SegmentFiles implements Closeable {
     private final Path directory;
     private final boolean fsync;
     private final long segmentSize;
-    private final ScheduledThreadPoolExecutor background = backgroundThread();
+    private final ScheduledThreadPoolExecutor background = backgroundThread("spool-journal-background");
+    /**
+     * Delayed tasks run on a thread of their own: the journal's offer of a segment kept only by
+     * bodies takes the journal's lock (and its store's relocation unpins bodies), while an append
+     * holds that lock when it waits for {@link #background} to make the next segment. On one
+     * thread, a segment to make queued behind a relocation deadlocked both.
+     */
+    private final ScheduledThreadPoolExecutor delayed = backgroundThread("spool-journal-delayed");
     /** Held while zeros are written ahead; taken inside the journal's lock, never the other way round. */
     private final Object fillLock = new Object();
     /** Guarded by itself: an append holding the journal's lock may wait for a segment being made from a spare. */
@@ -230,10 +237,10 @@ final class SegmentFiles implements Closeable {
         });
     }
 
-    /** Runs a task on the background thread after a delay; dropped when closing. */
+    /** Runs a task after a delay, never on the thread that makes segments; dropped when closing. */
     void later(Runnable task, Duration delay) {
         try {
-            background.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+            delayed.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing: the next start decides again
         }
@@ -282,9 +289,9 @@ final class SegmentFiles implements Closeable {
         }
     }
 
-    private static ScheduledThreadPoolExecutor backgroundThread() {
+    private static ScheduledThreadPoolExecutor backgroundThread(String name) {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "spool-journal-background");
+            Thread thread = new Thread(runnable, name);
             thread.setDaemon(true);
             return thread;
         });
@@ -300,10 +307,17 @@ final class SegmentFiles implements Closeable {
     @Override
     public void close() {
         closed = true;
+        // a relocation running finishes first: the retirements it leads to still go to the background thread
+        delayed.shutdown();
+        awaitTermination(delayed);
         background.shutdown();
+        // pending retirements finish; what does not is done again by the next start's recovery
+        awaitTermination(background);
+    }
+
+    private static void awaitTermination(ScheduledThreadPoolExecutor executor) {
         try {
-            // pending retirements finish; what does not is done again by the next start's recovery
-            background.awaitTermination(10, TimeUnit.SECONDS);
+            executor.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
