@@ -73,7 +73,9 @@ class DistributionIT {
 
     @Test
     void aSecondInstanceOnTheSamePortExplainsTheBusyPortInsteadOfAStackTraceWall() throws Exception {
-        try (JamesProcess second = JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()))) {
+        // another folder (its own spool), the same port; the same folder is refused earlier, by the spool lock (SecondInstanceIT)
+        Path other = copyDistribution(tmp.resolve("second"), smtpPort, JamesProcess.freePort());
+        try (JamesProcess second = JamesProcess.start(other, List.of(other.resolve("bin/james-policy-router").toString()))) {
             int status = second.awaitExit(Duration.ofSeconds(90));
             String output = second.output();
 
