@@ -283,6 +283,10 @@ final class Journal implements Closeable {
         } catch (RuntimeException e) {
             LOGGER.warn("journal segment {}: cannot move its last {} bodies out: {}", segment.file, bodies.size(), e.toString());
         }
+        synchronized (lock) {
+            // what could not be moved (a full disk, say) is offered again later
+            settle(segment);
+        }
     }
 
     /** The group commit's sync: the segments filled since the last one, then the current one. */

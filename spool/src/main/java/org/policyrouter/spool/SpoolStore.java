@@ -396,7 +396,13 @@ final class SpoolStore implements Closeable {
                 byte[] message = journal.read(location).message;
                 bodyFiles.write(id, bodyEnvelope(id), out -> out.write(message));
             } catch (IOException | CorruptSpoolFileException e) {
-                LOGGER.warn("{}: cannot move its body out of journal segment {}: {}", id, segment.file, e.toString());
+                synchronized (this) {
+                    if (bodies.get(id) != body || body.location != location) {
+                        // its last envelope went meanwhile, and the segment with it
+                        continue;
+                    }
+                }
+                LOGGER.warn("{}: cannot move its body out of journal segment {}, trying again later: {}", id, segment.file, e.toString());
                 continue;
             }
             synchronized (this) {

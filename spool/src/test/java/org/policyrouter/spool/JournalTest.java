@@ -696,18 +696,21 @@ class JournalTest {
         long onlyBodiesLeftSince = System.nanoTime();
         journal.markDone(id(4), live);
 
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() == 1);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() >= 1);
         Offer offer = offers.get(0);
         assertThat(offer.segment).isSameAs(segment);
         assertThat(offer.bodies).containsExactlyInAnyOrder(id(1), id(3));
         assertThat(Duration.ofNanos(offer.nanos - onlyBodiesLeftSince)).as("offered after the delay").isGreaterThanOrEqualTo(relocationDelay);
+        // bodies the store did not move (a full disk, say) are offered again
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() >= 2);
 
         // the store moves them out and lets go of them
         journal.unpinBody(id(1), referred);
         journal.unpinBody(id(3), alsoReferred);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(segment.file));
-        Thread.sleep(2 * relocationDelay.toMillis());
-        assertThat(offers).hasSize(1);
+        int offered = offers.size();
+        Thread.sleep(4 * relocationDelay.toMillis());
+        assertThat(offers).as("nothing offered once retired").hasSize(offered);
     }
 
     @Test
@@ -722,7 +725,7 @@ class JournalTest {
         journal.pinBody(id(1), recovered.get(0).location);
         journal.startAppending();
 
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() == 1);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() >= 1);
         assertThat(offers.get(0).segment.file).isEqualTo(location.segment.file);
         assertThat(offers.get(0).bodies).containsExactly(id(1));
         assertThat(Files.exists(location.segment.file)).isTrue();
