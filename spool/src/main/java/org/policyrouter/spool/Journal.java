@@ -38,8 +38,9 @@ import com.google.common.util.concurrent.Uninterruptibles;
  * ({@code segment-….done}, not fsynced: a crash may bring a finished mail back, a duplicate,
  * never lose one). A body stays as long as its store pins it (an envelope still refers to it). A
  * segment in which nothing lives any more is retired ({@link SegmentFiles}); one kept only by bodies
- * that envelopes elsewhere refer to (a deferred mail) is handed to {@code onlyBodiesLeft} after a
- * while, so that its store can move those bodies out and let the rest of the file go.
+ * that envelopes elsewhere refer to (deferred mail), when they are less than a quarter of it, is
+ * handed to {@code onlyBodiesLeft} after a while, so that its store can move those bodies out and
+ * let the rest of the file go.
  *
  * <p>Format: {@link JournalFormat}; segments: {@link SegmentFiles}; reading back: {@link JournalRecovery}.
  */
@@ -163,7 +164,7 @@ final class Journal implements Closeable {
             segment.size += bytes.length;
             segment.liveEnvelopes++;
             if (kind == JournalFormat.Kind.MESSAGE) {
-                segment.pinnedBodies.add(id);
+                segment.pin(id, bytes.length - frameLine.length);
             }
             return new Appended(new JournalLocation(segment, offset + frameLine.length, bytes.length - frameLine.length), commit.register());
         }
@@ -209,14 +210,14 @@ final class Journal implements Closeable {
     /** A body in the journal that an envelope refers to (at start: the records read back). */
     void pinBody(String bodyId, JournalLocation location) {
         synchronized (lock) {
-            location.segment.pinnedBodies.add(bodyId);
+            location.segment.pin(bodyId, location.length);
         }
     }
 
     /** No envelope refers to this body any more (or it was moved out of the journal). */
     void unpinBody(String bodyId, JournalLocation location) {
         synchronized (lock) {
-            if (location.segment.pinnedBodies.remove(bodyId)) {
+            if (location.segment.unpin(bodyId)) {
                 settle(location.segment);
             }
         }
@@ -262,7 +263,7 @@ final class Journal implements Closeable {
         if (segment.isFinished()) {
             segments.remove(segment.number);
             files.retire(segment);
-        } else if (segment.holdsOnlyBodies() && !segment.relocationScheduled) {
+        } else if (segment.worthMovingBodiesOut() && !segment.relocationScheduled) {
             segment.relocationScheduled = true;
             files.later(() -> offerBodies(segment), relocationDelay);
         }
@@ -273,10 +274,10 @@ final class Journal implements Closeable {
         Set<String> bodies;
         synchronized (lock) {
             segment.relocationScheduled = false;
-            if (segment.retired || !segment.holdsOnlyBodies()) {
+            if (segment.retired || !segment.worthMovingBodiesOut()) {
                 return;
             }
-            bodies = Set.copyOf(segment.pinnedBodies);
+            bodies = Set.copyOf(segment.pinnedBodies.keySet());
         }
         try {
             onlyBodiesLeft.accept(segment, bodies);

@@ -3,8 +3,8 @@ package org.policyrouter.spool;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +31,9 @@ final class JournalSegment {
     boolean reused;
     /** Envelope records not done yet. */
     int liveEnvelopes;
-    /** Bodies in this segment that an envelope still refers to. */
-    final Set<String> pinnedBodies = new HashSet<>();
+    /** Bodies in this segment that an envelope still refers to, with their record lengths. */
+    final Map<String, Integer> pinnedBodies = new HashMap<>();
+    long pinnedBytes;
     volatile boolean retired;
     /** A check whether to move its last bodies out is scheduled. */
     boolean relocationScheduled;
@@ -48,9 +49,29 @@ final class JournalSegment {
         return liveEnvelopes <= 0 && pinnedBodies.isEmpty();
     }
 
-    /** Only bodies that envelopes elsewhere refer to keep it. */
-    boolean holdsOnlyBodies() {
-        return liveEnvelopes <= 0 && !pinnedBodies.isEmpty();
+    /**
+     * Only bodies that envelopes elsewhere refer to keep it, and they are a small part of it: moving
+     * them out frees the rest. A segment mostly made of bodies still waiting (a next hop down for
+     * a while) is kept as it is: moving them would free little and write them all again.
+     */
+    boolean worthMovingBodiesOut() {
+        return liveEnvelopes <= 0 && !pinnedBodies.isEmpty() && pinnedBytes * 4 < size;
+    }
+
+    void pin(String bodyId, int length) {
+        if (pinnedBodies.putIfAbsent(bodyId, length) == null) {
+            pinnedBytes += length;
+        }
+    }
+
+    /** False when it was not pinned here. */
+    boolean unpin(String bodyId) {
+        Integer length = pinnedBodies.remove(bodyId);
+        if (length == null) {
+            return false;
+        }
+        pinnedBytes -= length;
+        return true;
     }
 
     void close() {

@@ -677,17 +677,18 @@ class JournalTest {
 
     @Test
     void aSegmentKeptOnlyByPinnedBodiesIsOfferedAfterTheDelayWithExactlyThoseBodies() throws Exception {
-        open(2000, new ArrayList<>());
+        open(3000, new ArrayList<>());
         JournalLocation referred = append(id(1), new byte[100]);
         // its envelope is done, a copy elsewhere still refers to its body
         journal.markDone(id(1), referred);
-        finish(id(2), append(id(2), new byte[100]));
+        // a larger mail delivered meanwhile: the two bodies left are less than a quarter of the segment
+        finish(id(2), append(id(2), new byte[1500]));
         JournalLocation alsoReferred = append(id(3), new byte[100]);
         journal.markDone(id(3), alsoReferred);
         JournalLocation live = append(id(4), JournalFormat.Kind.ENVELOPE, NO_MESSAGE);
         JournalSegment segment = referred.segment;
         assertThat(live.segment).isSameAs(segment);
-        JournalLocation next = append(id(5), JournalFormat.Kind.ENVELOPE, new byte[1800]);
+        JournalLocation next = append(id(5), JournalFormat.Kind.ENVELOPE, new byte[2800]);
         assertThat(next.segment).as("rolled over").isNotSameAs(segment);
 
         Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
@@ -711,6 +712,30 @@ class JournalTest {
         int offered = offers.size();
         Thread.sleep(4 * relocationDelay.toMillis());
         assertThat(offers).as("nothing offered once retired").hasSize(offered);
+    }
+
+    @Test
+    void aSegmentMostlyMadeOfBodiesStillWaitingIsKeptAsItIsAndOfferedOnceTheyAreAFewLeft() throws Exception {
+        open(3000, new ArrayList<>());
+        List<JournalLocation> waiting = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            // a next hop down: every mail of the segment is deferred, its body still needed
+            JournalLocation location = append(id(i), new byte[400]);
+            journal.markDone(id(i), location);
+            waiting.add(location);
+        }
+        JournalSegment segment = waiting.get(0).segment;
+        append(id(9), JournalFormat.Kind.ENVELOPE, new byte[2800]);
+
+        Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+            .alias("moving every body out would free nothing: not offered").until(offers::isEmpty);
+
+        for (int i = 1; i <= 3; i++) {
+            journal.unpinBody(id(i), waiting.get(i - 1));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> offers.size() >= 1);
+        assertThat(offers.get(0).segment).isSameAs(segment);
+        assertThat(offers.get(0).bodies).containsExactly(id(4));
     }
 
     @Test
@@ -748,6 +773,8 @@ class JournalTest {
         open(2000, new ArrayList<>());
         JournalLocation kept = append(id(1), new byte[300]);
         journal.markDone(id(1), kept);
+        // finished mail around it: its body is a small part of the segment, worth moving out
+        finish(id(3), append(id(3), new byte[1200]));
         append(id(2), JournalFormat.Kind.ENVELOPE, new byte[1900]);
         assertThat(moving.await(10, TimeUnit.SECONDS)).as("the store is moving the bodies out").isTrue();
 
