@@ -25,13 +25,18 @@ public final class JamesProcess implements AutoCloseable {
     }
 
     public static JamesProcess start(Path workingDirectory, List<String> command) throws IOException {
+        return start(workingDirectory, command, java.util.Map.of());
+    }
+
+    /** With extra environment variables, e.g. {@code JAVA_OPTS} for the start script. */
+    public static JamesProcess start(Path workingDirectory, List<String> command, java.util.Map<String, String> environment) throws IOException {
         Path output = Files.createTempFile(workingDirectory, "james-output", ".log");
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
             .directory(workingDirectory.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(output.toFile())
-            .start();
-        return new JamesProcess(process, output);
+            .redirectOutput(output.toFile());
+        builder.environment().putAll(environment);
+        return new JamesProcess(builder.start(), output);
     }
 
     /** Waits until the port accepts connections and answers with a 220 banner. */

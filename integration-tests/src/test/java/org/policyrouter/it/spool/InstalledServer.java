@@ -46,7 +46,10 @@ final class InstalledServer implements AutoCloseable {
 
     /** Another {@code bin/james-policy-router} on the same folder, not waited for. */
     JamesProcess launch() throws IOException {
-        return JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()));
+        // JAVA_OPTS as an operator would set it (benchmarks pass -Dbenchmark.javaOpts=…)
+        String javaOptions = System.getProperty("benchmark.javaOpts");
+        return JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()),
+            javaOptions == null ? java.util.Map.of() : java.util.Map.of("JAVA_OPTS", javaOptions));
     }
 
     JamesProcess process() {

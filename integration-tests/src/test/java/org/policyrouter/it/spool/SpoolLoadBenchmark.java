@@ -109,6 +109,7 @@ class SpoolLoadBenchmark {
         try (InstalledServer server = InstalledServer.install(tmp.resolve("james"), transport.toString())) {
             long pid = server.start().pid();
             WebAdmin webAdmin = server.webAdmin();
+            long heapBefore = heapUsedAfterFullGcKilobytes(pid);
             long rssBefore = rssKilobytes(pid);
             long start = System.nanoTime();
             relayOnly(server, messages, n -> n + "@d" + (n % 10) + ".example");
@@ -118,6 +119,7 @@ class SpoolLoadBenchmark {
                     && webAdmin.get("/spool/queues/spool/messages?state=due&limit=1").size() == 0
                     && webAdmin.get("/spool/queues/spool/messages?state=active&limit=1").size() == 0);
             double deferredRate = messages / ((System.nanoTime() - start) / 1e9);
+            long heapAfter = heapUsedAfterFullGcKilobytes(pid);
             long rssAfter = rssKilobytes(pid);
 
             long listStart = System.nanoTime();
@@ -137,8 +139,10 @@ class SpoolLoadBenchmark {
 
             System.out.printf(Locale.ROOT, "%d messages accepted at %.0f msg/s, all deferred after %.0f s (%.0f deferrals/s)%n",
                 messages, accepted, messages / deferredRate, deferredRate);
-            System.out.printf(Locale.ROOT, "server RSS: %d MB before, %d MB with %d deferred mails: +%d MB%n",
-                rssBefore / 1024, rssAfter / 1024, messages, (rssAfter - rssBefore) / 1024);
+            System.out.printf(Locale.ROOT, "server RSS after a full GC: %d MB before, %d MB with %d deferred mails: +%d MB; "
+                    + "heap in use after a full GC: %d MB before, %d MB after: +%d MB (%d bytes a mail)%n",
+                rssBefore / 1024, rssAfter / 1024, messages, (rssAfter - rssBefore) / 1024,
+                heapBefore / 1024, heapAfter / 1024, (heapAfter - heapBefore) / 1024, (heapAfter - heapBefore) * 1024 / messages);
             System.out.printf(Locale.ROOT, "first page (100 mails): /spool/queues %.3f s (%d listed), /mailQueues?delayed=true %.3f s (%d listed)%n",
                 listSeconds, page.size(), jamesSeconds, jamesPage.size());
             System.out.printf(Locale.ROOT, "flush of one domain: %d mails, answered in %.3f s, all tried again and deferred again %.1f s after the flush%n",
@@ -166,6 +170,25 @@ class SpoolLoadBenchmark {
         clients.awaitTermination(60, TimeUnit.MINUTES);
     }
 
+    /** Runs a full GC in the server (jcmd), then reads how much of the heap is in use. */
+    static long heapUsedAfterFullGcKilobytes(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        Thread.sleep(1000);
+        java.util.regex.Matcher used = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
+        if (!used.find()) {
+            throw new IllegalStateException("no heap use from jcmd");
+        }
+        return Long.parseLong(used.group(1));
+    }
+
+    static String jcmd(long pid, String command) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), String.valueOf(pid), command)
+            .redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes());
+        jcmd.waitFor();
+        return out;
+    }
+
     static long rssKilobytes(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
@@ -176,7 +199,8 @@ class SpoolLoadBenchmark {
     }
 
     static String du(Path directory) throws Exception {
-        Process du = new ProcessBuilder("du", "-sh", "--apparent-size", directory.toString()).redirectErrorStream(true).start();
+        Process du = new ProcessBuilder("du", "-sh", directory.resolve("incoming").toString(), directory.resolve("deferred").toString(),
+            directory.resolve("bodies").toString()).redirectErrorStream(true).start();
         String out = new String(du.getInputStream().readAllBytes()).trim();
         du.waitFor();
         return out;
