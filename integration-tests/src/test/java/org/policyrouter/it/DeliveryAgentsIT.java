@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.james.GuiceJamesServer;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.JamesServerExtension;
 import org.apache.james.mailrepository.api.MailKey;
 import org.apache.james.mailrepository.api.MailRepositoryUrl;
@@ -126,11 +127,15 @@ class DeliveryAgentsIT {
         MailRepositoryProbeImpl probe = server.getProbe(MailRepositoryProbeImpl.class);
         List<Mail> found = new ArrayList<>();
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            found.forEach(LifecycleUtil::dispose);
             found.clear();
             for (MailKey key : probe.listMailKeys(url)) {
                 Mail mail = probe.getMail(url, key);
                 if (mail.getRecipients().stream().anyMatch(r -> r.asString().equals(recipient))) {
                     found.add(mail);
+                } else {
+                    // a repository hands out a message James tracks for leaks: give it back
+                    LifecycleUtil.dispose(mail);
                 }
             }
             return !found.isEmpty();
