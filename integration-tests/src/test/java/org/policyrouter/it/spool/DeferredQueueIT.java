@@ -22,9 +22,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Deferral through the shipped configuration is a delayed enqueue into the durable spool queue: a
- * next hop that is down makes the mail wait in the spool queue, delayed until its next attempt
- * (James's own WebAdmin queue routes show it), and a flush of the queue delivers it once the next
- * hop is back.
+ * next hop that is down makes the mail wait in the spool queue, delayed until its next attempt,
+ * and a flush delivers it once the next hop is back. James's own WebAdmin queue routes show and
+ * flush it; the spool's ({@code /spool/queues}) add attempts and last error, flush and delete by
+ * queue ID or domain, hold and release.
  */
 class DeferredQueueIT {
     static final NextHop DOWN_THEN_UP = NextHopOrFail.down();
@@ -33,7 +34,9 @@ class DeferredQueueIT {
     @RegisterExtension
     static JamesServerExtension james = PolicyRouterJames.builder()
         .withFile("policy/transport", "recovering.example " + DOWN_THEN_UP.hostAndPort() + "\n"
-            + "broken.example " + ALWAYS_DOWN.hostAndPort() + "\n")
+            + "broken.example " + ALWAYS_DOWN.hostAndPort() + "\n"
+            // one rule for two domains: one mail for both recipients
+            + "/@(left|right)\\.example$/ " + ALWAYS_DOWN.hostAndPort() + "\n")
         .build();
 
     @AfterAll
@@ -43,14 +46,30 @@ class DeferredQueueIT {
     }
 
     static void send(GuiceJamesServer server, String recipient, String subject) throws Exception {
+        send(server, List.of(recipient), subject);
+    }
+
+    /** Returns the message's queue ID, from the reply. */
+    static String send(GuiceJamesServer server, List<String> recipients, String subject) throws Exception {
         try (SmtpConversation smtp = SmtpConversation.connect(PolicyRouterJames.smtpPort(server))) {
             assertThat(smtp.readReply()).startsWith("220 ");
             assertThat(smtp.command("EHLO client.example")).startsWith("250");
             assertThat(smtp.command("MAIL FROM:<sender@client.example>")).startsWith("250");
-            assertThat(smtp.command("RCPT TO:<" + recipient + ">")).startsWith("250");
-            assertThat(smtp.data("From: sender@client.example\r\nTo: " + recipient + "\r\nSubject: " + subject + "\r\n\r\nbody\r\n")).startsWith("250");
+            for (String recipient : recipients) {
+                assertThat(smtp.command("RCPT TO:<" + recipient + ">")).startsWith("250");
+            }
+            String reply = smtp.data("From: sender@client.example\r\nSubject: " + subject + "\r\n\r\nbody\r\n");
+            assertThat(reply).startsWith("250");
             smtp.command("QUIT");
+            return QueueIdIT.queueId(reply);
         }
+    }
+
+    /** The spool's view of one message's mails ({@code GET /spool/queues/spool/messages/{queueId}}). */
+    static JsonNode awaitSpoolEntry(WebAdmin webAdmin, String queueId, String state) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> webAdmin.status("GET", "/spool/queues/spool/messages/" + queueId) == 200
+            ? webAdmin.get("/spool/queues/spool/messages/" + queueId) : null,
+            mails -> mails != null && mails.size() == 1 && mails.get(0).get("state").asText().equals(state)).get(0);
     }
 
     /** The delayed mails of the spool queue for {@code recipient} (James's {@code GET /mailQueues/spool/mails?delayed=true}). */
@@ -85,13 +104,16 @@ class DeferredQueueIT {
         assertThat(deferred.get("recipients")).hasSize(1);
         // first retry after the minimal backoff: 5 minutes, ±10%
         assertThat(nextDelivery(deferred)).isBetween(sent.plus(Duration.ofSeconds(265)), Instant.now().plus(Duration.ofSeconds(335)));
-        // TODO(/spool/queues routes): James's queue view has neither the attempt count nor the last error; once our
-        //  queue routes exist, assert attempts == 1 and a non-blank lastError (what /spool/deferred/mails showed).
+        // what James's view lacks: attempts and the last error
+        JsonNode entry = webAdmin.get("/spool/queues/spool/messages?domain=recovering.example").get(0);
+        assertThat(entry.get("state").asText()).isEqualTo("deferred");
+        assertThat(entry.get("attempts").asInt()).isEqualTo(1);
+        assertThat(entry.get("lastError").asText()).contains("Connection refused");
+        assertThat(entry.get("name").asText()).isEqualTo(deferred.get("name").asText());
 
         DOWN_THEN_UP.up();
-        // TODO(/spool/queues routes): flush only this domain (postqueue -s recovering.example); James's flush takes
-        //  every delayed mail of the queue.
-        webAdmin.flushDelayed("spool");
+        // postqueue -s recovering.example: only this domain
+        assertThat(webAdmin.patch("/spool/queues/spool/messages?action=flush&domain=recovering.example").get("flushed").asInt()).isEqualTo(1);
 
         List<MimeMessage> delivered = DOWN_THEN_UP.awaitMessages(1, Duration.ofSeconds(30));
         assertThat(delivered.get(0).getSubject()).isEqualTo("waits for its next hop");
@@ -105,7 +127,7 @@ class DeferredQueueIT {
         JsonNode first = awaitDeferred(webAdmin, "one@broken.example");
         Instant flushed = Instant.now();
 
-        // TODO(/spool/queues routes): flush this one mail (postqueue -i); James's flush takes the whole queue.
+        // James's flush: every delayed mail of the queue
         webAdmin.flushDelayed("spool");
 
         // the retry failed again: the same mail (no copy) waits again, with a next attempt counted from the flush
@@ -115,7 +137,58 @@ class DeferredQueueIT {
             .get(0);
         assertThat(second.get("name").asText()).isEqualTo(first.get("name").asText());
         assertThat(nextDelivery(second)).isAfter(flushed.plus(Duration.ofSeconds(265)));
-        // TODO(/spool/queues routes): assert attempts == 2 (and the same queue ID) once our queue routes show them.
+        JsonNode entry = webAdmin.get("/spool/queues/spool/messages?domain=broken.example").get(0);
+        assertThat(entry.get("attempts").asInt()).isEqualTo(2);
+        assertThat(entry.get("name").asText()).isEqualTo(first.get("name").asText());
+        assertThat(first.get("name").asText()).startsWith(entry.get("queueId").asText());
+    }
+
+    @Test
+    void aHeldMailIsNotTriedEvenByAFlushUntilItIsReleased(GuiceJamesServer server) throws Exception {
+        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        String id = send(server, List.of("held@broken.example"), "held");
+        awaitSpoolEntry(webAdmin, id, "deferred");
+
+        assertThat(webAdmin.patch("/spool/queues/spool/messages/" + id + "?action=hold").get("held").asInt()).isEqualTo(1);
+        webAdmin.flushDelayed("spool");
+        webAdmin.patch("/spool/queues/spool/messages?action=flush");
+
+        JsonNode held = awaitSpoolEntry(webAdmin, id, "held");
+        assertThat(held.get("attempts").asInt()).as("never tried while held").isEqualTo(1);
+        assertThat(held.get("nextAttempt").isNull()).isTrue();
+
+        assertThat(webAdmin.patch("/spool/queues/spool/messages/" + id + "?action=release").get("released").asInt()).isEqualTo(1);
+        assertThat(awaitSpoolEntry(webAdmin, id, "deferred").get("attempts").asInt()).isEqualTo(1);
+        webAdmin.delete("/spool/queues/spool/messages/" + id);
+    }
+
+    @Test
+    void deletingADomainRemovesOnlyItsRecipientsAndTheMailKeepsTheOthers(GuiceJamesServer server) throws Exception {
+        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        String id = send(server, List.of("a@left.example", "b@right.example"), "two domains, one mail");
+        JsonNode before = awaitSpoolEntry(webAdmin, id, "deferred");
+        assertThat(before.get("recipients")).hasSize(2);
+
+        assertThat(webAdmin.delete("/spool/queues/spool/messages?domain=left.example").get("deleted").asInt()).isEqualTo(1);
+
+        JsonNode after = awaitSpoolEntry(webAdmin, id, "deferred");
+        assertThat(after.get("recipients").toString()).contains("b@right.example").doesNotContain("left.example");
+        assertThat(after.get("attempts")).isEqualTo(before.get("attempts"));
+        assertThat(after.get("nextAttempt")).isEqualTo(before.get("nextAttempt"));
+        webAdmin.delete("/spool/queues/spool/messages/" + id);
+        assertThat(webAdmin.status("GET", "/spool/queues/spool/messages/" + id)).isEqualTo(404);
+    }
+
+    @Test
+    void jamesDeleteByRecipientRemovesTheDeferredMail(GuiceJamesServer server) throws Exception {
+        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        String id = send(server, List.of("gone@broken.example"), "removed through James's route");
+        awaitSpoolEntry(webAdmin, id, "deferred");
+
+        assertThat(webAdmin.status("DELETE", "/mailQueues/spool/mails?recipient=gone@broken.example")).isEqualTo(201);
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> webAdmin.status("GET", "/spool/queues/spool/messages/" + id) == 404);
+        assertThat(deferred(webAdmin, "gone@broken.example")).isEmpty();
     }
 
     @Test
@@ -136,6 +209,10 @@ class DeferredQueueIT {
         assertThat(webAdmin.status("GET", "/mailQueues/no-such-queue/mails?delayed=true")).isEqualTo(404);
         assertThat(webAdmin.status("PATCH", "/mailQueues/spool/mails?delayed=true")).isEqualTo(400);
         assertThat(webAdmin.status("PATCH", "/mailQueues/spool/mails")).isEqualTo(400);
-        // TODO(/spool/queues routes): unknown mail names (404) and unknown actions (400) on our own queue routes.
+        assertThat(webAdmin.status("GET", "/spool/queues/no-such-queue/messages")).isEqualTo(404);
+        assertThat(webAdmin.status("GET", "/spool/queues/spool/messages/1A0000000000000000000")).isEqualTo(404);
+        assertThat(webAdmin.status("PATCH", "/spool/queues/spool/messages?action=explode")).isEqualTo(400);
+        assertThat(webAdmin.status("GET", "/spool/queues/spool/messages?state=lost")).isEqualTo(400);
+        assertThat(webAdmin.status("DELETE", "/spool/queues/spool/messages")).as("a delete needs a domain or a queue ID").isEqualTo(400);
     }
 }
