@@ -89,6 +89,11 @@ public final class SmtpConversation implements Closeable {
         return readReply();
     }
 
+    /** The connection's output, for a message streamed without being held whole. */
+    public OutputStream output() {
+        return out;
+    }
+
     public void write(String raw) throws IOException {
         out.write(raw.getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -132,6 +132,12 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
         }
         Path file = directory.file(fileName);
         try {
+            long[] message = SpoolFileFormat.messageRange(file);
+            if (message[1] > SpoolStore.JOURNAL_MAX_BODY_BYTES) {
+                // a large message is streamed from its file when read, never held whole
+                SpoolBodySource body = SpoolBodySource.inFile(url.asString(), key.asString(), file, message[0], message[1]);
+                return SpoolEnvelope.decode(directory.readEnvelope(fileName), file).toMail(new SpooledMessage(body), file);
+            }
             SpoolFileFormat.Record record = directory.read(fileName);
             SpoolBodySource body = SpoolBodySource.inMemory(url.asString(), key.asString(), record.message);
             return SpoolEnvelope.decode(record.envelope, file).toMail(new SpooledMessage(body), file);

@@ -20,6 +20,7 @@ final class InstalledServer implements AutoCloseable {
     final int smtpPort;
     final int webAdminPort;
     private JamesProcess process;
+    private String javaOptions = System.getProperty("benchmark.javaOpts");
 
     private InstalledServer(Path home, int smtpPort, int webAdminPort) {
         this.home = home;
@@ -44,10 +45,14 @@ final class InstalledServer implements AutoCloseable {
         return process;
     }
 
+    /** JAVA_OPTS for the start script, as an operator would set it (benchmarks also take -Dbenchmark.javaOpts=…). */
+    InstalledServer withJavaOptions(String options) {
+        this.javaOptions = options;
+        return this;
+    }
+
     /** Another {@code bin/james-policy-router} on the same folder, not waited for. */
     JamesProcess launch() throws IOException {
-        // JAVA_OPTS as an operator would set it (benchmarks pass -Dbenchmark.javaOpts=…)
-        String javaOptions = System.getProperty("benchmark.javaOpts");
         return JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()),
             javaOptions == null ? java.util.Map.of() : java.util.Map.of("JAVA_OPTS", javaOptions));
     }
@@ -63,6 +68,12 @@ final class InstalledServer implements AutoCloseable {
     /** The server's own log file, what an operator greps. */
     String log() throws IOException {
         return Files.readString(home.resolve("var/log/james.log"), StandardCharsets.UTF_8);
+    }
+
+    /** The end of the server's console output, for a failure message. */
+    String tail() {
+        String output = process == null ? "(not started)" : process.output();
+        return output.substring(Math.max(0, output.length() - 8000));
     }
 
     /** True when the server answered 2xx to the end of data. */

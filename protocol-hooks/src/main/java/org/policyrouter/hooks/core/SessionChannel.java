@@ -6,14 +6,11 @@ import java.util.Optional;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.api.ProtocolTransport;
-import org.apache.james.protocols.netty.HandlerConstants;
 import org.apache.james.protocols.netty.NettyProtocolTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.flow.FlowControlHandler;
 
 /**
  * The Netty channel behind a James session. James 3.8 keeps it private in NettyProtocolTransport
@@ -23,7 +20,6 @@ import io.netty.handler.flow.FlowControlHandler;
  * thread.
  */
 public final class SessionChannel {
-    private static final String FLOW_CONTROL = "policyrouterFlowControl";
     private static final Logger LOGGER = LoggerFactory.getLogger(SessionChannel.class);
     private static final Optional<Field> CHANNEL = channelField();
 
@@ -57,18 +53,6 @@ public final class SessionChannel {
             return Optional.ofNullable((Channel) CHANNEL.get().get(transport));
         } catch (IllegalAccessException e) {
             return Optional.empty();
-        }
-    }
-
-    /**
-     * Makes lines the client pipelined wait, in order, while the session is not readable: James
-     * pauses reading with autoRead, but lines already framed from the last read would still reach
-     * it. Idempotent.
-     */
-    public static void holdPipelinedLines(Channel channel) {
-        ChannelPipeline pipeline = channel.pipeline();
-        if (pipeline.get(FLOW_CONTROL) == null) {
-            pipeline.addBefore(HandlerConstants.CORE_HANDLER, FLOW_CONTROL, new FlowControlHandler());
         }
     }
 }

@@ -26,6 +26,8 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.policyrouter.core.HeldReplies;
 import org.policyrouter.core.QueueIds;
+import org.policyrouter.hooks.core.CommandInjectionScan;
+import org.policyrouter.hooks.core.ReadGate;
 import org.policyrouter.hooks.core.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +75,9 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
 
     @Override
     public Response onConnect(SMTPSession session) {
-        SessionChannel.of(session).ifPresent(SessionChannel::holdPipelinedLines);
+        CommandInjectionScan.atConnect(session);
+        // reading pauses in order while a reply is held, and while DATA waits to be stored
+        SessionChannel.of(session).ifPresent(ReadGate::of);
         return null;
     }
 
@@ -90,8 +94,10 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
     @Override
     public Response onLine(SMTPSession session, byte[] line, LineHandler<SMTPSession> next) {
         if (!isEndOfData(line)) {
+            CommandInjectionScan.duringData(session);
             return next.onLine(session, line);
         }
+        CommandInjectionScan.afterData(session);
         Optional<Channel> channel = SessionChannel.of(session);
         if (channel.isEmpty() || !channel.get().eventLoop().inEventLoop()) {
             return withQueueId(next.onLine(session, line), session.removeAttachment(ACCEPTED, ProtocolSession.State.Connection));
@@ -102,7 +108,7 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
             return response;
         }
         ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
-        transport.setReadable(false);
+        ReadGate.of(channel.get()).hold();
         List<Held> round = held.get();
         if (round.isEmpty()) {
             // runs after the event loop has handled every read of this round
@@ -186,7 +192,7 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
                     transport.writeResponse(reply, session);
                 }
             } finally {
-                transport.setReadable(true);
+                ReadGate.of(channel).release();
             }
         }
     }

@@ -16,6 +16,7 @@ import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.netty.BasicChannelInboundHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.util.MDCBuilder;
+import org.policyrouter.hooks.core.ReadGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * plugin that sleeps (a tarpit) would stall them all. Pushed as the session's line handler, it
  * pauses reading, lets a worker run James's own command dispatch (hooks and plugins included) and
  * write the reply, then resumes reading. Lines the client pipelined meanwhile wait, in order, in a
- * FlowControlHandler in front of James's handler. Other commands are dispatched on the spot.
+ * ReadGate in front of James's handler. Other commands are dispatched on the spot.
  */
 final class CommandOffloader implements LineHandler<SMTPSession> {
     private static final Logger LOGGER = LoggerFactory.getLogger(CommandOffloader.class);
@@ -49,7 +50,7 @@ final class CommandOffloader implements LineHandler<SMTPSession> {
             return dispatcher.onLine(session, line);
         }
         ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
-        transport.setReadable(false);
+        ReadGate.hold(session);
         workers.execute(() -> dispatch(session, line, transport));
         return null;
     }
@@ -64,7 +65,7 @@ final class CommandOffloader implements LineHandler<SMTPSession> {
             LOGGER.error("spp: command failed on the plugin worker", e);
             transport.writeResponse(session.newFatalErrorResponse(), session);
         } finally {
-            transport.setReadable(true);
+            ReadGate.release(session);
         }
     }
 

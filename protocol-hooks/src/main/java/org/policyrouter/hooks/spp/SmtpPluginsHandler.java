@@ -54,6 +54,7 @@ import org.apache.james.protocols.api.OidcSASLConfiguration;
 import org.apache.james.core.Username;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.policyrouter.hooks.core.ReadGate;
 import org.policyrouter.hooks.core.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -208,12 +209,12 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
             return spp.runsPlugins(Section.CONNECTION) ? connectOnThisThread(session, chain.connect(spp)) : null;
         }
         ChannelPipeline pipeline = channel.get().pipeline();
-        SessionChannel.holdPipelinedLines(channel.get());
+        ReadGate.of(channel.get());
         session.pushLineHandler(new CommandOffloader(dispatcher, workers, SmtpPluginsHandler::spp));
         if (spp.runsPlugins(Section.CONNECTION)) {
             GreetingGate gate = new GreetingGate();
             pipeline.addBefore(HandlerConstants.CORE_HANDLER, GreetingGate.NAME, gate);
-            transport(session).setReadable(false);
+            ReadGate.hold(session);
             workers.execute(() -> {
                 Verdict verdict = connectVerdict(spp);
                 channel.get().eventLoop().execute(() -> openGate(session, gate, verdict));
@@ -253,7 +254,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
             default:
                 throw new IllegalStateException("unhandled " + verdict.kind());
         }
-        transport(session).setReadable(true);
+        ReadGate.release(session);
     }
 
     /**
