@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * deferral into a hot retry loop, so it is refused at start.
  */
 public class Defer extends GenericMailet {
+    /** After a local failure to defer (the spool could not store the mail), the mail is tried again after this. */
+    static final Duration LOCAL_RETRY = Duration.ofMinutes(1);
     /** Distributed James's queue: logs "Ignored delay upon enqueue" and delivers at once. Not on our class path. */
     static final String QUEUE_IGNORING_DELAYS = "org.apache.james.queue.rabbitmq.RabbitMQMailQueue";
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
@@ -167,8 +169,15 @@ public class Defer extends GenericMailet {
         warnSenderOfDelay(mail, age, failures);
         Duration delay = Duration.ofMillis(nextAttempt - now);
         mail.setState(retryProcessor);
-        // the queue keeps its own copy (the memory queue clones the mail, the spool writes it out)
-        queue.enQueue(mail, delay);
+        try {
+            // the queue keeps its own copy (the memory queue clones the mail, the spool writes it out)
+            queue.enQueue(mail, delay);
+        } catch (MailQueue.MailQueueException e) {
+            // a full disk, say: the attempt is not recorded, the mail stays where it was, tried again soon
+            LOGGER.error("{}: cannot defer ({}): kept in the spool as it was, tried again in {}", mail.getName(), e.getMessage(), LOCAL_RETRY);
+            SpoolAttributes.keepForRetry(mail, LOCAL_RETRY);
+            return;
+        }
         deferredMetric.increment();
         LOGGER.info("{}: deferred, to=<{}>, attempts={}, next attempt at {} (in {}), last error: {}", mail.getName(), recipients(mail), failures,
             Instant.ofEpochMilli(nextAttempt), readable(delay), lastError);

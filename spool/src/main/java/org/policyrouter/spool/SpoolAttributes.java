@@ -1,5 +1,6 @@
 package org.policyrouter.spool;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import org.apache.mailet.Attribute;
@@ -25,6 +26,12 @@ public final class SpoolAttributes {
     public static final AttributeName DELAY_WARNED = AttributeName.of("org.policyrouter.spool.delay-warned");
     /** The remote reply of the last failed attempt, as RelayDelivery and James's RemoteDelivery record it. */
     public static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
+
+    /**
+     * Set by a mailet that met a local failure (a full disk, a broken configuration): the spool
+     * keeps the mail where it is and hands it out again after this delay. Never stored.
+     */
+    public static final AttributeName RETRY_LOCALLY = AttributeName.of("org.policyrouter.spool.retry-locally");
 
     /** The bookkeeping of one message's life in the spool; a new message (a DSN) must not inherit it. */
     public static final java.util.List<AttributeName> LIFECYCLE = java.util.List.of(QUEUE_ID, ARRIVAL, RETRIES, NEXT_ATTEMPT, DELAY_WARNED);
@@ -57,6 +64,21 @@ public final class SpoolAttributes {
     public static Optional<String> lastError(Mail mail) {
         return AttributeUtils.getValueAndCastFromMail(mail, DELIVERY_ERROR, String.class)
             .or(() -> Optional.ofNullable(mail.getErrorMessage()));
+    }
+
+    /**
+     * Asks the spool to keep this mail — the one it handed out — where it is and try it again after
+     * {@code delay}, instead of acknowledging it. The mailet then ends its processing (ghost state).
+     * Only the file spool knows it: another James queue drops a ghost mail.
+     */
+    public static void keepForRetry(Mail mail, Duration delay) {
+        mail.setAttribute(new Attribute(RETRY_LOCALLY, AttributeValue.ofUnserializable(delay)));
+        mail.setState(Mail.GHOST);
+    }
+
+    static Optional<Duration> retryLocallyIn(Mail mail) {
+        return mail.getAttribute(RETRY_LOCALLY).map(attribute -> attribute.getValue().value())
+            .filter(Duration.class::isInstance).map(Duration.class::cast);
     }
 
     static void set(Mail mail, AttributeName name, AttributeValue<?> value) {

@@ -58,6 +58,8 @@ import reactor.core.publisher.Mono;
 public final class SpoolMailQueue implements ManageableMailQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
     private static final long IDLE_WAIT_MILLIS = 60_000;
+    /** A mail James's spooler rejected (it could not process it nor store it elsewhere) is tried again after this. */
+    private static final Duration REJECTED_RETRY = Duration.ofMinutes(1);
 
     private final MailQueueName name;
     private final SpoolStore store;
@@ -318,14 +320,28 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     /** The consumer is finished with a mail: gone for good, or waiting again for a retry. */
     void complete(QueuedMail entry, MailQueueItem.CompletionStatus status) throws MailQueueException {
+        complete(entry, status, Duration.ZERO);
+    }
+
+    /**
+     * The consumer is finished with a mail: gone for good, or waiting again, {@code retryIn} from
+     * now, where it is on disk. A local failure (a full disk, say) leaves it there: James's spooler
+     * rejects a mail it could not process nor store elsewhere, and that must not lose it.
+     */
+    void complete(QueuedMail entry, MailQueueItem.CompletionStatus status, Duration retryIn) throws MailQueueException {
         boolean ours = supplyWithLock(() -> inFlight.containsKey(entry.id));
         if (!ours) {
             return;
         }
-        if (status == MailQueueItem.CompletionStatus.RETRY) {
+        if (status != MailQueueItem.CompletionStatus.SUCCESS) {
+            Duration delay = status == MailQueueItem.CompletionStatus.REJECT ? REJECTED_RETRY : retryIn;
+            if (status == MailQueueItem.CompletionStatus.REJECT) {
+                LOGGER.error("{}: James's spooler could not process it nor store it elsewhere: kept in {}, tried again in {}", entry.name,
+                    name.asString(), delay);
+            }
             withLock(() -> {
                 inFlight.remove(entry.id);
-                waiting.add(entry.dueAt(System.currentTimeMillis(), store.nextSequence()));
+                waiting.add(entry.dueAt(System.currentTimeMillis() + delay.toMillis(), store.nextSequence()));
                 changed.signalAll();
             });
             return;

@@ -1,5 +1,7 @@
 package org.policyrouter.spool;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.james.queue.api.MailQueue;
@@ -23,10 +25,16 @@ final class SpoolQueueItem implements MailQueue.MailQueueItem {
         return mail;
     }
 
+    /** Done; or, when a mailet asked to keep the mail for a retry (a local failure), kept where it is. */
     @Override
     public void done(CompletionStatus status) throws MailQueue.MailQueueException {
         if (completed.compareAndSet(false, true)) {
-            queue.complete(entry, status);
+            Optional<Duration> keep = status == CompletionStatus.SUCCESS ? SpoolAttributes.retryLocallyIn(mail) : Optional.empty();
+            if (keep.isPresent()) {
+                queue.complete(entry, CompletionStatus.RETRY, keep.get());
+            } else {
+                queue.complete(entry, status);
+            }
         }
     }
 
