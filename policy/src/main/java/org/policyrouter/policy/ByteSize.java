@@ -22,15 +22,19 @@ public final class ByteSize {
         }
         long value = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2);
-        switch (unit) {
-            case "k":
-                return Math.multiplyExact(value, 1024L);
-            case "m":
-                return Math.multiplyExact(value, 1024L * 1024);
-            case "g":
-                return Math.multiplyExact(value, 1024L * 1024 * 1024);
-            default:
-                return value;
+        try {
+            switch (unit) {
+                case "k":
+                    return Math.multiplyExact(value, 1024L);
+                case "m":
+                    return Math.multiplyExact(value, 1024L * 1024);
+                case "g":
+                    return Math.multiplyExact(value, 1024L * 1024 * 1024);
+                default:
+                    return value;
+            }
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
         }
     }
 
