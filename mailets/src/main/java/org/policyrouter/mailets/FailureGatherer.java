@@ -49,11 +49,24 @@ final class FailureGatherer {
 
     private static final class Event {
         final Map<String, Part> parts = new LinkedHashMap<>();
+        final long openedAt;
         String reportedBy;
         long closedAt;
+
+        Event(long openedAt) {
+            this.openedAt = openedAt;
+        }
+
+        /** Past this, a part of the event still to come reports for itself (or was deleted by an operator). */
+        boolean isOlderThan(long limit) {
+            return (reportedBy != null ? closedAt : openedAt) < limit;
+        }
     }
 
-    /** How long a reported event is remembered, for parts whose wait ends late (a busy queue). */
+    /**
+     * How long an event is remembered, for parts whose wait ends late (a busy queue); an event
+     * whose parts never come back (deleted from the queue) is forgotten then too.
+     */
     private final long retentionMillis;
     private final Map<String, List<Event>> byMessage = new HashMap<>();
 
@@ -67,7 +80,7 @@ final class FailureGatherer {
         List<Event> events = byMessage.computeIfAbsent(message, m -> new ArrayList<>());
         Event open = events.stream().filter(event -> event.reportedBy == null).findFirst().orElse(null);
         if (open == null) {
-            open = new Event();
+            open = new Event(now);
             events.add(open);
         }
         open.parts.put(part.name, part);
@@ -94,7 +107,7 @@ final class FailureGatherer {
     private void forget(long now) {
         for (Iterator<List<Event>> messages = byMessage.values().iterator(); messages.hasNext();) {
             List<Event> events = messages.next();
-            events.removeIf(event -> event.reportedBy != null && now - event.closedAt > retentionMillis);
+            events.removeIf(event -> event.isOlderThan(now - retentionMillis));
             if (events.isEmpty()) {
                 messages.remove();
             }

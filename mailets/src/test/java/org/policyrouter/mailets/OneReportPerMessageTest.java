@@ -192,4 +192,19 @@ class OneReportPerMessageTest {
         });
         assertThat(RecipientErrors.of(mail)).as("the failed mail keeps its own").hasSize(3);
     }
+
+    @Test
+    void theGathererForgetsEventsAfterAnHourSoItsMemoryStaysBounded() {
+        FailureGatherer gatherer = new FailureGatherer(java.time.Duration.ofSeconds(10));
+        gatherer.add("1A2B", new FailureGatherer.Part("1A2B.1.b1", List.of("a@x.example"), Map.of()), 0);
+        gatherer.add("3C4D", new FailureGatherer.Part("3C4D.1.b1", List.of("b@x.example"), Map.of()), 0);
+        gatherer.claim("3C4D", "3C4D.1.b1", 1000);
+        assertThat(gatherer.size()).isEqualTo(2);
+
+        // one open (its part deleted by an operator), one reported: both gone after the retention
+        gatherer.add("5E6F", new FailureGatherer.Part("5E6F.1.b1", List.of("c@x.example"), Map.of()), 3_700_000);
+
+        assertThat(gatherer.size()).isEqualTo(1);
+        assertThat(gatherer.claim("1A2B", "1A2B.1.b1", 3_700_000).others).isEmpty();
+    }
 }
