@@ -169,6 +169,8 @@ public class Defer extends GenericMailet {
         warnSenderOfDelay(mail, age, failures);
         Duration delay = Duration.ofMillis(nextAttempt - now);
         mail.setState(retryProcessor);
+        // a retry is a new processing pass: queue/ hand-overs of earlier passes are no loop
+        mail.removeAttribute(NextHopProcessor.HOPS);
         try {
             // the queue keeps its own copy (the memory queue clones the mail, the spool writes it out)
             queue.enQueue(mail, delay);

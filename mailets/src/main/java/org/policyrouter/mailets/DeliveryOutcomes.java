@@ -3,6 +3,7 @@ package org.policyrouter.mailets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,7 +70,7 @@ final class DeliveryOutcomes {
      * undeliverable processor; the mail continues to the deferred processor with the temporary
      * failures, or ends when there is none.
      */
-    void apply(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
+    void apply(Mail mail, String nextHop, RecipientOutcomes outcomes) throws MessagingException {
         Failures failures = sort(mail, nextHop, outcomes);
         int attempt = SpoolAttributes.retries(mail) + 1;
         sendCopy(mail, nextHop, failures.permanent, failures.lastPermanent, undeliverableProcessor, mail.getName() + ".b" + attempt);
@@ -88,15 +89,20 @@ final class DeliveryOutcomes {
      * ({@code <name>.d<attempt>}) while other recipients remain, else the mail itself goes there
      * (as after an attempt); with no failure left to defer and no recipient left, the mail ends.
      */
-    void reject(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) throws MessagingException {
+    void reject(Mail mail, String nextHop, RecipientOutcomes outcomes) throws MessagingException {
         if (outcomes.isEmpty()) {
             return;
         }
         Failures failures = sort(mail, nextHop, outcomes);
         int attempt = SpoolAttributes.retries(mail) + 1;
         sendCopy(mail, nextHop, failures.permanent, failures.lastPermanent, undeliverableProcessor, mail.getName() + ".r" + attempt);
-        List<MailAddress> remaining = new ArrayList<>(mail.getRecipients());
-        remaining.removeAll(outcomes.keySet());
+        // not removeAll: MailAddress.equals ignores the local part's case, and case@x is not CASE@x
+        List<MailAddress> remaining = new ArrayList<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            if (!outcomes.contains(recipient)) {
+                remaining.add(recipient);
+            }
+        }
         if (!remaining.isEmpty()) {
             sendCopy(mail, nextHop, failures.temporary, failures.lastTemporary, deferredProcessor, mail.getName() + ".d" + attempt);
             mail.setRecipients(remaining);
@@ -109,30 +115,29 @@ final class DeliveryOutcomes {
     }
 
     /** Logs and counts every outcome; the failed recipients by kind, each kind with its last reply. */
-    private Failures sort(Mail mail, String nextHop, Map<MailAddress, RecipientOutcome> outcomes) {
+    private Failures sort(Mail mail, String nextHop, RecipientOutcomes outcomes) {
         Failures failures = new Failures();
         long delayMillis = mail.getLastUpdated() == null ? 0 : System.currentTimeMillis() - mail.getLastUpdated().getTime();
-        for (Map.Entry<MailAddress, RecipientOutcome> entry : outcomes.entrySet()) {
-            RecipientOutcome outcome = entry.getValue();
-            LOGGER.info("{}: to=<{}>, relay={}, delay={}s, status={} ({})", mail.getName(), entry.getKey().asString(), nextHop,
+        outcomes.forEach((recipient, outcome) -> {
+            LOGGER.info("{}: to=<{}>, relay={}, delay={}s, status={} ({})", mail.getName(), recipient.asString(), nextHop,
                 delayMillis / 1000.0, statusWord(outcome.status()), outcome.reply());
             if (outcome.status() == RecipientOutcome.Status.DELIVERED) {
                 sent.increment();
             } else if (outcome.status() == RecipientOutcome.Status.TEMPORARY_FAILURE) {
                 deferred.increment();
-                failures.temporary.add(entry.getKey());
+                failures.temporary.put(recipient, outcome);
                 failures.lastTemporary = outcome.reply();
             } else if (outcome.status() == RecipientOutcome.Status.PERMANENT_FAILURE) {
                 bounced.increment();
-                failures.permanent.add(entry.getKey());
+                failures.permanent.put(recipient, outcome);
                 failures.lastPermanent = outcome.reply();
             }
-        }
+        });
         return failures;
     }
 
     /** A copy of the mail for {@code recipients}, sent to {@code processor} and disposed: the queue keeps its own. */
-    private void sendCopy(Mail mail, String nextHop, List<MailAddress> recipients, String reply, String processor, String name)
+    private void sendCopy(Mail mail, String nextHop, RecipientOutcomes recipients, String reply, String processor, String name)
         throws MessagingException {
         if (recipients.isEmpty()) {
             return;
@@ -146,16 +151,35 @@ final class DeliveryOutcomes {
         }
     }
 
-    private static void markFailed(Mail mail, String nextHop, List<MailAddress> recipients, String reply) {
+    private static void markFailed(Mail mail, String nextHop, RecipientOutcomes recipients, String lastReply) {
+        Map<String, String> replies = new LinkedHashMap<>();
+        recipients.forEach((recipient, outcome) -> replies.put(recipient.asString(), outcome.reply()));
+        markFailed(mail, nextHop, recipients.recipients(), lastReply, replies);
+    }
+
+    /** Every recipient failed with the same reply (a loop, a refusal of the whole mail). */
+    static void markFailed(Mail mail, String nextHop, List<MailAddress> recipients, String reply) {
+        Map<String, String> replies = new LinkedHashMap<>();
+        recipients.forEach(recipient -> replies.put(recipient.asString(), reply));
+        markFailed(mail, nextHop, recipients, reply, replies);
+    }
+
+    /**
+     * The mail now holds only {@code recipients}; the last reply goes where James's DSNBounce reads
+     * it, each recipient's own reply into {@code org.policyrouter.recipient-errors} for its line in
+     * the report.
+     */
+    private static void markFailed(Mail mail, String nextHop, List<MailAddress> recipients, String lastReply, Map<String, String> replies) {
         mail.setRecipients(recipients);
-        mail.setErrorMessage(reply);
-        mail.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(reply)));
-        mail.setAttribute(new Attribute(ERROR_LOG, AttributeValue.of(appendedErrorLog(mail, Instant.now() + " " + nextHop + " " + reply))));
+        mail.setErrorMessage(lastReply);
+        mail.setAttribute(new Attribute(DELIVERY_ERROR, AttributeValue.of(lastReply)));
+        mail.setAttribute(new Attribute(ERROR_LOG, AttributeValue.of(appendedErrorLog(mail, Instant.now() + " " + nextHop + " " + lastReply))));
+        RecipientErrors.set(mail, replies);
     }
 
     private static final class Failures {
-        final List<MailAddress> temporary = new ArrayList<>();
-        final List<MailAddress> permanent = new ArrayList<>();
+        final RecipientOutcomes temporary = new RecipientOutcomes();
+        final RecipientOutcomes permanent = new RecipientOutcomes();
         String lastTemporary;
         String lastPermanent;
     }

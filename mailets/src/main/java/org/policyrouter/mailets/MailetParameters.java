@@ -6,6 +6,7 @@ import java.util.Locale;
 import javax.mail.MessagingException;
 
 import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.policy.ByteSize;
 
 /** Typed reading of mailet parameters that fails fast with the parameter's name. */
 final class MailetParameters {
@@ -20,6 +21,19 @@ final class MailetParameters {
         }
         try {
             return parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code 16m}, {@code 512k}, {@code 1g} or plain bytes (binary units, as {@code -Xmx}). */
+    static long size(GenericMailet mailet, String name, long defaultValue) throws MessagingException {
+        String text = mailet.getInitParameter(name);
+        if (text == null || text.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return ByteSize.parse(text);
         } catch (IllegalArgumentException e) {
             throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": " + e.getMessage());
         }

@@ -25,8 +25,10 @@ import org.policyrouter.policy.RelayHost;
  * The MX delivery agent for {@code mx} next hops: per recipient domain, the MX hosts in
  * preference order (James's DNS service shuffles equal preferences), the domain's own A/AAAA
  * when it has no MX, each host's addresses tried in turn until one answers. A null MX
- * (RFC 7505) or a domain that does not resolve is a permanent failure; a DNS timeout or
- * SERVFAIL a temporary one.
+ * (RFC 7505) or a domain with neither MX nor address is a permanent failure; any DNS failure
+ * that may be temporary is a temporary one: a timeout or SERVFAIL of the MX query, a DNS service
+ * failing otherwise, and MX hosts none of whose addresses could be looked up (James's DNS
+ * service cannot tell a timeout of that lookup from "no such host").
  *
  * <pre>{@code
  * <mailet match="org.policyrouter.matchers.NextHopIs=mx" class="org.policyrouter.mailets.MxDelivery">
@@ -67,28 +69,32 @@ public class MxDelivery extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         Map<Domain, List<MailAddress>> byDomain = new LinkedHashMap<>();
         mail.getRecipients().forEach(r -> byDomain.computeIfAbsent(r.getDomain(), d -> new ArrayList<>()).add(r));
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        RecipientOutcomes results = new RecipientOutcomes();
         for (Map.Entry<Domain, List<MailAddress>> domain : byDomain.entrySet()) {
             results.putAll(deliverToDomain(mail, domain.getKey().asString(), domain.getValue()));
         }
         outcomes.apply(mail, "mx", results);
     }
 
-    private Map<MailAddress, RecipientOutcome> deliverToDomain(Mail mail, String domain, List<MailAddress> recipients) throws MessagingException {
+    private RecipientOutcomes deliverToDomain(Mail mail, String domain, List<MailAddress> recipients) throws MessagingException {
         Collection<String> mxHosts;
         try {
             mxHosts = dns.findMXRecords(domain);
-        } catch (TemporaryResolutionException e) {
-            return all(recipients, RecipientOutcome.temporaryFailure("4.4.3 temporary DNS failure looking up MX of " + domain));
+        } catch (TemporaryResolutionException | RuntimeException e) {
+            // a timeout, SERVFAIL, or a DNS service failing in any other way: try again later
+            return all(recipients, RecipientOutcome.temporaryFailure("4.4.3 temporary DNS failure looking up MX of " + domain + ": " + e));
         }
         if (mxHosts.size() == 1 && isNullMx(mxHosts.iterator().next())) {
             return all(recipients, RecipientOutcome.permanentFailure("5.1.10 " + domain + " accepts no mail (null MX, RFC 7505)"));
         }
-        if (mxHosts.isEmpty()) {
-            // RFC 5321 5.1: no MX means the domain itself is the host (James's DNS service does this too)
+        boolean implicitMx = mxHosts.isEmpty();
+        if (implicitMx) {
+            // RFC 5321 5.1: no MX means the domain itself is the host. James's DNS service answers
+            // no MX only when the MX query was answered and its own address lookup of the domain failed
             mxHosts = List.of(domain);
         }
         List<RelayHost> hosts = new ArrayList<>();
+        List<String> unresolved = new ArrayList<>();
         for (String mx : mxHosts) {
             if (isNullMx(mx)) {
                 continue;
@@ -97,12 +103,20 @@ public class MxDelivery extends GenericMailet {
                 for (InetAddress address : dns.getAllByName(mx)) {
                     hosts.add(new RelayHost(address.getHostAddress(), port));
                 }
-            } catch (UnknownHostException e) {
-                // an MX host without address: the next MX may still work
+            } catch (UnknownHostException | RuntimeException e) {
+                // the next MX may still work
+                unresolved.add(mx);
             }
         }
-        if (hosts.isEmpty()) {
+        if (hosts.isEmpty() && implicitMx) {
             return all(recipients, RecipientOutcome.permanentFailure("5.4.4 " + domain + " has no MX and no address record"));
+        }
+        if (hosts.isEmpty()) {
+            // James's DNS service answers a timeout of an address lookup as it answers "no such
+            // host" (UnknownHostException); the domain's MX records say it takes mail, so a
+            // failure here is deferred, never bounced: the queue lifetime ends a lasting one
+            return all(recipients, RecipientOutcome.temporaryFailure("4.4.3 no address found for the MX hosts of " + domain + " ("
+                + String.join(", ", unresolved) + "): the DNS may be failing, trying again later"));
         }
         return client.deliver(hosts, mail.getMaybeSender(), recipients, mail.getMessage());
     }
@@ -111,10 +125,8 @@ public class MxDelivery extends GenericMailet {
         return host.equals(".") || host.isEmpty();
     }
 
-    private static Map<MailAddress, RecipientOutcome> all(List<MailAddress> recipients, RecipientOutcome outcome) {
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
-        recipients.forEach(r -> results.put(r, outcome));
-        return results;
+    private static RecipientOutcomes all(List<MailAddress> recipients, RecipientOutcome outcome) {
+        return RecipientOutcomes.of(recipients, outcome);
     }
 
     @Override

@@ -1,7 +1,14 @@
 package org.policyrouter.mailets;
 
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
@@ -15,18 +22,25 @@ import org.apache.james.transport.mailets.DSNBounce;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
 import org.policyrouter.spool.SpoolAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * James's DSNBounce (an RFC 3464 report from {@code <>} to the envelope sender, with the last
- * remote reply as Diagnostic-Code; nothing for a null-sender mail), logged with the mail's name
- * (which carries the queue ID) and counted. All of DSNBounce's parameters apply: {@code action} {@code failed} for the
- * non-delivery report, {@code delayed} for the delay warning.
+ * James's DSNBounce (an RFC 3464 report from {@code <>} to the envelope sender; nothing for a
+ * null-sender mail), logged with the mail's name (which carries the queue ID) and counted, with
+ * one line per recipient giving that recipient's own reply ({@link PerRecipientReport}: a report
+ * may cover the recipients of several next hops). All of DSNBounce's parameters apply:
+ * {@code action} {@code failed} for the non-delivery report, {@code delayed} for the delay warning.
  */
 public class NonDeliveryReport extends DSNBounce {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
+    /** Ours, not the report's: a report inheriting them would start as a loop, or as gathered. */
+    private static final List<AttributeName> ROUTING_BOOKKEEPING = List.of(NextHopProcessor.HOPS, RecipientErrors.NAME,
+        CollectFailures.REPORT_AT);
+    /** The failed mail whose report DSNBounce is building on this thread, as it was before. */
+    private final ThreadLocal<Failed> reporting = new ThreadLocal<>();
     private final Metric bounced;
 
     @Inject
@@ -60,14 +74,71 @@ public class NonDeliveryReport extends DSNBounce {
      * would expire at its first deferral).
      */
     private void reportWithoutSpoolBookkeeping(Mail mail) throws MessagingException {
+        Failed failed = new Failed(mail);
         List<Attribute> bookkeeping = new ArrayList<>();
         for (AttributeName name : SpoolAttributes.LIFECYCLE) {
             mail.removeAttribute(name).ifPresent(bookkeeping::add);
         }
+        for (AttributeName name : ROUTING_BOOKKEEPING) {
+            mail.removeAttribute(name).ifPresent(bookkeeping::add);
+        }
+        reporting.set(failed);
         try {
             super.service(mail);
         } finally {
+            reporting.remove();
             bookkeeping.forEach(mail::setAttribute);
+        }
+    }
+
+    /**
+     * DSNBounce sends its report through the mailet context: the report is given its per-recipient
+     * lines on the way.
+     */
+    @Override
+    public MailetContext getMailetContext() {
+        MailetContext context = super.getMailetContext();
+        Failed failed = reporting.get();
+        if (failed == null) {
+            return context;
+        }
+        return (MailetContext) Proxy.newProxyInstance(MailetContext.class.getClassLoader(), new Class<?>[] {MailetContext.class},
+            (proxy, method, args) -> {
+                if (method.getName().equals("sendMail") && args != null && args.length == 1 && args[0] instanceof Mail) {
+                    addPerRecipientLines((Mail) args[0], failed);
+                }
+                try {
+                    return method.invoke(context, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
+    }
+
+    private void addPerRecipientLines(Mail report, Failed failed) {
+        try {
+            PerRecipientReport.rewrite(report.getMessage(), failed.recipients, failed.replies, failed.lastReply,
+                getInitParameter("action", "failed"), ZonedDateTime.ofInstant(failed.lastAttempt.toInstant(), ZoneId.systemDefault()));
+        } catch (MessagingException | IOException | RuntimeException e) {
+            // DSNBounce's own report, with one reply for all, is still better than none
+            LOGGER.warn("{}: report sent without per-recipient replies: {}", failed.name, e.toString());
+        }
+    }
+
+    /** What the report is about, read before DSNBounce sees the mail without our attributes. */
+    private static final class Failed {
+        final String name;
+        final List<MailAddress> recipients;
+        final Map<String, String> replies;
+        final String lastReply;
+        final Date lastAttempt;
+
+        Failed(Mail mail) {
+            this.name = mail.getName();
+            this.recipients = List.copyOf(mail.getRecipients());
+            this.replies = RecipientErrors.of(mail);
+            this.lastReply = SpoolAttributes.lastError(mail).orElse("no reply recorded");
+            this.lastAttempt = mail.getLastUpdated() == null ? new Date() : mail.getLastUpdated();
         }
     }
 

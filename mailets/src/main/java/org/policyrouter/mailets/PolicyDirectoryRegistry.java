@@ -22,11 +22,12 @@ final class PolicyDirectoryRegistry {
     private PolicyDirectoryRegistry() {
     }
 
-    static synchronized Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval) throws IOException, PolicyFileException {
-        Key key = new Key(directory.toAbsolutePath().normalize(), ownDomain);
+    static synchronized Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval, long maxTableBytes)
+        throws IOException, PolicyFileException {
+        Key key = new Key(directory.toAbsolutePath().normalize(), ownDomain, maxTableBytes);
         Entry entry = OPEN.get(key);
         if (entry == null) {
-            ReloadingPolicyTables tables = ReloadingPolicyTables.open(key.directory, ownDomain);
+            ReloadingPolicyTables tables = ReloadingPolicyTables.open(key.directory, ownDomain, maxTableBytes);
             if (!reloadInterval.isZero()) {
                 tables.pollEvery(reloadInterval);
             }
@@ -80,20 +81,23 @@ final class PolicyDirectoryRegistry {
     private static final class Key {
         private final Path directory;
         private final Optional<String> ownDomain;
+        private final long maxTableBytes;
 
-        private Key(Path directory, Optional<String> ownDomain) {
+        private Key(Path directory, Optional<String> ownDomain, long maxTableBytes) {
             this.directory = directory;
             this.ownDomain = ownDomain;
+            this.maxTableBytes = maxTableBytes;
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key && ((Key) o).directory.equals(directory) && ((Key) o).ownDomain.equals(ownDomain);
+            return o instanceof Key && ((Key) o).directory.equals(directory) && ((Key) o).ownDomain.equals(ownDomain)
+                && ((Key) o).maxTableBytes == maxTableBytes;
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(directory, ownDomain);
+            return Objects.hash(directory, ownDomain, maxTableBytes);
         }
     }
 }

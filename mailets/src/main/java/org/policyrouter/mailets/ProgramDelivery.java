@@ -4,7 +4,6 @@ import org.apache.james.metrics.api.MetricFactory;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -53,7 +52,7 @@ abstract class ProgramDelivery extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        RecipientOutcomes results = new RecipientOutcomes();
         for (MailAddress recipient : mail.getRecipients()) {
             results.put(recipient, deliver(mail, nextHop, recipient));
         }

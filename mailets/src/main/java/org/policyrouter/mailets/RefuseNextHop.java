@@ -2,12 +2,9 @@ package org.policyrouter.mailets;
 
 import org.apache.james.metrics.api.MetricFactory;
 import javax.inject.Inject;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import javax.mail.MessagingException;
 
-import org.apache.james.core.MailAddress;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
@@ -38,9 +35,7 @@ public class RefuseNextHop extends GenericMailet {
         String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class).orElse("error:");
         String text = nextHop.regionMatches(true, 0, "error:", 0, 6) ? nextHop.substring(6).trim() : nextHop;
         RecipientOutcome refused = RecipientOutcome.permanentFailure(text.isEmpty() ? "5.0.0 refused by the transport policy" : text);
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
-        mail.getRecipients().forEach(r -> results.put(r, refused));
-        outcomes.apply(mail, nextHop, results);
+        outcomes.apply(mail, nextHop, RecipientOutcomes.of(mail.getRecipients(), refused));
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.mail.MessagingException;
 
-import org.apache.james.core.MailAddress;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
@@ -60,7 +59,7 @@ public class RelayDelivery extends GenericMailet {
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no " + RoutingAttributes.RELAY_HOSTS
                 + " attribute: RelayDelivery must follow RoutePolicy"));
         List<RelayHost> hosts = rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
-        Map<MailAddress, RecipientOutcome> results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
+        RecipientOutcomes results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
         outcomes.apply(mail, RelayHosts.format(hosts), results);
     }
 

@@ -2,7 +2,6 @@ package org.policyrouter.mailets;
 
 import org.apache.james.metrics.api.MetricFactory;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import javax.inject.Inject;
@@ -53,7 +52,7 @@ public class ResolveAliases extends PolicyMailet {
     public void service(Mail mail) throws MessagingException {
         PolicyTables tables = tables();
         Map<String, AttributeValue<?>> users = new HashMap<>();
-        Map<MailAddress, RecipientOutcome> failures = new LinkedHashMap<>();
+        RecipientOutcomes failures = new RecipientOutcomes();
         for (MailAddress recipient : mail.getRecipients()) {
             AliasResult alias = tables.alias(recipient.getLocalPart());
             if (!alias.isFound()) {

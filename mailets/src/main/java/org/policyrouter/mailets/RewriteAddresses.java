@@ -2,9 +2,8 @@ package org.policyrouter.mailets;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -80,23 +79,25 @@ public class RewriteAddresses extends PolicyMailet {
     }
 
     private void rewriteRecipients(Mail mail, PolicyTables tables) throws MessagingException {
-        Set<MailAddress> recipients = new LinkedHashSet<>();
+        // two recipients that become one address are one; case@x and CASE@x stay two (RFC 5321
+        // 2.4), which a Set<MailAddress> would merge: MailAddress.equals ignores the local part's case
+        Map<String, MailAddress> recipients = new LinkedHashMap<>();
         Map<String, AttributeValue<?>> originals = new HashMap<>();
         boolean changed = false;
         for (MailAddress recipient : mail.getRecipients()) {
             String rewritten = tables.rewriteRecipient(recipient.asString());
             if (rewritten.equalsIgnoreCase(recipient.asString())) {
-                recipients.add(recipient);
+                recipients.putIfAbsent(recipient.asString(), recipient);
                 continue;
             }
             MailAddress newRecipient = new MailAddress(rewritten);
-            recipients.add(newRecipient);
+            recipients.putIfAbsent(newRecipient.asString(), newRecipient);
             originals.put(newRecipient.asString(), AttributeValue.of(recipient.asString()));
             changed = true;
             LOGGER.info("{}: to=<{}> rewritten to <{}>", mail.getName(), recipient.asString(), rewritten);
         }
         if (changed) {
-            mail.setRecipients(new ArrayList<>(recipients));
+            mail.setRecipients(new ArrayList<>(recipients.values()));
             mail.setAttribute(new Attribute(ORIGINAL_RECIPIENTS, AttributeValue.of(originals)));
         }
     }

@@ -40,8 +40,7 @@ public final class SmtpRelayClient {
         this.heloName = heloName;
     }
 
-    public Map<MailAddress, RecipientOutcome> deliver(List<RelayHost> hostsInOrder, MaybeSender sender,
-                                                      Collection<MailAddress> recipients, MimeMessage message) {
+    RecipientOutcomes deliver(List<RelayHost> hostsInOrder, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {
         List<String> connectFailures = new ArrayList<>();
         for (RelayHost host : hostsInOrder) {
             Session session = Session.getInstance(properties(host, sender));
@@ -88,8 +87,7 @@ public final class SmtpRelayClient {
         return size;
     }
 
-    private Map<MailAddress, RecipientOutcome> send(SMTPTransport transport, RelayHost host,
-                                                    Collection<MailAddress> recipients, MimeMessage message) {
+    private RecipientOutcomes send(SMTPTransport transport, RelayHost host, Collection<MailAddress> recipients, MimeMessage message) {
         Address[] addresses = recipients.stream().map(MailAddress::toInternetAddress).flatMap(Optional::stream).toArray(Address[]::new);
         try {
             transport.sendMessage(message, addresses);
@@ -101,14 +99,15 @@ public final class SmtpRelayClient {
         }
     }
 
-    private Map<MailAddress, RecipientOutcome> perRecipient(RelayHost host, Collection<MailAddress> recipients,
-                                                            SendFailedException failure, SMTPTransport transport) {
+    private RecipientOutcomes perRecipient(RelayHost host, Collection<MailAddress> recipients,
+                                           SendFailedException failure, SMTPTransport transport) {
         Map<String, RecipientOutcome> byAddress = new LinkedHashMap<>();
         RecipientOutcome whole = null;
         for (Exception e = failure; e != null; e = e instanceof MessagingException ? ((MessagingException) e).getNextException() : null) {
             if (e instanceof SMTPAddressFailedException) {
                 SMTPAddressFailedException rcpt = (SMTPAddressFailedException) e;
-                byAddress.put(rcpt.getAddress().getAddress().toLowerCase(),
+                // the address exactly as sent: case@x and CASE@x are two recipients (RFC 5321 2.4)
+                byAddress.put(exact(rcpt.getAddress().getAddress()),
                     RecipientOutcome.fromSmtpReply(rcpt.getReturnCode(), host + " said: " + rcpt.getMessage().trim()));
             } else if (e instanceof SMTPSendFailedException && whole == null) {
                 // MAIL FROM, DATA or end-of-data refused: it applies to every recipient not refused alone
@@ -117,9 +116,9 @@ public final class SmtpRelayClient {
             }
         }
         boolean sent = failure.getValidSentAddresses() != null && failure.getValidSentAddresses().length > 0;
-        Map<MailAddress, RecipientOutcome> outcomes = new LinkedHashMap<>();
+        RecipientOutcomes outcomes = new RecipientOutcomes();
         for (MailAddress recipient : recipients) {
-            RecipientOutcome outcome = byAddress.get(recipient.asString().toLowerCase());
+            RecipientOutcome outcome = byAddress.get(recipient.asString());
             if (outcome == null) {
                 if (whole != null) {
                     outcome = whole;
@@ -136,7 +135,7 @@ public final class SmtpRelayClient {
 
     private static boolean wasSent(SendFailedException failure, MailAddress recipient) {
         for (Address address : failure.getValidSentAddresses()) {
-            if (address instanceof InternetAddress && ((InternetAddress) address).getAddress().equalsIgnoreCase(recipient.asString())) {
+            if (address instanceof InternetAddress && exact(((InternetAddress) address).getAddress()).equals(recipient.asString())) {
                 return true;
             }
         }
@@ -161,10 +160,14 @@ public final class SmtpRelayClient {
         return props;
     }
 
-    private static Map<MailAddress, RecipientOutcome> allRecipients(Collection<MailAddress> recipients, RecipientOutcome outcome) {
-        Map<MailAddress, RecipientOutcome> outcomes = new LinkedHashMap<>();
-        recipients.forEach(r -> outcomes.put(r, outcome));
-        return outcomes;
+    private static RecipientOutcomes allRecipients(Collection<MailAddress> recipients, RecipientOutcome outcome) {
+        return RecipientOutcomes.of(recipients, outcome);
+    }
+
+    /** As {@link MailAddress#asString()} writes it: local part as is, domain in lower case. */
+    private static String exact(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at) + address.substring(at).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String describe(Exception e) {

@@ -3,9 +3,7 @@ package org.policyrouter.mailets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.apache.james.core.MailAddress;
@@ -60,7 +58,7 @@ class DeliveryOutcomesTest {
     @Test
     void theMailItselfContinuesToDeferredWithItsTemporarilyFailedRecipientsAndNoCopyIsMade() throws Exception {
         MailImpl mail = mail("1A2B3C", "ok@relay.example", "soft@relay.example");
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        RecipientOutcomes results = new RecipientOutcomes();
         results.put(address("ok@relay.example"), RecipientOutcome.delivered("250 OK"));
         results.put(address("soft@relay.example"), RecipientOutcome.temporaryFailure(TEMP_REPLY));
 
@@ -80,7 +78,7 @@ class DeliveryOutcomesTest {
         MailImpl mail = mail("1A2B3C", "soft@relay.example");
         mail.setAttribute(new Attribute(DeliveryOutcomes.ERROR_LOG, AttributeValue.of(List.of(AttributeValue.of("earlier attempt")))));
 
-        outcomes.apply(mail, "127.0.0.1:2526", Map.of(address("soft@relay.example"), RecipientOutcome.temporaryFailure(TEMP_REPLY)));
+        outcomes.apply(mail, "127.0.0.1:2526", new RecipientOutcomes().put(address("soft@relay.example"), RecipientOutcome.temporaryFailure(TEMP_REPLY)));
 
         assertThat(errorLog(mail)).hasSize(2).first().isEqualTo("earlier attempt");
     }
@@ -90,7 +88,7 @@ class DeliveryOutcomesTest {
         MailImpl mail = mail("1A2B3C", "soft@relay.example", "gone@relay.example");
         // two earlier temporary failures: this is attempt 3
         mail.setAttribute(new Attribute(SpoolAttributes.RETRIES, AttributeValue.of(2)));
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        RecipientOutcomes results = new RecipientOutcomes();
         results.put(address("soft@relay.example"), RecipientOutcome.temporaryFailure(TEMP_REPLY));
         results.put(address("gone@relay.example"), RecipientOutcome.permanentFailure(PERM_REPLY));
 
@@ -112,7 +110,7 @@ class DeliveryOutcomesTest {
     @Test
     void withoutATemporaryFailureTheMailEnds() throws Exception {
         MailImpl mail = mail("1A2B3C", "ok@relay.example", "gone@relay.example");
-        Map<MailAddress, RecipientOutcome> results = new LinkedHashMap<>();
+        RecipientOutcomes results = new RecipientOutcomes();
         results.put(address("ok@relay.example"), RecipientOutcome.delivered("250 OK"));
         results.put(address("gone@relay.example"), RecipientOutcome.permanentFailure(PERM_REPLY));
 
@@ -125,7 +123,7 @@ class DeliveryOutcomesTest {
     @Test
     void aRejectionBeforeDeliveryCopiesTheRefusedRecipientsDisposesOfTheCopiesAndTheMailGoesOnWithTheOthers() throws Exception {
         MailImpl mail = mail("1A2B3C", "known@mda.example", "unknown@mda.example", "later@mda.example");
-        Map<MailAddress, RecipientOutcome> failures = new LinkedHashMap<>();
+        RecipientOutcomes failures = new RecipientOutcomes();
         failures.put(address("unknown@mda.example"), RecipientOutcome.permanentFailure("5.1.1 unknown alias"));
         failures.put(address("later@mda.example"), RecipientOutcome.temporaryFailure("4.3.0 aliases unavailable"));
 
@@ -141,7 +139,7 @@ class DeliveryOutcomesTest {
     @Test
     void aRejectionThatLeavesOnlyTemporaryFailuresSendsTheMailItselfToDeferred() throws Exception {
         MailImpl mail = mail("1A2B3C", "unknown@mda.example", "later@mda.example");
-        Map<MailAddress, RecipientOutcome> failures = new LinkedHashMap<>();
+        RecipientOutcomes failures = new RecipientOutcomes();
         failures.put(address("unknown@mda.example"), RecipientOutcome.permanentFailure("5.1.1 unknown alias"));
         failures.put(address("later@mda.example"), RecipientOutcome.temporaryFailure("4.3.0 aliases unavailable"));
 
@@ -158,7 +156,7 @@ class DeliveryOutcomesTest {
     void aRejectionOfEveryRecipientForGoodEndsTheMail() throws Exception {
         MailImpl mail = mail("1A2B3C", "unknown@mda.example");
 
-        outcomes.reject(mail, "/usr/bin/maildrop", Map.of(address("unknown@mda.example"), RecipientOutcome.permanentFailure("5.1.1 unknown alias")));
+        outcomes.reject(mail, "/usr/bin/maildrop", new RecipientOutcomes().put(address("unknown@mda.example"), RecipientOutcome.permanentFailure("5.1.1 unknown alias")));
 
         assertThat(context.sent).extracting(sent -> sent.name).containsExactly("1A2B3C.r1");
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);

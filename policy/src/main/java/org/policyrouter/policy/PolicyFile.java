@@ -2,6 +2,8 @@ package org.policyrouter.policy;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -18,12 +20,16 @@ final class PolicyFile {
         this.lines = lines;
     }
 
-    static PolicyFile read(Path directory, String name, PolicyErrors errors) throws IOException {
+    static PolicyFile read(Path directory, String name, PolicyErrors errors, long maxBytes) throws IOException {
         Path file = directory.resolve(name);
         if (!Files.exists(file)) {
+            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                // a link to a lost mount is not an empty table
+                throw new NoSuchFileException(file + " (a symbolic link whose target is missing)");
+            }
             return new PolicyFile(name, false, List.of());
         }
-        return new PolicyFile(name, true, PolicyFileReader.read(file, name, errors));
+        return new PolicyFile(name, true, PolicyFileReader.read(file, name, errors, maxBytes));
     }
 
     static PolicyFile of(String name, List<PolicyLine> lines) {

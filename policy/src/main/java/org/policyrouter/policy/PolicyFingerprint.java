@@ -49,6 +49,20 @@ final class PolicyFingerprint {
         return files.stream().anyMatch(f -> f.modified != null && f.modified.isAfter(limit));
     }
 
+    /**
+     * The tables that existed in {@code earlier} and exist no more: a removed file, a link whose
+     * target went, a lost mount.
+     */
+    List<String> vanishedSince(PolicyFingerprint earlier) {
+        List<String> vanished = new ArrayList<>();
+        for (FileState before : earlier.files) {
+            if (before.exists && files.stream().anyMatch(now -> now.name.equals(before.name) && !now.exists)) {
+                vanished.add(before.name);
+            }
+        }
+        return vanished;
+    }
+
     /** Same files in the same state; the moment it was taken does not count. */
     boolean sameFilesAs(PolicyFingerprint other) {
         return files.equals(other.files);

@@ -40,24 +40,30 @@ public final class PolicyTables {
         this.aliases = aliases;
     }
 
+    /** {@link #load(Path, Optional, long)} with the default size limit per table. */
+    public static PolicyTables load(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
+        return load(directory, ownDomain, PolicyFileReader.DEFAULT_MAX_TABLE_BYTES);
+    }
+
     /**
      * Loads every table present in {@code directory}; a missing file is an empty table. All errors
      * of all files are reported together, and nothing is returned unless every file is valid.
      *
      * @param ownDomain the server's own domain ("me"), appended to relay host names without a dot
+     * @param maxTableBytes a table file bigger than this is an error, found before it is read
      * @throws NotDirectoryException when {@code directory} is missing: a misspelt path or a lost
      *     mount must not quietly become empty tables that send everything by MX
      */
-    public static PolicyTables load(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
+    public static PolicyTables load(Path directory, Optional<String> ownDomain, long maxTableBytes) throws IOException, PolicyFileException {
         if (!Files.isDirectory(directory)) {
             throw new NotDirectoryException(directory + " (policy directory)");
         }
         PolicyErrors errors = new PolicyErrors();
-        VariableTable variables = VariableTable.parse(PolicyFile.read(directory, VARIABLES, errors), errors);
-        TransportTable transport = TransportTable.parse(PolicyFile.read(directory, TRANSPORT, errors), variables, ownDomain, errors);
-        Optional<NextHop> relayHost = RelayHostFile.parse(PolicyFile.read(directory, RELAYHOST, errors), ownDomain, errors);
-        RewriteTable rewrite = RewriteTable.parse(PolicyFile.read(directory, REWRITE, errors), errors);
-        AliasTable aliasTable = AliasTable.parse(PolicyFile.read(directory, ALIASES, errors), errors);
+        VariableTable variables = VariableTable.parse(PolicyFile.read(directory, VARIABLES, errors, maxTableBytes), errors);
+        TransportTable transport = TransportTable.parse(PolicyFile.read(directory, TRANSPORT, errors, maxTableBytes), variables, ownDomain, errors);
+        Optional<NextHop> relayHost = RelayHostFile.parse(PolicyFile.read(directory, RELAYHOST, errors, maxTableBytes), ownDomain, errors);
+        RewriteTable rewrite = RewriteTable.parse(PolicyFile.read(directory, REWRITE, errors, maxTableBytes), errors);
+        AliasTable aliasTable = AliasTable.parse(PolicyFile.read(directory, ALIASES, errors, maxTableBytes), errors);
         Optional<AliasTable> aliases = aliasTable.isEmpty() ? Optional.empty() : Optional.of(aliasTable);
         if (aliases.isEmpty()) {
             // the router spec: aliases is mandatory once local delivery through an MDA is used

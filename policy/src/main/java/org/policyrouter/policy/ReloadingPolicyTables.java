@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * <p>Changes are found by polling file metadata ({@link #pollEvery}) or by callers invoking
  * {@link #refreshIfChanged()}; change notification alone (WatchService) misses edits on network
  * and some container filesystems.
+ *
+ * <p>A table that was loaded and then vanishes (removed, a link to a lost mount) or becomes
+ * unreadable is an error like an invalid edit: the last good tables stay. Only at the first load
+ * does a missing file mean an empty table. Nothing a reload meets stops the polling: an
+ * unexpected exception or error (a bug, an OutOfMemoryError) is logged, and the next edit is
+ * loaded as usual.
  */
 public final class ReloadingPolicyTables implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReloadingPolicyTables.class);
@@ -29,6 +36,7 @@ public final class ReloadingPolicyTables implements Closeable {
 
     private final Path directory;
     private final Optional<String> ownDomain;
+    private final long maxTableBytes;
     private volatile PolicyTables current;
     /** The files as they were when {@link #current} was read from them. */
     private PolicyFingerprint loaded;
@@ -36,21 +44,31 @@ public final class ReloadingPolicyTables implements Closeable {
     private PolicyFingerprint failed;
     private ScheduledExecutorService poller;
 
-    private ReloadingPolicyTables(Path directory, Optional<String> ownDomain, PolicyTables first, PolicyFingerprint loaded) {
+    private ReloadingPolicyTables(Path directory, Optional<String> ownDomain, long maxTableBytes, PolicyTables first,
+                                  PolicyFingerprint loaded) {
         this.directory = directory;
         this.ownDomain = ownDomain;
+        this.maxTableBytes = maxTableBytes;
         this.current = first;
         this.loaded = loaded;
+    }
+
+    /** {@link #open(Path, Optional, long)} with the default size limit per table. */
+    public static ReloadingPolicyTables open(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
+        return open(directory, ownDomain, PolicyFileReader.DEFAULT_MAX_TABLE_BYTES);
     }
 
     /**
      * Loads the tables once; there is no last good version yet, so errors are thrown (a server
      * should refuse to start rather than route with a half-understood policy).
+     *
+     * @param maxTableBytes a table file bigger than this is refused before it is read
      */
-    public static ReloadingPolicyTables open(Path directory, Optional<String> ownDomain) throws IOException, PolicyFileException {
+    public static ReloadingPolicyTables open(Path directory, Optional<String> ownDomain, long maxTableBytes)
+        throws IOException, PolicyFileException {
         PolicyFingerprint before = PolicyFingerprint.of(directory);
-        PolicyTables first = PolicyTables.load(directory, ownDomain);
-        return new ReloadingPolicyTables(directory, ownDomain, first, before);
+        PolicyTables first = PolicyTables.load(directory, ownDomain, maxTableBytes);
+        return new ReloadingPolicyTables(directory, ownDomain, maxTableBytes, first, before);
     }
 
     /** The snapshot to use for one mail: keep the reference for the whole mail, so it is routed by one version. */
@@ -77,8 +95,18 @@ public final class ReloadingPolicyTables implements Closeable {
         if ((now.sameFilesAs(loaded) && !loaded.isRacy()) || (failedBefore && !failed.isRacy())) {
             return false;
         }
+        List<String> vanished = now.vanishedSince(loaded);
+        if (!vanished.isEmpty()) {
+            // a removed transport would send everything by MX: removing a table is never a valid edit
+            failed = now;
+            if (!failedBefore) {
+                LOGGER.error("policy tables in {} not reloaded: {} vanished; still using the last good version "
+                    + "(to empty a table, leave the file without rules instead of removing it)", directory, String.join(", ", vanished));
+            }
+            return false;
+        }
         try {
-            PolicyTables fresh = PolicyTables.load(directory, ownDomain);
+            PolicyTables fresh = PolicyTables.load(directory, ownDomain, maxTableBytes);
             if (!PolicyFingerprint.of(directory).sameFilesAs(now)) {
                 // a file changed while being read, so it may have been half written: next time
                 return false;
@@ -99,10 +127,17 @@ public final class ReloadingPolicyTables implements Closeable {
                 LOGGER.error("policy tables in {} not reloaded, {} error(s); still using the last good version:", directory, e.errors().size());
                 e.errors().forEach(error -> LOGGER.error("{}", error));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             failed = now;
             if (!failedBefore) {
                 LOGGER.error("policy tables in {} not reloaded ({}); still using the last good version", directory, e.toString());
+            }
+        } catch (RuntimeException | Error e) {
+            // a bug or an exhausted heap: the files stay marked as failed, so the same edit is not
+            // tried again at every poll, and the next edit is loaded as usual
+            failed = now;
+            if (!failedBefore) {
+                LOGGER.error("policy tables in {} not reloaded: unexpected {}; still using the last good version", directory, e.toString(), e);
             }
         }
         return false;
@@ -120,8 +155,21 @@ public final class ReloadingPolicyTables implements Closeable {
             return thread;
         });
         long millis = Math.max(1, interval.toMillis());
-        poller.scheduleWithFixedDelay(this::refreshIfChanged, millis, millis, TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(this::poll, millis, millis, TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * A scheduled task that throws is never run again: a reload thread that died on an
+     * OutOfMemoryError would leave every later edit unapplied, with nothing logged.
+     */
+    private void poll() {
+        try {
+            refreshIfChanged();
+        } catch (Throwable t) {
+            LOGGER.error("policy tables in {}: unexpected {} while checking for changes; checking again in the next poll",
+                directory, t.toString(), t);
+        }
     }
 
     @Override

@@ -19,6 +19,18 @@ public final class RoutingAttributes {
     public static final String ORIGINAL_RECIPIENTS = "org.policyrouter.original-recipients";
     /** Recipient → unix user, set by ResolveAliases for MDA delivery. */
     public static final String UNIX_USERS = "org.policyrouter.unix-users";
+    /**
+     * How many times the mail was handed to another processor by a {@code queue/} next hop in this
+     * processing pass (an Integer); past the limit the mail is a routing loop. Postfix's hop count.
+     */
+    public static final String HOPS = "org.policyrouter.hops";
+    /** Recipient (exact address) → the last reply of its failed delivery, for its line in the report. */
+    public static final String RECIPIENT_ERRORS = "org.policyrouter.recipient-errors";
+    /**
+     * Set by CollectFailures on a failed mail waiting for the other parts of its message: when
+     * (epoch millis) the wait ends and the report is sent for every part that failed meanwhile.
+     */
+    public static final String REPORT_AT = "org.policyrouter.report-at";
 
     private RoutingAttributes() {
     }

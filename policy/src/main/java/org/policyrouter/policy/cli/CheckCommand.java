@@ -1,11 +1,17 @@
 package org.policyrouter.policy.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Optional;
 
+import org.policyrouter.policy.PolicyError;
 import org.policyrouter.policy.PolicyTables;
+import org.policyrouter.policy.RoutingLoops;
 
-/** {@code policy-router check [DIR]}: every error as {@code file:line: message}, exit 0 only when all files are valid. */
+/**
+ * {@code policy-router check [DIR]}: every error as {@code file:line: message}, exit 0 only when
+ * all files are valid and no {@code queue/} next hop hands mail back to a routing processor.
+ */
 final class CheckCommand {
     private final PrintStream out;
     private final PrintStream err;
@@ -24,6 +30,12 @@ final class CheckCommand {
             return PolicyRouterCli.INVALID;
         }
         PolicyTables tables = loaded.get();
+        List<PolicyError> loops = RoutingLoops.find(tables, arguments.routingProcessors());
+        if (!loops.isEmpty()) {
+            loops.forEach(err::println);
+            err.println(arguments.directory() + ": " + loops.size() + (loops.size() == 1 ? " error" : " errors"));
+            return PolicyRouterCli.INVALID;
+        }
         out.printf("%s: OK: %d variables, %d transport rules, relayhost %s, %d rewrite rules, %d aliases%n",
             arguments.directory(), tables.variables().values().size(), tables.transport().rules().size(),
             tables.relayHost().map(Object::toString).orElse("not set"), tables.rewrite().rules().size(),

@@ -4,8 +4,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+
+import org.policyrouter.policy.ByteSize;
+import org.policyrouter.policy.PolicyFileReader;
+import org.policyrouter.policy.RoutingLoops;
 
 /**
  * The options and operands after the command. The first operand is the policy directory when it
@@ -17,13 +23,18 @@ final class CliArguments {
     private final Optional<String> me;
     private final Optional<String> sender;
     private final boolean json;
+    private final long maxTableBytes;
+    private final Set<String> routingProcessors;
     private final List<String> operands;
 
-    private CliArguments(Path directory, Optional<String> me, Optional<String> sender, boolean json, List<String> operands) {
+    private CliArguments(Path directory, Optional<String> me, Optional<String> sender, boolean json, long maxTableBytes,
+                         Set<String> routingProcessors, List<String> operands) {
         this.directory = directory;
         this.me = me;
         this.sender = sender;
         this.json = json;
+        this.maxTableBytes = maxTableBytes;
+        this.routingProcessors = routingProcessors;
         this.operands = List.copyOf(operands);
     }
 
@@ -32,6 +43,8 @@ final class CliArguments {
         Optional<String> me = Optional.empty();
         Optional<String> sender = Optional.empty();
         boolean json = false;
+        long maxTableBytes = PolicyFileReader.DEFAULT_MAX_TABLE_BYTES;
+        Set<String> routingProcessors = new LinkedHashSet<>(RoutingLoops.DEFAULT_ROUTING_PROCESSORS);
         List<String> operands = new ArrayList<>();
         boolean optionsEnded = false;
         for (int i = 0; i < args.size(); i++) {
@@ -46,6 +59,10 @@ final class CliArguments {
                 sender = Optional.of(valueOf(args, ++i, arg));
             } else if (arg.equals("--me")) {
                 me = Optional.of(valueOf(args, ++i, arg));
+            } else if (arg.equals("--max-table-size")) {
+                maxTableBytes = ByteSize.parse(valueOf(args, ++i, arg));
+            } else if (arg.equals("--routing-processors")) {
+                routingProcessors = RoutingLoops.parseProcessors(valueOf(args, ++i, arg));
             } else {
                 throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
@@ -54,7 +71,7 @@ final class CliArguments {
         if (!operands.isEmpty() && looksLikeDirectory(operands.get(0))) {
             directory = Paths.get(operands.remove(0));
         }
-        return new CliArguments(directory, me, sender, json, operands);
+        return new CliArguments(directory, me, sender, json, maxTableBytes, routingProcessors, operands);
     }
 
     private static boolean looksLikeDirectory(String operand) {
@@ -82,6 +99,16 @@ final class CliArguments {
 
     boolean json() {
         return json;
+    }
+
+    /** {@code --max-table-size}: the size limit per table, as the server's {@code maxTableSize}. */
+    long maxTableBytes() {
+        return maxTableBytes;
+    }
+
+    /** {@code --routing-processors}: the processors a {@code queue/} next hop must not hand mail back to. */
+    Set<String> routingProcessors() {
+        return routingProcessors;
     }
 
     /** What follows the directory: the addresses of {@code query}. */

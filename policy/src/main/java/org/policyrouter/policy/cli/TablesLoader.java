@@ -21,7 +21,7 @@ final class TablesLoader {
             return Optional.empty();
         }
         try {
-            return Optional.of(PolicyTables.load(arguments.directory(), arguments.me()));
+            return Optional.of(PolicyTables.load(arguments.directory(), arguments.me(), arguments.maxTableBytes()));
         } catch (PolicyFileException e) {
             for (PolicyError error : e.errors()) {
                 err.println(error);
