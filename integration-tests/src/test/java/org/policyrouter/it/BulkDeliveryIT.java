@@ -32,6 +32,8 @@ class BulkDeliveryIT {
             + "big.example " + HOPS.get(0).hostAndPort() + "\n"
             + "bigpipe.example |/bin/sh -c \"cat > " + OUT.resolve("big.msg") + "\"\n")
         .editConf("mailetcontainer.xml", xml -> ConfEdits.mailetParameter(xml, "org.policyrouter.mailets.PipeDelivery", "lineEnding", "crlf"))
+        // above the shipped 10 MB limit, as an operator taking large mail sets it
+        .editConf("smtpserver.xml", xml -> xml.replace("<maxmessagesize>10240</maxmessagesize>", "<maxmessagesize>40000</maxmessagesize>"))
         .build();
 
     @AfterAll

@@ -42,6 +42,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<byte[]> messages = new CopyOnWriteArrayList<>();
     private final List<String> tlsSessions = new CopyOnWriteArrayList<>();
     private volatile SSLContext tls;
+    private volatile boolean keepBodies = true;
 
     private ScriptedSmtpServer(Function<String, String> rcptReply, boolean silent) throws IOException {
         this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -76,6 +77,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(keys.getKeyManagers(), null, null);
         tls = context;
+        return this;
+    }
+
+    /** Counts messages without keeping their bytes (a load of large messages). */
+    public ScriptedSmtpServer withoutBodies() {
+        keepBodies = false;
         return this;
     }
 
@@ -170,7 +177,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     reply(out, rcptReply.apply(address));
                 } else if (upper.equals("DATA")) {
                     reply(out, "354 go ahead");
-                    messages.add(readData(in));
+                    byte[] data = readData(in);
+                    messages.add(keepBodies ? data : new byte[0]);
                     reply(out, "250 2.0.0 queued");
                 } else if (upper.equals("QUIT")) {
                     reply(out, "221 bye");

@@ -23,7 +23,10 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     public static SmtpSink start() {
-        GreenMail greenMail = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+        ServerSetup setup = new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort();
+        // a busy 2-core machine can take longer than GreenMail's default 2 s to start it
+        setup.setServerStartupTimeout(30_000);
+        GreenMail greenMail = new GreenMail(setup);
         greenMail.start();
         return new SmtpSink(greenMail);
     }

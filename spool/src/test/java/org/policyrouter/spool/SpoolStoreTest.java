@@ -306,6 +306,31 @@ class SpoolStoreTest {
     }
 
     @Test
+    void aMailAMailetKeepsForARetryAfterALocalFailureStaysWhereItIsAndComesBackAfterTheDelay() throws Exception {
+        open();
+        accept(received("Q", RAW));
+        MailQueue.MailQueueItem item = take();
+        SpoolAttributes.keepForRetry(item.getMail(), Duration.ofMillis(700));
+        item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+
+        assertThat(taken.poll(300, TimeUnit.MILLISECONDS)).as("not before its delay").isNull();
+        Mail again = take().getMail();
+        assertThat(again.getName()).isEqualTo("Q");
+        assertThat(bytesOf(again)).isEqualTo(RAW);
+        assertThat(again.getAttribute(SpoolAttributes.RETRY_LOCALLY)).as("the request is not kept").isEmpty();
+    }
+
+    @Test
+    void aMailJamesSpoolerRejectsIsKeptAndTriedAgainNotDropped() throws Exception {
+        open();
+        accept(received("Q", RAW));
+        take().done(MailQueue.MailQueueItem.CompletionStatus.REJECT);
+
+        restart();
+        assertThat(take().getMail().getName()).as("still on disk after a restart").isEqualTo("Q");
+    }
+
+    @Test
     void aMailNamedByItsQueueIdKeepsItAndANewMailGetsItsRecordIdAsQueueId() throws Exception {
         open();
         MailImpl accepted = received("1A2B3C4D5E6F7A8B9C0D1", RAW);

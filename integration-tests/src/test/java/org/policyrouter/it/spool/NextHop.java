@@ -31,7 +31,10 @@ final class NextHop implements AutoCloseable {
 
     synchronized void up() {
         if (greenMail == null) {
-            greenMail = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+            ServerSetup setup = new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
+            // a busy 2-core machine can take longer than GreenMail's default 2 s to start it
+            setup.setServerStartupTimeout(30_000);
+            greenMail = new GreenMail(setup);
             greenMail.start();
         }
     }
