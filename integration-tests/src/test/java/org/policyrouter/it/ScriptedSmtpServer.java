@@ -40,6 +40,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final List<String> connections = new CopyOnWriteArrayList<>();
     private final List<byte[]> messages = new CopyOnWriteArrayList<>();
+    private final List<List<String>> transactions = new CopyOnWriteArrayList<>();
     private final List<String> tlsSessions = new CopyOnWriteArrayList<>();
     private volatile SSLContext tls;
     private volatile boolean keepBodies = true;
@@ -120,6 +121,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return commands;
     }
 
+    /** The accepted recipients of each message received (whatever the sessions' interleaving). */
+    public List<List<String>> transactions() {
+        return transactions;
+    }
+
     /** Each message received, exactly as sent between DATA and the final dot (dot-stuffing undone). */
     public List<byte[]> messages() {
         return messages;
@@ -157,6 +163,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             OutputStream out = socket.getOutputStream();
             reply(out, "220 scripted ESMTP");
             String line;
+            List<String> accepted = new java.util.ArrayList<>();
             while ((line = readCommand(in)) != null) {
                 commands.add(line);
                 String upper = line.toUpperCase();
@@ -172,13 +179,22 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     socket = secure;
                     in = new BufferedInputStream(secure.getInputStream());
                     out = secure.getOutputStream();
+                } else if (upper.startsWith("MAIL FROM:")) {
+                    accepted.clear();
+                    reply(out, "250 OK");
                 } else if (upper.startsWith("RCPT TO:")) {
                     String address = line.substring(8).trim().replaceAll("^<|>.*$", "");
-                    reply(out, rcptReply.apply(address));
+                    String answer = rcptReply.apply(address);
+                    if (answer.startsWith("2")) {
+                        accepted.add(address);
+                    }
+                    reply(out, answer);
                 } else if (upper.equals("DATA")) {
                     reply(out, "354 go ahead");
                     byte[] data = readData(in);
                     messages.add(keepBodies ? data : new byte[0]);
+                    transactions.add(List.copyOf(accepted));
+                    accepted.clear();
                     reply(out, "250 2.0.0 queued");
                 } else if (upper.equals("QUIT")) {
                     reply(out, "221 bye");

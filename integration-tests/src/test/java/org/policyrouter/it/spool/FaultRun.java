@@ -44,7 +44,6 @@ import org.policyrouter.it.SmtpConversation;
  */
 class FaultRun {
     static final int SESSIONS = 10;
-    static final Pattern RCPT = Pattern.compile("(?i)^RCPT TO:<([^>]+)>");
     static final Pattern FINAL_RECIPIENT = Pattern.compile("(?m)^Final-Recipient: rfc822; ?(\\S+)");
 
     @TempDir
@@ -67,7 +66,7 @@ class FaultRun {
                  + "\nclient.example " + senderDomain.hostAndPort() + "\n")) {
             spool = server.home.resolve("var/spool");
             Files.createDirectories(spool);
-            DiskFullIT.run("mount", "-t", "tmpfs", "-o", "size=1g,mode=0700", "tmpfs", spool.toString());
+            DiskFullIT.run("mount", "-t", "tmpfs", "-o", "size=4g,mode=0700", "tmpfs", spool.toString());
             Path conf = server.home.resolve("conf");
             JamesProcess.replaceIn(conf.resolve("smtpserver.xml"), "<maxmessagesize>10240</maxmessagesize>", "<maxmessagesize>60000</maxmessagesize>");
             SpoolCrashIT.retryQuickly(server);
@@ -207,18 +206,7 @@ class FaultRun {
     static Map<String, Integer> deliveries(ScriptedSmtpServer... hops) {
         Map<String, Integer> delivered = new HashMap<>();
         for (ScriptedSmtpServer hop : hops) {
-            List<String> pending = new ArrayList<>();
-            for (String command : hop.commands()) {
-                Matcher rcpt = RCPT.matcher(command);
-                if (command.toUpperCase(Locale.ROOT).startsWith("MAIL FROM")) {
-                    pending.clear();
-                } else if (rcpt.find()) {
-                    pending.add(rcpt.group(1));
-                } else if (command.equalsIgnoreCase("DATA")) {
-                    pending.forEach(recipient -> delivered.merge(recipient, 1, Integer::sum));
-                    pending.clear();
-                }
-            }
+            hop.transactions().forEach(recipients -> recipients.forEach(recipient -> delivered.merge(recipient, 1, Integer::sum)));
         }
         return delivered;
     }
