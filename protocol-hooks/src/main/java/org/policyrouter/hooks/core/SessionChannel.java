@@ -61,14 +61,25 @@ public final class SessionChannel {
     }
 
     /**
+     * False once the connection is closed or closing: a connect handler after one that refused the
+     * client (a connection limit) skips its work, since James runs every connect handler anyway.
+     * True when the channel cannot be reached.
+     */
+    public static boolean isOpen(ProtocolSession session) {
+        return of(session).map(Channel::isActive).orElse(true);
+    }
+
+    /**
      * Makes lines the client pipelined wait, in order, while the session is not readable: James
      * pauses reading with autoRead, but lines already framed from the last read would still reach
-     * it. Idempotent.
+     * it. Idempotent. It goes in front of the line-length gate ({@link LineFraming}), which must
+     * see a too-long line only after James has handled every line before it.
      */
     public static void holdPipelinedLines(Channel channel) {
         ChannelPipeline pipeline = channel.pipeline();
         if (pipeline.get(FLOW_CONTROL) == null) {
-            pipeline.addBefore(HandlerConstants.CORE_HANDLER, FLOW_CONTROL, new FlowControlHandler());
+            String before = pipeline.get(LineFraming.GATE) != null ? LineFraming.GATE : HandlerConstants.CORE_HANDLER;
+            pipeline.addBefore(before, FLOW_CONTROL, new FlowControlHandler());
         }
     }
 }
