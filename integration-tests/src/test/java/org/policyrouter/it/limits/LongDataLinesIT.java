@@ -113,10 +113,30 @@ class LongDataLinesIT {
     }
 
     @Test
-    void aCommandLineOverTheLimitGetsJamesLineLengthReply(GuiceJamesServer server) throws Exception {
+    void aCommandLineOverTheLimitGets500AndTheSessionGoesOn(GuiceJamesServer server) throws Exception {
         try (SmtpConversation smtp = transaction(server)) {
-            assertThat(smtp.command("NOOP " + "n".repeat(70_000))).isEqualTo("500 Line length exceeded. See RFC 2821 #4.5.3.1.");
+            assertThat(smtp.command("NOOP " + "n".repeat(70_000))).isEqualTo("500 5.5.2 Line too long (over 65536 bytes)");
             assertThat(smtp.command("NOOP")).startsWith("250");
         }
+    }
+
+    /**
+     * A client that sends its whole transaction at once without waiting for the replies (RFC 2920
+     * forbids sending after DATA before the 354): the too-long line still counts as part of the
+     * message, however long James took to start the DATA.
+     */
+    @Test
+    void aTooLongLinePipelinedRightBehindDataStillRefusesTheMessage(GuiceJamesServer server) throws Exception {
+        try (SmtpConversation smtp = transaction(server)) {
+            smtp.write("MAIL FROM:<sender@client.example>\r\nRCPT TO:<rcpt@long.example>\r\nDATA\r\n"
+                + message("pipelined too long", "p".repeat(70_000)) + ".\r\n");
+            assertThat(smtp.readReply()).startsWith("250");
+            assertThat(smtp.readReply()).startsWith("250");
+            assertThat(smtp.readReply()).startsWith("354");
+            assertThat(smtp.readReply()).startsWith("552 5.3.4");
+            assertThat(send(smtp, message("after the pipelined one", "short"))).startsWith("250");
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> received("after the pipelined one") != null);
+        assertThat(received("pipelined too long")).isNull();
     }
 }

@@ -72,14 +72,12 @@ public final class SessionChannel {
     /**
      * Makes lines the client pipelined wait, in order, while the session is not readable: James
      * pauses reading with autoRead, but lines already framed from the last read would still reach
-     * it. Idempotent. It goes in front of the line-length gate ({@link LineFraming}), which must
-     * see a too-long line only after James has handled every line before it.
+     * it. Idempotent.
      */
     public static void holdPipelinedLines(Channel channel) {
         ChannelPipeline pipeline = channel.pipeline();
         if (pipeline.get(FLOW_CONTROL) == null) {
-            String before = pipeline.get(LineFraming.GATE) != null ? LineFraming.GATE : HandlerConstants.CORE_HANDLER;
-            pipeline.addBefore(before, FLOW_CONTROL, new FlowControlHandler());
+            pipeline.addBefore(HandlerConstants.CORE_HANDLER, FLOW_CONTROL, new FlowControlHandler());
         }
     }
 }
