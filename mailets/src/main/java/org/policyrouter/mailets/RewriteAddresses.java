@@ -15,6 +15,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.policyrouter.core.LogText;
 import org.policyrouter.policy.PolicyTables;
 import org.policyrouter.policy.RoutingAttributes;
 import org.slf4j.Logger;
@@ -75,12 +76,15 @@ public class RewriteAddresses extends PolicyMailet {
             throw new MessagingException("RewriteAddresses: cannot change the sender of a " + mail.getClass().getName());
         }
         ((MailImpl) mail).setSender(new MailAddress(rewritten));
-        LOGGER.info("{}: from=<{}> rewritten to <{}>", mail.getName(), sender, rewritten);
+        LOGGER.info("{}: from=<{}> rewritten to <{}>", mail.getName(), LogText.escape(sender), LogText.escape(rewritten));
     }
 
+    /**
+     * One table lookup per recipient. Recipients that end up identical are kept once; recipients
+     * that differ only in case stay two (RFC 5321 2.4: a local part is case-sensitive), which a set
+     * of James's MailAddress (equal ignoring case) would merge.
+     */
     private void rewriteRecipients(Mail mail, PolicyTables tables) throws MessagingException {
-        // two recipients that become one address are one; case@x and CASE@x stay two (RFC 5321
-        // 2.4), which a Set<MailAddress> would merge: MailAddress.equals ignores the local part's case
         Map<String, MailAddress> recipients = new LinkedHashMap<>();
         Map<String, AttributeValue<?>> originals = new HashMap<>();
         boolean changed = false;
@@ -94,7 +98,7 @@ public class RewriteAddresses extends PolicyMailet {
             recipients.putIfAbsent(newRecipient.asString(), newRecipient);
             originals.put(newRecipient.asString(), AttributeValue.of(recipient.asString()));
             changed = true;
-            LOGGER.info("{}: to=<{}> rewritten to <{}>", mail.getName(), recipient.asString(), rewritten);
+            LOGGER.info("{}: to=<{}> rewritten to <{}>", mail.getName(), LogText.escape(recipient.asString()), LogText.escape(rewritten));
         }
         if (changed) {
             mail.setRecipients(new ArrayList<>(recipients.values()));

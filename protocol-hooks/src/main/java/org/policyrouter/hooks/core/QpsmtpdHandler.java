@@ -152,6 +152,10 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
 
     @Override
     public final Response onConnect(SMTPSession session) {
+        if (!SessionChannel.isOpen(session)) {
+            // refused by a connection limit before us: no DNS lookups, no counting for a closed connection
+            return null;
+        }
         Verdict verdict = checkConnect(new JamesConnection(session));
         if (!verdict.code().rejects()) {
             return null;

@@ -42,7 +42,10 @@ public final class ReadGate {
     private static final Pattern TOO_LONG = Pattern.compile("frame length \\((\\d+)\\)");
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf("policyrouterReadGate");
     private static final String READ = "policyrouterReadBytes";
-    private static final String DISCARDED = "policyrouterDiscardedBytes";
+    /** Right after the framer; {@link LineFraming}'s marker goes after it, so both see the framer's exceptions. */
+    static final String DISCARDED = "policyrouterDiscardedBytes";
+    /** The line feed, with the carriage return before it, that a thrown-away line's length in the exception leaves out. */
+    private static final int DELIMITER = 2;
     private static final String GATEKEEPER = "policyrouterGatekeeper";
 
     private final Channel channel;
@@ -124,6 +127,14 @@ public final class ReadGate {
         }
     }
 
+    /** Bytes of a line some handler after the framer threw away (in place of the line James gets a marker that counts as nothing). */
+    static void discarded(Channel channel, long bytes) {
+        ReadGate gate = channel.attr(KEY).get();
+        if (gate != null) {
+            gate.discarded(bytes);
+        }
+    }
+
     private synchronized void discarded(long bytes) {
         discarded += bytes;
         resumeIfDrained();
@@ -167,7 +178,7 @@ public final class ReadGate {
             if (cause instanceof TooLongFrameException) {
                 Matcher length = TOO_LONG.matcher(String.valueOf(cause.getMessage()));
                 if (length.find()) {
-                    discarded(Long.parseLong(length.group(1)));
+                    discarded(Long.parseLong(length.group(1)) + DELIMITER);
                 }
             }
             ctx.fireExceptionCaught(cause);
@@ -202,7 +213,8 @@ public final class ReadGate {
         }
 
         private void pass(ChannelHandlerContext ctx, Object msg) {
-            long bytes = msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : 0;
+            // a marker stands for a line already counted as thrown away
+            long bytes = msg instanceof ByteBuf && !LineFraming.isMarker((ByteBuf) msg) ? ((ByteBuf) msg).readableBytes() : 0;
             ctx.fireChannelRead(msg);
             processed(bytes);
         }

@@ -2,6 +2,7 @@ package org.policyrouter.hooks.core;
 
 import java.util.Locale;
 
+import org.policyrouter.core.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,11 +65,11 @@ public final class Rejection {
     public Verdict reject(Connection connection, ReturnCode code, String message, String detail, String logReason) {
         String client = connection.remoteIp();
         if (!rejects()) {
-            LOGGER.info("{}: fail, tolerated, {} ({})", checkName, logReason, client);
+            LOGGER.info("{}: fail, tolerated, {} ({})", checkName, LogText.escape(logReason), client);
             return Verdict.DECLINED;
         }
         if (reject.equals(NAUGHTY)) {
-            LOGGER.info("{}: fail, NAUGHTY, {} ({})", checkName, logReason, client);
+            LOGGER.info("{}: fail, NAUGHTY, {} ({})", checkName, LogText.escape(logReason), client);
             Notes notes = connection.connectionNotes();
             notes.put(NAUGHTY, notes.string(NAUGHTY).map(previous -> previous + "\r\n" + message).orElse(message));
             if (notes.get(NAUGHTY_REJECT_TYPE).isEmpty()) {
@@ -76,7 +77,7 @@ public final class Rejection {
             }
             return Verdict.DECLINED;
         }
-        LOGGER.info("{}: fail, {} ({})", checkName, logReason, client);
+        LOGGER.info("{}: fail, {} ({})", checkName, LogText.escape(logReason), client);
         return Verdict.of(code, message, detail);
     }
 }

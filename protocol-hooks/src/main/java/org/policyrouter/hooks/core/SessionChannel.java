@@ -55,4 +55,13 @@ public final class SessionChannel {
             return Optional.empty();
         }
     }
+
+    /**
+     * False once the connection is closed or closing: a connect handler after one that refused the
+     * client (a connection limit) skips its work, since James runs every connect handler anyway.
+     * True when the channel cannot be reached.
+     */
+    public static boolean isOpen(ProtocolSession session) {
+        return of(session).map(Channel::isActive).orElse(true);
+    }
 }

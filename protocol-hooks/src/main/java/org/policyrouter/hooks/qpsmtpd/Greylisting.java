@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
+import org.policyrouter.core.LogText;
 import org.policyrouter.hooks.core.CheckEnvironment;
 import org.policyrouter.hooks.core.Connection;
 import org.policyrouter.hooks.core.ControlLine;
@@ -160,7 +161,7 @@ public class Greylisting extends QpsmtpdHandler {
         try {
             known = store.find(key);
         } catch (RuntimeException e) {
-            LOGGER.error("greylisting: store unavailable, not greylisting {}: {}", key, e.getMessage());
+            LOGGER.error("greylisting: store unavailable, not greylisting {}: {}", LogText.escape(key), e.getMessage());
             return Verdict.DECLINED;
         }
         if (known.isPresent()) {
@@ -176,7 +177,7 @@ public class Greylisting extends QpsmtpdHandler {
             }
             if (record.passed() == 0 && age < grey.toMillis()) {
                 store.save(key, new GreylistRecord(now, record.blocked(), 1, now + white.toMillis()));
-                LOGGER.info("greylisting: {} passed after {} s, now white", key, age / 1000);
+                LOGGER.info("greylisting: {} passed after {} s, now white", LogText.escape(key), age / 1000);
                 return Verdict.DECLINED;
             }
         }
@@ -186,10 +187,10 @@ public class Greylisting extends QpsmtpdHandler {
 
     private Verdict defer(String key, String why) {
         if (!reject) {
-            LOGGER.info("greylisting: would defer {} ({}), reject 0", key, why);
+            LOGGER.info("greylisting: would defer {} ({}), reject 0", LogText.escape(key), why);
             return Verdict.DECLINED;
         }
-        LOGGER.info("greylisting: deferring {} ({})", key, why);
+        LOGGER.info("greylisting: deferring {} ({})", LogText.escape(key), why);
         return Verdict.denySoft(MESSAGE, "7.1");
     }
 

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
+import org.policyrouter.core.LogText;
 import org.policyrouter.hooks.core.CheckEnvironment;
 import org.policyrouter.hooks.core.Connection;
 import org.policyrouter.hooks.core.ControlFiles.ControlFile;
@@ -62,15 +63,15 @@ public class RcptOk extends QpsmtpdHandler {
         if (connection.isRelayClient() || domain.isEmpty() || environment.isLocalDomain(domain.get())) {
             // relay clients and James's own domains are James's to check; a bare <postmaster> has
             // already become postmaster@ James's default domain
-            LOGGER.debug("rcpt_ok: {} from {} left to James", recipient, connection.remoteIp());
+            LOGGER.debug("rcpt_ok: {} from {} left to James", LogText.escape(recipient), connection.remoteIp());
             return Verdict.DECLINED;
         }
         if (rcptHosts.get().contains(domain.get()) || moreRcptHosts.get().containsExactly(domain.get())
             || me.get().containsExactly(domain.get())) {
-            LOGGER.debug("rcpt_ok: {} in rcpthosts", recipient);
+            LOGGER.debug("rcpt_ok: {} in rcpthosts", LogText.escape(recipient));
             return Verdict.OK;
         }
-        LOGGER.info("rcpt_ok: relaying to {} denied for {}", recipient, connection.remoteIp());
+        LOGGER.info("rcpt_ok: relaying to {} denied for {}", LogText.escape(recipient), connection.remoteIp());
         return Verdict.deny("Relaying denied", "7.1");
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.policyrouter.core.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +83,7 @@ public final class PluginChain {
             }
             PluginRun run = runner.run(plugin, session.environment());
             PluginOutput output = run.output();
-            LOGGER.debug("spp [{}] {}: {} in {} ms, {}", section.sectionName(), plugin, run.outcome(), run.elapsed().toMillis(), output.commands());
+            LOGGER.debug("spp [{}] {}: {} in {} ms, {}", section.sectionName(), plugin, run.outcome(), run.elapsed().toMillis(), LogText.escape(output.commands()));
             output.problems().forEach(problem -> LOGGER.warn("spp [{}] {} ({}): {}", section.sectionName(), plugin, plugin.location(), problem));
             if (output.terminator().isEmpty() && run.outcome() != PluginRun.Outcome.COMPLETED) {
                 // qmail-spp: 451 for this command. Unlike qmail-spp, a failed plugin's other output has no effect

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.policyrouter.core.LogText;
+
 /**
  * What one plugin printed on stdout, read as qmail-spp reads it: one command per line, empty lines
  * skipped, nothing after the first terminating command (A, N, O, E, R, D).
@@ -80,15 +82,6 @@ public final class PluginOutput {
     }
 
     static String printable(String line) {
-        String shown = line.length() > 200 ? line.substring(0, 200) + "..." : line;
-        StringBuilder escaped = new StringBuilder();
-        shown.codePoints().forEach(c -> {
-            if (c < 0x20 || c == 0x7f) {
-                escaped.append(String.format("\\x%02x", c));
-            } else {
-                escaped.appendCodePoint(c);
-            }
-        });
-        return escaped.toString();
+        return LogText.escape(line.length() > 200 ? line.substring(0, 200) + "..." : line);
     }
 }

@@ -179,6 +179,10 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     @Override
     public Response onConnect(SMTPSession session) {
+        if (!SessionChannel.isOpen(session)) {
+            // refused by a connection limit before us: no plugin runs for a closed connection
+            return null;
+        }
         InetAddress client = session.getRemoteAddress().getAddress();
         Map<String, String> environment = new LinkedHashMap<>(config.clientEnvironment.forClient(client));
         if (environment.containsKey(SppSession.NOSPP)) {
