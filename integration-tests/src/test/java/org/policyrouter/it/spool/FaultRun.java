@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,8 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.policyrouter.it.JamesProcess;
@@ -76,6 +80,7 @@ class FaultRun {
             server.start();
 
             Map<String, List<String>> acknowledged = new ConcurrentHashMap<>();
+            Map<String, String> queueIds = new ConcurrentHashMap<>();
             AtomicInteger refused = new AtomicInteger();
             AtomicInteger failed = new AtomicInteger();
             AtomicBoolean running = new AtomicBoolean(true);
@@ -94,6 +99,7 @@ class FaultRun {
                             failed.incrementAndGet();
                         } else if (reply.startsWith("250")) {
                             acknowledged.put("fault-" + n, recipients);
+                            queueIds.put("fault-" + n, reply);
                         } else {
                             refused.incrementAndGet();
                         }
@@ -125,8 +131,13 @@ class FaultRun {
             clients.awaitTermination(10, TimeUnit.MINUTES);
 
             // the rest is delivered, deferred once and delivered, or expires (the hanging hop) into a report
-            Awaitility.await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofSeconds(5))
-                .until(() -> missing(acknowledged, ok, flaky, senderDomain).isEmpty());
+            try {
+                Awaitility.await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofSeconds(5))
+                    .until(() -> missing(acknowledged, ok, flaky, senderDomain).isEmpty());
+            } catch (ConditionTimeoutException e) {
+                keepEvidence(server, events, acknowledged, queueIds, missing(acknowledged, ok, flaky, senderDomain));
+                throw e;
+            }
             Map<String, Integer> delivered = deliveries(ok, flaky);
             long duplicates = delivered.values().stream().mapToInt(count -> count - 1).sum();
             long reported = reported(senderDomain).size();
@@ -142,6 +153,28 @@ class FaultRun {
                 new ProcessBuilder("umount", "-l", spool.toString()).start().waitFor();
             }
         }
+    }
+
+    /** What a failed run leaves for its reader in target/fault-run: the missing recipients with their queue IDs, the server's logs, the spool's files. */
+    static void keepEvidence(InstalledServer server, List<String> events, Map<String, List<String>> acknowledged, Map<String, String> queueIds,
+                             List<String> missing) throws IOException {
+        Path evidence = Path.of("target", "fault-run");
+        Files.createDirectories(evidence);
+        Set<String> lost = Set.copyOf(missing);
+        StringBuilder report = new StringBuilder(String.join(", ", events)).append('\n')
+            .append(missing.size()).append(" recipients neither delivered nor reported\n");
+        acknowledged.forEach((subject, recipients) -> recipients.stream().filter(lost::contains)
+            .forEach(recipient -> report.append(subject).append(' ').append(recipient).append(' ').append(queueIds.get(subject)).append('\n')));
+        Files.writeString(evidence.resolve("missing.txt"), report);
+        try (Stream<Path> logs = Files.list(server.home.resolve("var/log"))) {
+            for (Path log : (Iterable<Path>) logs::iterator) {
+                Files.copy(log, evidence.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        try (Stream<Path> files = Files.walk(server.home.resolve("var"))) {
+            Files.write(evidence.resolve("var-files.txt"), (Iterable<String>) files.map(file -> file + " " + file.toFile().length())::iterator);
+        }
+        System.out.println("fault run failed: " + missing.size() + " recipients missing, evidence in " + evidence.toAbsolutePath());
     }
 
     /** 1 – 200 recipients, mostly few, over the four kinds of next hop; each address unique to its message. */
