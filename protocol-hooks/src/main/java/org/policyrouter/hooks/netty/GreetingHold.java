@@ -46,13 +46,17 @@ public final class GreetingHold extends ChannelDuplexHandler {
         if (channel.isEmpty() || !channel.get().isActive()) {
             return Optional.empty();
         }
-        GreetingHold hold = new GreetingHold(channel.get());
+        return Optional.of(install(channel.get()));
+    }
+
+    static GreetingHold install(Channel channel) {
+        GreetingHold hold = new GreetingHold(channel);
         // right before James's core handler: Netty starts reading before that handler has run its
         // connect handlers (the line decoder sits on another executor), so bytes may already be on
         // their way up; here every decoded line still passes the hold, and every reply too. A
         // generated name: earlytalker and spp may both hold the same greeting.
-        channel.get().pipeline().addBefore(HandlerConstants.CORE_HANDLER, null, hold);
-        return Optional.of(hold);
+        channel.pipeline().addBefore(HandlerConstants.CORE_HANDLER, null, hold);
+        return hold;
     }
 
     /** After the delay, on the channel's event loop: {@code decision} gets whether the client talked before the greeting. */
