@@ -45,8 +45,13 @@ public class RoutePolicy extends PolicyMailet {
     private String routedProcessor;
 
     @Inject
+    public RoutePolicy(FileSystem fileSystem, PolicyDirectories directories) {
+        super(fileSystem, directories);
+    }
+
+    /** With tables of its own (tests). */
     public RoutePolicy(FileSystem fileSystem) {
-        super(fileSystem);
+        this(fileSystem, new PolicyDirectories());
     }
 
     @Override

@@ -22,6 +22,8 @@ import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.protocols.smtp.hook.UnknownHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.policyrouter.hooks.netty.JamesInternals;
+import org.policyrouter.hooks.netty.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +97,7 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
+        JamesInternals.reportOnce();
         try {
             configure(CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList));
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -12,6 +12,7 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.policyrouter.hooks.core.Cidr;
 
 /**
  * The {@code <handler>} element of {@link SmtpPluginsHandler} in smtpserver.xml, read once into
@@ -95,7 +96,7 @@ final class SppConfiguration {
                 throw new ConfigurationException("spp: <client> needs a network attribute, e.g. <client network=\"192.0.2.0/24\">");
             }
             try {
-                rules.add(new ClientEnvironment.Rule(ClientNetwork.parse(network), variables(client.configurationsAt("variable"), "client " + network)));
+                rules.add(new ClientEnvironment.Rule(Cidr.parseStrictly(network), variables(client.configurationsAt("variable"), "client " + network)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException("spp: <client network=\"" + network + "\">: " + e.getMessage());
             }

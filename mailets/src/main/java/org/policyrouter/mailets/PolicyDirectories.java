@@ -8,45 +8,52 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
+import javax.inject.Singleton;
+
 import org.policyrouter.policy.PolicyFileException;
 import org.policyrouter.policy.ReloadingPolicyTables;
 
 /**
- * One reloading view per policy directory, shared by every mailet that reads it (RewriteAddresses,
- * RoutePolicy, ResolveAliases): one poller, and one version of the tables for all of them.
- * Mailets take a lease in init() and return it in destroy(); the last one out stops the poller.
+ * One reloading view per policy directory, shared by every mailet of one James server that reads
+ * it (RewriteAddresses, RoutePolicy, ResolveAliases): one poller, and one version of the tables
+ * for all of them. One instance per James server (a Guice singleton of its injector), not per JVM:
+ * a second server in the same JVM gets its own. Mailets take a lease in init() and return it in
+ * destroy(), which James calls when it stops; the last one out stops the poller thread.
  */
-final class PolicyDirectoryRegistry {
-    private static final Map<Key, Entry> OPEN = new HashMap<>();
+@Singleton
+public final class PolicyDirectories {
+    private final Map<Key, Entry> open = new HashMap<>();
 
-    private PolicyDirectoryRegistry() {
-    }
-
-    static synchronized Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval, long maxTableBytes)
+    synchronized Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval, long maxTableBytes)
         throws IOException, PolicyFileException {
         Key key = new Key(directory.toAbsolutePath().normalize(), ownDomain, maxTableBytes);
-        Entry entry = OPEN.get(key);
+        Entry entry = open.get(key);
         if (entry == null) {
             ReloadingPolicyTables tables = ReloadingPolicyTables.open(key.directory, ownDomain, maxTableBytes);
             if (!reloadInterval.isZero()) {
                 tables.pollEvery(reloadInterval);
             }
             entry = new Entry(tables);
-            OPEN.put(key, entry);
+            open.put(key, entry);
         }
         entry.leases++;
         return new Lease(key, entry.tables);
     }
 
-    private static synchronized void release(Key key) {
-        Entry entry = OPEN.get(key);
+    private synchronized void release(Key key) {
+        Entry entry = open.get(key);
         if (entry != null && --entry.leases == 0) {
-            OPEN.remove(key);
+            open.remove(key);
             entry.tables.close();
         }
     }
 
-    static final class Lease implements AutoCloseable {
+    /** Directories with at least one lease: what still has a poller. */
+    synchronized int openDirectories() {
+        return open.size();
+    }
+
+    final class Lease implements AutoCloseable {
         private final Key key;
         private final ReloadingPolicyTables tables;
         private boolean closed;
