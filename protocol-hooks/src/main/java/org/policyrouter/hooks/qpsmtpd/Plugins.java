@@ -69,6 +69,11 @@ public class Plugins extends QpsmtpdHandler {
         return List.copyOf(loaded);
     }
 
+    /** The qpsmtpd names of the checks running now, in file order (what the start-up log lists). */
+    List<String> runningPlugins() {
+        return checks.get().stream().map(QpsmtpdHandler::pluginName).collect(Collectors.toList());
+    }
+
     @Override
     protected boolean mayAccept() {
         // the listed checks' own guard has already turned an OK from anything but relay control into DECLINED
