@@ -167,4 +167,9 @@ public final class DnsJavaResolver implements Dns {
     public Duration timeout() {
         return timeout;
     }
+
+    @Override
+    public void close() {
+        client.close();
+    }
 }

@@ -30,25 +30,26 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  * dnsjava only encodes and parses the messages. dnsjava 3.5's own asynchronous client loses
  * answers under concurrent queries and finds them only at its next one-second selector round
  * (dnsjava issue #353): under load every such loss stalled an SMTP I/O thread for a second.
- * One channel per client, on one shared event loop thread; each query gets a random ID and is
+ * One channel per client, on its own event loop thread ({@code policyrouter-dns-udp}, ended by
+ * {@link #close()}); each query gets a random ID and is
  * tried on each server in turn, each with its share of the timeout. Answers are accepted only
  * from the server asked and for the question asked. Truncated answers are used as they are (no
  * TCP retry): the checks ask small questions.
  */
-final class UdpDnsClient {
-    private static final EventLoopGroup LOOP = new NioEventLoopGroup(1, new DefaultThreadFactory("qpsmtpd-dns", true));
+final class UdpDnsClient implements AutoCloseable {
     private static final SecureRandom IDS = new SecureRandom();
 
     private final List<InetSocketAddress> servers;
     private final Duration timeout;
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final EventLoopGroup loop = new NioEventLoopGroup(1, new DefaultThreadFactory("policyrouter-dns-udp", true));
     private final Channel channel;
 
     UdpDnsClient(List<InetSocketAddress> servers, Duration timeout) {
         this.servers = List.copyOf(servers);
         this.timeout = timeout;
         try {
-            this.channel = new Bootstrap().group(LOOP).channel(NioDatagramChannel.class)
+            this.channel = new Bootstrap().group(loop).channel(NioDatagramChannel.class)
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
@@ -57,9 +58,16 @@ final class UdpDnsClient {
                 })
                 .bind(0).sync().channel();
         } catch (InterruptedException e) {
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while opening the DNS socket", e);
         }
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
     /** The answer, or an exception (TimeoutException when no server answered in time). */
@@ -81,7 +89,7 @@ final class UdpDnsClient {
         Pending entry = new Pending(server, copy, answer);
         pending.put(id, entry);
         long share = Math.max(1, timeout.toMillis() / servers.size());
-        LOOP.schedule(() -> {
+        loop.schedule(() -> {
             if (pending.remove(id, entry)) {
                 attempt(query, serverIndex + 1, answer);
             }
