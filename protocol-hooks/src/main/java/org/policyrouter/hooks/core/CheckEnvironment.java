@@ -26,7 +26,7 @@ import org.policyrouter.core.SharedResources;
  * <p>Options every check understands: {@code configDir} (default {@code file://conf/qpsmtpd}),
  * {@code fallbackDir} (default {@code /var/qmail/control}, {@code none} for no fallback),
  * {@code reloadInterval} (how often control files are checked for changes, default 1 s),
- * {@code dnsServers} (host[:port] list: query these directly with dnsjava instead of James's
+ * {@code dnsServers} (host[:port] list: query these directly with Netty's resolver instead of James's
  * DNSService), {@code dnsTimeout} (per query, default 5 s), {@code dnsCacheSize} (default 10000).
  */
 public final class CheckEnvironment {
@@ -92,12 +92,12 @@ public final class CheckEnvironment {
         List<InetSocketAddress> servers = options.getAll("dnsServers").stream()
             .flatMap(value -> Arrays.stream(value.split("[\\s,]+")))
             .filter(s -> !s.isEmpty())
-            .map(DnsJavaResolver::parseServer)
+            .map(NettyDnsResolver::parseServer)
             .collect(Collectors.toList());
         String key = servers + " " + timeout + " " + cacheSize + (servers.isEmpty() ? " james@" + System.identityHashCode(dnsService) : "");
         // parse errors surface at init; the resolver itself is built on first use
         return SHARED_DNS.acquire(key, () -> new CachingDns(servers.isEmpty()
-            ? new JamesDns(dnsService, timeout) : new DnsJavaResolver(servers, timeout), cacheSize));
+            ? new JamesDns(dnsService, timeout) : new NettyDnsResolver(servers, timeout), cacheSize));
     }
 
     private static Path resolve(FileSystem fileSystem, String location) {
