@@ -58,7 +58,9 @@ public final class JdbcGreylistStore implements GreylistStore {
                 + " seen BIGINT NOT NULL, blocked INTEGER NOT NULL, passed INTEGER NOT NULL, expires BIGINT NOT NULL)");
         } catch (SQLException e) {
             close();
-            throw new IllegalStateException("greylisting database " + url + ": " + e.getMessage(), e);
+            // the pool's timeout names the connection failure behind it as its cause
+            String cause = e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")";
+            throw new IllegalStateException("greylisting database " + url + ": " + e.getMessage() + cause, e);
         }
     }
 

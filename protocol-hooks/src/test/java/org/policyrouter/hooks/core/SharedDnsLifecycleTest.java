@@ -2,18 +2,16 @@ package org.policyrouter.hooks.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.io.InputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 
 import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.filesystem.api.FileSystem;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,24 +21,11 @@ class SharedDnsLifecycleTest {
     @TempDir
     Path config;
 
-    private CheckEnvironment environment(String... options) {
-        FileSystem files = new FileSystem() {
-            @Override
-            public InputStream getResource(String url) {
-                throw new UnsupportedOperationException(url);
-            }
-
-            @Override
-            public File getFile(String fileUrl) {
-                return config.toFile();
-            }
-
-            @Override
-            public File getBasedir() {
-                return config.toFile();
-            }
-        };
-        return CheckEnvironment.fromJames(Options.fromPluginArguments(List.of(options), "test"), files, new SlowJamesDns(), null);
+    private CheckEnvironment environment(String... dnsOptions) {
+        List<String> options = new ArrayList<>(List.of("configDir", config.toString(), "fallbackDir", "none"));
+        options.addAll(List.of(dnsOptions));
+        // plain paths: James's FileSystem is not asked
+        return CheckEnvironment.fromJames(Options.fromPluginArguments(options, "test"), null, new SlowJamesDns(), null);
     }
 
     @Test
