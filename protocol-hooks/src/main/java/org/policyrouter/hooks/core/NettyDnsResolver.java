@@ -3,7 +3,6 @@ package org.policyrouter.hooks.core;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -145,13 +144,18 @@ public final class NettyDnsResolver implements Dns {
         }
         long ttl = matching.stream().mapToLong(DnsRecord::timeToLive).min().orElse(0);
         if (type == Type.MX) {
-            matching.sort(Comparator.comparingInt(record -> content(record).getUnsignedShort(content(record).readerIndex())));
+            matching.sort(Comparator.comparingInt(NettyDnsResolver::preference));
         }
         List<String> values = new ArrayList<>();
         for (DnsRecord record : matching) {
             values.add(text(record, type));
         }
         return DnsAnswer.found(values, Duration.ofSeconds(ttl));
+    }
+
+    private static int preference(DnsRecord mx) {
+        ByteBuf data = content(mx);
+        return data.getUnsignedShort(data.readerIndex());
     }
 
     private static ByteBuf content(DnsRecord record) {
@@ -204,7 +208,7 @@ public final class NettyDnsResolver implements Dns {
                 }
             }
         }
-        return new String(text.toString().getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII);
+        return text.toString();
     }
 
     /** The root name "." stays "." (a null MX, RFC 7505); other names lose their final dot. */

@@ -100,11 +100,13 @@ class GreylistingDatabaseTest {
 
     @Test
     void releasingTheLastCheckEndsTheStoresThreads() {
+        List<Thread> before = storeThreads();
         Greylisting first = greylisting("jdbc:h2:mem:greylist-threads;DB_CLOSE_DELAY=-1", "2s");
         Greylisting second = greylisting("jdbc:h2:mem:greylist-threads;DB_CLOSE_DELAY=-1", "2s");
         mailFrom(first, "192.0.2.1");
         mailFrom(second, "192.0.2.2");
-        assertThat(storeThreads()).isNotEmpty().allMatch(name -> name.startsWith("policyrouter-greylist-"));
+        assertThat(storeThreads()).filteredOn(thread -> !before.contains(thread)).isNotEmpty()
+            .allMatch(thread -> thread.getName().startsWith("policyrouter-greylist-"));
 
         int open = Greylisting.openStores();
         first.release();
@@ -113,13 +115,15 @@ class GreylistingDatabaseTest {
         checks.clear();
 
         assertThat(Greylisting.openStores()).isEqualTo(open - 1);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> storeThreads().isEmpty());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+            .until(() -> storeThreads().stream().allMatch(before::contains));
     }
 
-    private static List<String> storeThreads() {
-        List<String> names = new ArrayList<>();
-        Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-            .filter(name -> name.contains("greylist")).forEach(names::add);
-        return names;
+    /** The live threads of greylisting stores (other tests' included: compare with a list taken before). */
+    private static List<Thread> storeThreads() {
+        List<Thread> threads = new ArrayList<>();
+        Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+            .filter(thread -> thread.getName().contains("greylist")).forEach(threads::add);
+        return threads;
     }
 }
