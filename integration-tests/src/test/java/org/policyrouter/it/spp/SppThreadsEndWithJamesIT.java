@@ -36,7 +36,7 @@ class SppThreadsEndWithJamesIT {
      * UdpDnsClient LOOP) with the stores/DNS work.
      */
     private static final List<String> OWNED_ELSEWHERE = List.of(
-        "spp-plugin-pipe", "policyrouter-delivery-io", "qpsmtpd-dns");
+        "spp-plugin-pipe", "policyrouter-delivery-io");
 
     /**
      * Taken when the class loads, before its server starts: the test JVM runs every IT class, and

@@ -12,6 +12,7 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.policyrouter.core.Durations;
 import org.policyrouter.hooks.core.Cidr;
 
 /**
@@ -59,25 +60,18 @@ final class SppConfiguration {
             clientEnvironment(config));
     }
 
-    /** {@code 60s}, {@code 500ms} or plain seconds. */
+    /** {@link Durations}: {@code 60s}, {@code 500ms}, or a number alone in seconds; positive. */
     static Duration duration(String text) throws ConfigurationException {
-        String value = text.strip();
+        Duration duration;
         try {
-            Duration duration;
-            if (value.endsWith("ms")) {
-                duration = Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2).strip()));
-            } else if (value.endsWith("s")) {
-                duration = Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1).strip()));
-            } else {
-                duration = Duration.ofSeconds(Long.parseLong(value));
-            }
-            if (duration.isNegative() || duration.isZero()) {
-                throw new ConfigurationException("spp: timeout must be positive: " + text);
-            }
-            return duration;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("spp: timeout must look like 60s or 500ms: " + text);
+            duration = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("spp: <timeout>: " + e.getMessage());
         }
+        if (duration.isZero()) {
+            throw new ConfigurationException("spp: <timeout> must be positive: " + text);
+        }
+        return duration;
     }
 
     private static ClientEnvironment clientEnvironment(Configuration config) throws ConfigurationException {
