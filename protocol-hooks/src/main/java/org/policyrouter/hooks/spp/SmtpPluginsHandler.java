@@ -87,6 +87,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     private SmtpPluginsSource source;
     private final Map<Path, SmtpPluginsSource> otherSources = new ConcurrentHashMap<>();
     private Path workingDirectory;
+    private PluginRunner runner;
     private PluginChain chain;
     private ExecutorService workers;
     private LineHandler<SMTPSession> dispatcher;
@@ -112,8 +113,9 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         } catch (IOException e) {
             throw new ConfigurationException("spp: cannot read the plugin list " + config.smtpplugins + ": " + e, e);
         }
-        chain = new PluginChain(new PluginRunner(config.home, config.timeout, config.maxOutputBytes, config.setsid,
-            (plugin, line) -> LOGGER.info("spp {}: {}", plugin.text(), line)));
+        runner = new PluginRunner(config.home, config.timeout, config.maxOutputBytes, config.setsid,
+            (plugin, line) -> LOGGER.info("spp {}: {}", plugin.text(), line));
+        chain = new PluginChain(runner);
         AtomicInteger threads = new AtomicInteger();
         workers = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "spp-worker-" + threads.incrementAndGet());
@@ -128,6 +130,9 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     public void destroy() {
         if (workers != null) {
             workers.shutdownNow();
+        }
+        if (runner != null) {
+            runner.close();
         }
     }
 
