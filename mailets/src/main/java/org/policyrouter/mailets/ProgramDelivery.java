@@ -1,8 +1,9 @@
 package org.policyrouter.mailets;
 
-import org.apache.james.metrics.api.MetricFactory;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,10 +12,13 @@ import java.util.stream.Collectors;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.core.process.ProcessRunner;
 import org.policyrouter.policy.RoutingAttributes;
 import org.policyrouter.spool.MessageBytes;
 
@@ -26,20 +30,21 @@ import org.policyrouter.spool.MessageBytes;
  */
 abstract class ProgramDelivery extends GenericMailet {
     private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
+    private static final AttributeName COMMAND = AttributeName.of(RoutingAttributes.COMMAND);
     private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
 
     private final MetricFactory metrics;
     private ExternalCommand command;
+    private DeliveryOutcomes outcomes;
+    private boolean unixLineEnds;
 
     ProgramDelivery(MetricFactory metrics) {
         this.metrics = metrics;
     }
-    private DeliveryOutcomes outcomes;
-    private boolean unixLineEnds;
 
     @Override
     public void init() throws MessagingException {
-        command = new ExternalCommand(MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
+        command = new ExternalCommand(new ProcessRunner("delivery"), MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
         outcomes = DeliveryOutcomes.configuredFor(this, metrics);
         String lineEnding = getInitParameter("lineEnding", "lf");
         if (!lineEnding.equals("lf") && !lineEnding.equals("crlf")) {
@@ -49,20 +54,36 @@ abstract class ProgramDelivery extends GenericMailet {
     }
 
     @Override
+    public void destroy() {
+        if (command != null) {
+            command.close();
+        }
+    }
+
+    @Override
     public void service(Mail mail) throws MessagingException {
         String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
+        List<String> program = program(mail);
         RecipientOutcomes results = new RecipientOutcomes();
         for (MailAddress recipient : mail.getRecipients()) {
-            results.put(recipient, deliver(mail, nextHop, recipient));
+            results.put(recipient, deliver(mail, nextHop, program, recipient));
         }
         outcomes.apply(mail, nextHop, results);
     }
 
-    private RecipientOutcome deliver(Mail mail, String nextHop, MailAddress recipient) {
+    /** The argv RoutePolicy took from the policy, where the command line was split when the table loaded. */
+    private List<String> program(Mail mail) throws MessagingException {
+        Collection<?> words = AttributeUtils.getValueAndCastFromMail(mail, COMMAND, Collection.class)
+            .orElseThrow(() -> new MessagingException(mail.getName() + " has no " + RoutingAttributes.COMMAND + ": " + getMailetName()
+                + " must follow RoutePolicy"));
+        return words.stream().map(word -> String.valueOf(((AttributeValue<?>) word).getValue())).collect(Collectors.toList());
+    }
+
+    private RecipientOutcome deliver(Mail mail, String nextHop, List<String> program, MailAddress recipient) {
         List<String> argv;
         try {
-            argv = argv(mail, nextHop, recipient);
+            argv = argv(program, mail, recipient);
         } catch (IllegalArgumentException e) {
             return RecipientOutcome.permanentFailure(e.getMessage());
         }
@@ -79,7 +100,7 @@ abstract class ProgramDelivery extends GenericMailet {
             try {
                 MessageBytes.writeTo(mail.getMessage(), out);
             } catch (MessagingException e) {
-                throw new java.io.IOException(e);
+                throw new IOException(e);
             }
             out.close();
         });
@@ -92,9 +113,10 @@ abstract class ProgramDelivery extends GenericMailet {
     /**
      * The program and its arguments for one recipient.
      *
+     * @param program the next hop's argv, as the policy split it
      * @throws IllegalArgumentException when this recipient cannot be delivered (permanent)
      */
-    abstract List<String> argv(Mail mail, String nextHop, MailAddress recipient);
+    abstract List<String> argv(List<String> program, Mail mail, MailAddress recipient);
 
     Map<String, String> extraEnvironment(Mail mail, MailAddress recipient) {
         return Map.of();
