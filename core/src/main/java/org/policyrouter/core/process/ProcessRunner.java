@@ -113,7 +113,11 @@ public final class ProcessRunner implements AutoCloseable {
         }
     }
 
-    /** Kills every program still running (its group) and stops this runner's threads. */
+    /**
+     * Kills every program still running (its group) and stops this runner's threads. A thread
+     * still reading a pipe that a process outside the group holds (it called setsid itself) ends
+     * when that process does.
+     */
     @Override
     public void close() {
         closed = true;
