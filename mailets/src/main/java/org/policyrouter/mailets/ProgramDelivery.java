@@ -3,10 +3,12 @@ package org.policyrouter.mailets;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
@@ -15,10 +17,11 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
-import org.apache.mailet.Mail;
 import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.core.process.ProcessRunner;
+import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.RoutingAttributes;
 import org.policyrouter.spool.MessageBytes;
 
@@ -64,26 +67,39 @@ abstract class ProgramDelivery extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
-        List<String> program = program(mail);
         RecipientOutcomes results = new RecipientOutcomes();
         for (MailAddress recipient : mail.getRecipients()) {
-            results.put(recipient, deliver(mail, nextHop, program, recipient));
+            results.put(recipient, deliver(mail, nextHop, recipient));
         }
         outcomes.apply(mail, nextHop, results);
     }
 
-    /** The argv RoutePolicy took from the policy, where the command line was split when the table loaded. */
-    private List<String> program(Mail mail) throws MessagingException {
-        Collection<?> words = AttributeUtils.getValueAndCastFromMail(mail, COMMAND, Collection.class)
-            .orElseThrow(() -> new MessagingException(mail.getName() + " has no " + RoutingAttributes.COMMAND + ": " + getMailetName()
-                + " must follow RoutePolicy"));
-        return words.stream().map(word -> String.valueOf(((AttributeValue<?>) word).getValue())).collect(Collectors.toList());
+    /**
+     * The argv RoutePolicy took from the policy, where the command line was split when the table
+     * loaded; a mail routed before that attribute existed has its next hop split by the policy now.
+     *
+     * @throws IllegalArgumentException when the next hop names no program
+     */
+    private static List<String> program(Mail mail, String nextHop) {
+        Optional<Collection> words = AttributeUtils.getValueAndCastFromMail(mail, COMMAND, Collection.class);
+        if (words.isEmpty()) {
+            List<String> argv = NextHop.parse(nextHop, Optional.empty()).argv();
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("5.3.5 next hop '" + nextHop + "' names no program");
+            }
+            return argv;
+        }
+        List<String> argv = new ArrayList<>();
+        for (Object word : words.get()) {
+            argv.add(String.valueOf(((AttributeValue<?>) word).getValue()));
+        }
+        return argv;
     }
 
-    private RecipientOutcome deliver(Mail mail, String nextHop, List<String> program, MailAddress recipient) {
+    private RecipientOutcome deliver(Mail mail, String nextHop, MailAddress recipient) {
         List<String> argv;
         try {
-            argv = argv(program, mail, recipient);
+            argv = argv(program(mail, nextHop), mail, recipient);
         } catch (IllegalArgumentException e) {
             return RecipientOutcome.permanentFailure(e.getMessage());
         }
