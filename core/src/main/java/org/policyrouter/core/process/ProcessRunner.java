@@ -76,8 +76,9 @@ public final class ProcessRunner implements AutoCloseable {
     }
 
     /**
-     * Starts the program; the future completes with its result. Cancelling the future kills the
-     * program's group.
+     * Starts the program; the future completes with its result on a thread of this runner: give
+     * dependent work that takes time to an executor of its own ({@code …Async}).
+     * Cancelling the future kills the program's group.
      */
     public CompletableFuture<ProcessResult> start(ProcessSpec spec) {
         if (closed) {

@@ -62,9 +62,11 @@ final class ProgramRun {
             pipes.add(CompletableFuture.runAsync(this::writeStdin, runner.io()).handle((ignored, failure) -> null));
         }
         pipesClosed = CompletableFuture.allOf(pipes.toArray(CompletableFuture[]::new));
-        CompletableFuture<Process> exited = process.onExit();
+        // not Process.onExit(): it hops through the common pool, one thread on 2 cores and shared
+        CompletableFuture<Void> exited = CompletableFuture.runAsync(this::awaitExit, runner.io());
         quiet = CompletableFuture.allOf(exited, pipesClosed);
-        quiet.thenRun(() -> runner.soon(this::quietened));
+        // finishing takes no time: done on the thread that saw the last pipe close or the exit
+        quiet.thenRun(this::quietened);
         exited.thenRun(() -> runner.later(this::afterExit, ProcessRunner.AFTER_EXIT));
         timeout = runner.later(this::timeOut, spec.timeout());
         if (result.isDone()) {
@@ -116,6 +118,15 @@ final class ProgramRun {
         }
     }
 
+    private void awaitExit() {
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            // the runner is closing: every run was cancelled and its group killed
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void timeOut() {
         if (!process.isAlive()) {
             return;
@@ -141,7 +152,7 @@ final class ProgramRun {
 
     private void quietened() {
         if (terminating.get()) {
-            kill();
+            runner.soon(this::kill);
         } else {
             finish();
         }
@@ -153,7 +164,7 @@ final class ProgramRun {
         }
         // also when the group went quiet on SIGTERM: members that ignore it and hold no pipe remain
         group.kill();
-        quiet.thenRun(() -> runner.soon(this::finish));
+        quiet.thenRun(this::finish);
         runner.later(this::finish, ABANDON_PIPES_AFTER);
     }
 
