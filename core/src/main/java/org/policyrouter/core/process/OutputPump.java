@@ -30,12 +30,17 @@ final class OutputPump implements Runnable {
 
     @Override
     public void run() {
-        try (in) {
-            pump();
-        } catch (IOException e) {
-            // the stream broke (the group was killed): what was read so far is kept
-        } finally {
-            done.complete(null);
+        // The JDK closes a process's output stream when the process exits, unless a read holds
+        // the stream's lock (ProcessPipeInputStream.processExited). Holding it for the whole pump
+        // makes end of file mean that every writer closed the pipe, a child left behind included.
+        synchronized (in) {
+            try (in) {
+                pump();
+            } catch (IOException e) {
+                // the stream broke (the group was killed): what was read so far is kept
+            } finally {
+                done.complete(null);
+            }
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * timeout, or when something it started still holds a pipe {@link ProcessRunner#AFTER_EXIT} after
  * the program exited, its group gets SIGTERM, then SIGKILL once the group went quiet or the grace
  * ran out. Pipes still open a second after SIGKILL (a process that left the group) are not waited
- * for.
+ * for. A program that exits before the runner's readers took its pipes (within milliseconds of
+ * its start) has them closed by the JDK: a child it left holding them is not seen then.
  */
 final class ProgramRun {
     private static final Duration ABANDON_PIPES_AFTER = Duration.ofSeconds(1);
