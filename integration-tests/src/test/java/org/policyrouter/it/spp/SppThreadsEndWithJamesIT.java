@@ -29,16 +29,6 @@ class SppThreadsEndWithJamesIT {
         "policyrouter-", "spp-", "smtp-reply-waiter", "policy-reload", "qpsmtpd-dns", "spool-");
 
     /**
-     * Threads owned by work on other branches of issue 14, still static pools here; the lead
-     * empties this list after merging them:
-     * spp-plugin-pipe (spp PluginRunner's PIPES) and policyrouter-delivery-io (mailets
-     * ExternalCommand's STREAMS) go with the shared process runner; qpsmtpd-dns (JamesDns POOL,
-     * UdpDnsClient LOOP) with the stores/DNS work.
-     */
-    private static final List<String> OWNED_ELSEWHERE = List.of(
-        "spp-plugin-pipe", "policyrouter-delivery-io");
-
-    /**
      * Taken when the class loads, before its server starts: the test JVM runs every IT class, and
      * a thread another class's server left is that class's to answer for, not this server's.
      */
@@ -105,7 +95,6 @@ class SppThreadsEndWithJamesIT {
         return Thread.getAllStackTraces().keySet().stream()
             .filter(Thread::isAlive)
             .filter(thread -> OUR_THREADS.stream().anyMatch(thread.getName()::startsWith))
-            .filter(thread -> OWNED_ELSEWHERE.stream().noneMatch(thread.getName()::startsWith))
             .collect(Collectors.toList());
     }
 }

@@ -108,7 +108,6 @@ final class SppRuntime implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
-        // TODO(issue 14, runner): the shared process runner replacing PluginRunner gets a close()
-        // that ends its pipe threads; call runner.close() here once it exists.
+        runner.close();
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +20,20 @@ class PluginChainTest {
         return new SppSession(SmtpPluginsFile.parse("smtpplugins", List.of(smtpplugins)), Map.of("PATH", "/usr/bin:/bin"));
     }
 
+    private PluginRunner runner;
+
+    @AfterEach
+    void closeRunner() {
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
     private PluginChain chain() {
-        return new PluginChain(new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), (p, l) -> { }));
+        if (runner == null) {
+            runner = new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), (p, l) -> { });
+        }
+        return new PluginChain(runner);
     }
 
     @Test
