@@ -3,13 +3,12 @@ package org.policyrouter.mailets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 import javax.inject.Singleton;
 
+import org.policyrouter.core.SharedResources;
 import org.policyrouter.policy.PolicyFileException;
 import org.policyrouter.policy.ReloadingPolicyTables;
 
@@ -22,44 +21,47 @@ import org.policyrouter.policy.ReloadingPolicyTables;
  */
 @Singleton
 public final class PolicyDirectories {
-    private final Map<Key, Entry> open = new HashMap<>();
+    private final SharedResources<Key, ReloadingPolicyTables> open = new SharedResources<>();
 
-    synchronized Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval, long maxTableBytes)
+    Lease acquire(Path directory, Optional<String> ownDomain, Duration reloadInterval, long maxTableBytes)
         throws IOException, PolicyFileException {
         Key key = new Key(directory.toAbsolutePath().normalize(), ownDomain, maxTableBytes);
-        Entry entry = open.get(key);
-        if (entry == null) {
-            ReloadingPolicyTables tables = ReloadingPolicyTables.open(key.directory, ownDomain, maxTableBytes);
+        SharedResources.Lease<ReloadingPolicyTables> lease = open.acquire(key, () -> openTables(key, reloadInterval));
+        try {
+            return new Lease(lease, lease.get());
+        } catch (OpenFailed e) {
+            lease.close();
+            if (e.getCause() instanceof PolicyFileException) {
+                throw (PolicyFileException) e.getCause();
+            }
+            throw (IOException) e.getCause();
+        }
+    }
+
+    private static ReloadingPolicyTables openTables(Key key, Duration reloadInterval) {
+        try {
+            ReloadingPolicyTables tables = ReloadingPolicyTables.open(key.directory, key.ownDomain, key.maxTableBytes);
             if (!reloadInterval.isZero()) {
                 tables.pollEvery(reloadInterval);
             }
-            entry = new Entry(tables);
-            open.put(key, entry);
-        }
-        entry.leases++;
-        return new Lease(key, entry.tables);
-    }
-
-    private synchronized void release(Key key) {
-        Entry entry = open.get(key);
-        if (entry != null && --entry.leases == 0) {
-            open.remove(key);
-            entry.tables.close();
+            return tables;
+        } catch (IOException | PolicyFileException e) {
+            throw new OpenFailed(e);
         }
     }
 
     /** Directories with at least one lease: what still has a poller. */
-    synchronized int openDirectories() {
+    int openDirectories() {
         return open.size();
     }
 
-    final class Lease implements AutoCloseable {
-        private final Key key;
+    /** A mailet's share of one directory's tables, returned in its destroy(). */
+    static final class Lease implements AutoCloseable {
+        private final SharedResources.Lease<ReloadingPolicyTables> lease;
         private final ReloadingPolicyTables tables;
-        private boolean closed;
 
-        private Lease(Key key, ReloadingPolicyTables tables) {
-            this.key = key;
+        private Lease(SharedResources.Lease<ReloadingPolicyTables> lease, ReloadingPolicyTables tables) {
+            this.lease = lease;
             this.tables = tables;
         }
 
@@ -68,20 +70,15 @@ public final class PolicyDirectories {
         }
 
         @Override
-        public synchronized void close() {
-            if (!closed) {
-                closed = true;
-                release(key);
-            }
+        public void close() {
+            lease.close();
         }
     }
 
-    private static final class Entry {
-        private final ReloadingPolicyTables tables;
-        private int leases;
-
-        private Entry(ReloadingPolicyTables tables) {
-            this.tables = tables;
+    /** Carries a checked failure to open the tables out of the shared resource's supplier. */
+    private static final class OpenFailed extends RuntimeException {
+        private OpenFailed(Exception cause) {
+            super(cause);
         }
     }
 
