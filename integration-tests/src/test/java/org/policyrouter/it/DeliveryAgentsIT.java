@@ -54,6 +54,7 @@ class DeliveryAgentsIT {
             "fail75.example       |" + PROGRAMS.resolve("fail.sh") + " 75",
             "fail1.example        |" + PROGRAMS.resolve("fail.sh") + " 1",
             "sleep.example        |/bin/sleep 600",
+            "forker.example       |" + PROGRAMS.resolve("forker.sh"),
             "queue.example        queue/robots",
             "refused.example      error:5.7.1 we take no mail for refused.example",
             "dropped.example      discard",
@@ -90,6 +91,10 @@ class DeliveryAgentsIT {
             + "{ echo \"ARGS=$1|$2|$#\"; echo \"SENDER=$SENDER\"; echo \"RECIPIENT=$RECIPIENT\"; echo \"RECIPIENTS=$RECIPIENTS\";"
             + " echo \"ORIGINAL_RECIPIENT=$ORIGINAL_RECIPIENT\"; echo \"NEXTHOP=$NEXTHOP\"; echo \"HOME=$HOME\"; } > \"$out/$RECIPIENT.env\"\n"
             + "cat > \"$out/$RECIPIENT.msg\"\n");
+        // a grandchild that init adopts, then a wait past the timeout
+        script(dir.resolve("forker.sh"), "#!/bin/sh\n"
+            + "( sleep 600 & echo $! > \"" + dir.resolve("out") + "/$RECIPIENT.grandchild\" )\n"
+            + "sleep 600\n");
         script(dir.resolve("fail.sh"), "#!/bin/sh\necho \"robot failed with status $1\" >&2\nexit \"$1\"\n");
         return dir;
     }
@@ -197,6 +202,21 @@ class DeliveryAgentsIT {
         Mail deferred = awaitMails(server, DEFERRED, "x@sleep.example").get(0);
         assertThat(deferred.getErrorMessage()).contains("/bin/sleep: killed after the timeout of 3s");
         assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("sleep 600"))).isEmpty();
+    }
+
+    /**
+     * The grandchild of a double fork leaves the program's process tree (init adopts it): the
+     * runner before the shared one killed only the descendants it could see, and this one ran on.
+     */
+    @Test
+    void pipeForkingAGrandchildPastTheTimeoutIsDeferredAndTheGrandchildKilled(GuiceJamesServer server) throws Exception {
+        send(server, "sender@client.example", List.of("x@forker.example"), "Subject: forker\r\n\r\nx\r\n");
+
+        Mail deferred = awaitMails(server, DEFERRED, "x@forker.example").get(0);
+        assertThat(deferred.getErrorMessage()).contains("forker.sh: killed after the timeout of 3s");
+        long grandchild = Long.parseLong(Files.readString(PROGRAMS.resolve("out/x@forker.example.grandchild")).strip());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(Processes.isRunning(grandchild)).as("grandchild %d of the pipe program", grandchild).isFalse());
     }
 
     @Test

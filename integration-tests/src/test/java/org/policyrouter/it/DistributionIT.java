@@ -90,13 +90,15 @@ class DistributionIT {
     void policyRouterChecksAndQueriesTheShippedTables() throws Exception {
         Path tables = tmp.resolve("cli-tables");
         Files.createDirectories(tables);
-        Files.writeString(tables.resolve("transport"), "ok.example 127.0.0.1:2526\nbad.example host:99999\n*.fine.example mx\n/(open/ x.example\n");
+        Files.writeString(tables.resolve("transport"), "ok.example 127.0.0.1:2526\nbad.example host:99999\n*.fine.example mx\n/(open/ x.example\n"
+            + "x.example |/bin/prog \"unterminated\n");
         Path script = home.resolve("bin/policy-router");
 
         Process check = new ProcessBuilder(script.toString(), "check", tables.toString()).redirectErrorStream(true).start();
         String checkOutput = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(check.waitFor()).as(checkOutput).isEqualTo(1);
-        assertThat(checkOutput).contains("transport:2: port 99999 out of range", "transport:4: invalid regex");
+        assertThat(checkOutput).contains("transport:2: port 99999 out of range", "transport:4: invalid regex",
+            "transport:5: unterminated quote (\") in '/bin/prog \"unterminated'");
 
         Files.writeString(tables.resolve("transport"), "ok.example 127.0.0.1:2526\n");
         Process query = new ProcessBuilder(script.toString(), "query", tables.toString(), "--json", "user@OK.example").redirectErrorStream(true).start();
@@ -108,14 +110,16 @@ class DistributionIT {
     @Test
     void aBrokenTransportLineStopsTheStartNamingFileAndLine() throws Exception {
         Path broken = copyDistribution(tmp.resolve("broken"), JamesProcess.freePort(), JamesProcess.freePort());
-        Files.writeString(broken.resolve("conf/policy/transport"), "# ok\nrouted.example 127.0.0.1:2526\nbad.example host:99999\n");
+        Files.writeString(broken.resolve("conf/policy/transport"), "# ok\nrouted.example 127.0.0.1:2526\nbad.example host:99999\n"
+            + "pipe.example |/bin/prog \"unterminated\n");
 
         try (JamesProcess process = JamesProcess.start(broken, List.of(broken.resolve("bin/james-policy-router").toString()))) {
             int status = process.awaitExit(Duration.ofSeconds(90));
 
             assertThat(status).isEqualTo(1);
             assertThat(process.output()).contains("cannot start: invalid policy table:",
-                "transport:3: port 99999 out of range 1-65535 in relay host 'host:99999'");
+                "transport:3: port 99999 out of range 1-65535 in relay host 'host:99999'",
+                "transport:4: unterminated quote (\") in '/bin/prog \"unterminated'");
         }
     }
 }

@@ -19,6 +19,8 @@ class RoutePolicyIT {
     static final SmtpSink OTHER = SmtpSink.start();
     static final ScriptedSmtpServer RECORDER = DeliveryAgentsIT.unchecked(ScriptedSmtpServer::recording);
     static final ScriptedSmtpServer TLS_HOP = DeliveryAgentsIT.unchecked(() -> ScriptedSmtpServer.recording().withStartTls());
+    static final ScriptedSmtpServer GROUPED = DeliveryAgentsIT.unchecked(ScriptedSmtpServer::recording);
+    static final ScriptedSmtpServer SHARED_HOP = DeliveryAgentsIT.unchecked(ScriptedSmtpServer::recording);
 
     @RegisterExtension
     static JamesServerExtension james = PolicyRouterJames.builder()
@@ -26,7 +28,10 @@ class RoutePolicyIT {
             + "routed.example " + ROUTED.hostAndPort() + "\n"
             + "other.example " + OTHER.hostAndPort() + "\n"
             + "recorded.example " + RECORDER.hostAndPort() + "\n"
-            + "tls.example " + TLS_HOP.hostAndPort() + "\n")
+            + "tls.example " + TLS_HOP.hostAndPort() + "\n"
+            + "grouped.example " + GROUPED.hostAndPort() + "\n"
+            + "alpha.example " + SHARED_HOP.hostAndPort() + "\n"
+            + "beta.example " + SHARED_HOP.hostAndPort() + "\n")
         .build();
 
     static final String MESSAGE = String.join("\r\n",
@@ -49,6 +54,8 @@ class RoutePolicyIT {
         DeliveryAgentsIT.unchecked(() -> {
             RECORDER.close();
             TLS_HOP.close();
+            GROUPED.close();
+            SHARED_HOP.close();
             return null;
         });
     }
@@ -124,5 +131,31 @@ class RoutePolicyIT {
         assertThat(ROUTED.awaitMessages(2)).hasSize(2);
         assertThat(OTHER.awaitMessages(1)).hasSize(1);
         assertThat(OTHER.messages().get(0).getHeader("Message-ID")).containsExactly("<routing-test-1@client.example>");
+    }
+
+    @Test
+    void recipientsOfOneRuleTravelInOneSmtpTransaction(GuiceJamesServer server) throws Exception {
+        DeliveryAgentsIT.send(server, "sender@client.example",
+            List.of("a@grouped.example", "b@grouped.example", "c@grouped.example"), MESSAGE);
+
+        assertThat(awaitTransactions(GROUPED)).singleElement()
+            .satisfies(recipients -> assertThat(recipients).containsExactlyInAnyOrder("a@grouped.example", "b@grouped.example", "c@grouped.example"));
+        assertThat(GROUPED.transactionCount()).isEqualTo(1);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Disabled("issue 18: today each rule makes its own mail, so the hop gets [a, c] and [b] in two transactions")
+    void recipientsOfTwoRulesWithTheSameNextHopTravelInOneSmtpTransaction(GuiceJamesServer server) throws Exception {
+        DeliveryAgentsIT.send(server, "sender@client.example", List.of("a@alpha.example", "b@beta.example", "c@alpha.example"), MESSAGE);
+
+        assertThat(awaitTransactions(SHARED_HOP)).singleElement()
+            .satisfies(recipients -> assertThat(recipients).containsExactlyInAnyOrder("a@alpha.example", "b@beta.example", "c@alpha.example"));
+    }
+
+    /** The transactions a next hop received once deliveries stopped coming (a second mail would come within the same spool pass). */
+    private static List<List<String>> awaitTransactions(ScriptedSmtpServer hop) throws InterruptedException {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> !hop.transactions().isEmpty());
+        Thread.sleep(3000);
+        return List.copyOf(hop.transactions());
     }
 }

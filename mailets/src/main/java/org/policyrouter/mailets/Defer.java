@@ -22,6 +22,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.core.Durations;
 import org.policyrouter.spool.MailCopies;
 import org.policyrouter.spool.SpoolAttributes;
 import org.slf4j.Logger;
@@ -120,12 +121,12 @@ public class Defer extends GenericMailet {
         String intervals = getInitParameter("retrySchedule");
         try {
             if (intervals != null && !intervals.isBlank()) {
-                return RetrySchedule.explicit(RetrySchedule.parseIntervals(intervals, MailetParameters::parseDuration), jitter);
+                return RetrySchedule.explicit(RetrySchedule.parseIntervals(intervals, Durations::parse), jitter);
             }
             return RetrySchedule.ageBased(MailetParameters.duration(this, "minimalBackoff", Duration.ofMinutes(5)),
                 MailetParameters.duration(this, "maximalBackoff", Duration.ofMinutes(67)), jitter);
         } catch (IllegalArgumentException e) {
-            throw new MessagingException(getMailetName() + ": retry schedule: " + e.getMessage());
+            throw new MessagingException(getMailetName() + ": parameter retrySchedule: " + e.getMessage());
         }
     }
 

@@ -1,11 +1,11 @@
 package org.policyrouter.mailets;
 
 import java.time.Duration;
-import java.util.Locale;
 
 import javax.mail.MessagingException;
 
 import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.core.Durations;
 import org.policyrouter.policy.ByteSize;
 
 /** Typed reading of mailet parameters that fails fast with the parameter's name. */
@@ -13,14 +13,14 @@ final class MailetParameters {
     private MailetParameters() {
     }
 
-    /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or plain milliseconds. */
+    /** {@link Durations}: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or a number alone in seconds. */
     static Duration duration(GenericMailet mailet, String name, Duration defaultValue) throws MessagingException {
         String text = mailet.getInitParameter(name);
         if (text == null || text.isBlank()) {
             return defaultValue;
         }
         try {
-            return parseDuration(text);
+            return Durations.parse(text);
         } catch (IllegalArgumentException e) {
             throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": " + e.getMessage());
         }
@@ -36,28 +36,6 @@ final class MailetParameters {
             return ByteSize.parse(text);
         } catch (IllegalArgumentException e) {
             throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": " + e.getMessage());
-        }
-    }
-
-    static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(ms|s|m|h|d)?").matcher(t);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration such as 30s, 5m, 2h");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        switch (unit) {
-            case "ms":
-                return Duration.ofMillis(n);
-            case "s":
-                return Duration.ofSeconds(n);
-            case "m":
-                return Duration.ofMinutes(n);
-            case "h":
-                return Duration.ofHours(n);
-            default:
-                return Duration.ofDays(n);
         }
     }
 }

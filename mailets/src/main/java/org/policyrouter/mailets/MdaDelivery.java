@@ -29,11 +29,11 @@ public class MdaDelivery extends ProgramDelivery {
     private static final AttributeName UNIX_USERS = AttributeName.of(RoutingAttributes.UNIX_USERS);
 
     @Override
-    List<String> argv(Mail mail, String nextHop, MailAddress recipient) {
+    List<String> argv(List<String> program, Mail mail, MailAddress recipient) {
         String user = unixUser(mail, recipient);
         List<String> argv = new ArrayList<>();
         boolean substituted = false;
-        for (String word : CommandLine.split(nextHop)) {
+        for (String word : program) {
             substituted |= word.contains(USER_PLACEHOLDER);
             argv.add(word.replace(USER_PLACEHOLDER, user));
         }

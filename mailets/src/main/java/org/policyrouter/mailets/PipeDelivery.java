@@ -28,13 +28,8 @@ public class PipeDelivery extends ProgramDelivery {
     }
 
     @Override
-    List<String> argv(Mail mail, String nextHop, MailAddress recipient) {
-        String commandLine = nextHop.startsWith("|") ? nextHop.substring(1).trim() : nextHop;
-        List<String> argv = CommandLine.split(commandLine);
-        if (argv.isEmpty()) {
-            throw new IllegalArgumentException("5.3.5 empty pipe command in next hop '" + nextHop + "'");
-        }
-        return argv;
+    List<String> argv(List<String> program, Mail mail, MailAddress recipient) {
+        return program;
     }
 
     @Override

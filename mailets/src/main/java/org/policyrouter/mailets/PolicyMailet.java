@@ -28,10 +28,12 @@ abstract class PolicyMailet extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(PolicyMailet.class);
 
     private final FileSystem fileSystem;
-    private PolicyDirectoryRegistry.Lease lease;
+    private final PolicyDirectories directories;
+    private PolicyDirectories.Lease lease;
 
-    PolicyMailet(FileSystem fileSystem) {
+    PolicyMailet(FileSystem fileSystem, PolicyDirectories directories) {
         this.fileSystem = fileSystem;
+        this.directories = directories;
     }
 
     @Override
@@ -48,7 +50,7 @@ abstract class PolicyMailet extends GenericMailet {
             throw new MessagingException(getMailetName() + ": cannot resolve policyDirectory " + directory, e);
         }
         try {
-            lease = PolicyDirectoryRegistry.acquire(policyDirectory.toPath(), me, reloadInterval, maxTableBytes);
+            lease = directories.acquire(policyDirectory.toPath(), me, reloadInterval, maxTableBytes);
         } catch (PolicyFileException e) {
             // refuse to start rather than route mail with a half-understood policy
             LOGGER.error("invalid policy in {}:\n{}", policyDirectory, e.getMessage());

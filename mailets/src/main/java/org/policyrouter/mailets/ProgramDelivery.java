@@ -1,20 +1,27 @@
 package org.policyrouter.mailets;
 
-import org.apache.james.metrics.api.MetricFactory;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.policyrouter.core.process.ProcessRunner;
+import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.RoutingAttributes;
 import org.policyrouter.spool.MessageBytes;
 
@@ -26,26 +33,34 @@ import org.policyrouter.spool.MessageBytes;
  */
 abstract class ProgramDelivery extends GenericMailet {
     private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
+    private static final AttributeName COMMAND = AttributeName.of(RoutingAttributes.COMMAND);
     private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
 
     private final MetricFactory metrics;
     private ExternalCommand command;
+    private DeliveryOutcomes outcomes;
+    private boolean unixLineEnds;
 
     ProgramDelivery(MetricFactory metrics) {
         this.metrics = metrics;
     }
-    private DeliveryOutcomes outcomes;
-    private boolean unixLineEnds;
 
     @Override
     public void init() throws MessagingException {
-        command = new ExternalCommand(MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
+        command = new ExternalCommand(new ProcessRunner("delivery"), MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
         outcomes = DeliveryOutcomes.configuredFor(this, metrics);
         String lineEnding = getInitParameter("lineEnding", "lf");
         if (!lineEnding.equals("lf") && !lineEnding.equals("crlf")) {
             throw new MessagingException(getMailetName() + ": parameter lineEnding must be lf or crlf, not " + lineEnding);
         }
         unixLineEnds = lineEnding.equals("lf");
+    }
+
+    @Override
+    public void destroy() {
+        if (command != null) {
+            command.close();
+        }
     }
 
     @Override
@@ -59,10 +74,32 @@ abstract class ProgramDelivery extends GenericMailet {
         outcomes.apply(mail, nextHop, results);
     }
 
+    /**
+     * The argv RoutePolicy took from the policy, where the command line was split when the table
+     * loaded; a mail routed before that attribute existed has its next hop split by the policy now.
+     *
+     * @throws IllegalArgumentException when the next hop names no program
+     */
+    private static List<String> program(Mail mail, String nextHop) {
+        Optional<Collection> words = AttributeUtils.getValueAndCastFromMail(mail, COMMAND, Collection.class);
+        if (words.isEmpty()) {
+            List<String> argv = NextHop.parse(nextHop, Optional.empty()).argv();
+            if (argv.isEmpty()) {
+                throw new IllegalArgumentException("5.3.5 next hop '" + nextHop + "' names no program");
+            }
+            return argv;
+        }
+        List<String> argv = new ArrayList<>();
+        for (Object word : words.get()) {
+            argv.add(String.valueOf(((AttributeValue<?>) word).getValue()));
+        }
+        return argv;
+    }
+
     private RecipientOutcome deliver(Mail mail, String nextHop, MailAddress recipient) {
         List<String> argv;
         try {
-            argv = argv(mail, nextHop, recipient);
+            argv = argv(program(mail, nextHop), mail, recipient);
         } catch (IllegalArgumentException e) {
             return RecipientOutcome.permanentFailure(e.getMessage());
         }
@@ -79,7 +116,7 @@ abstract class ProgramDelivery extends GenericMailet {
             try {
                 MessageBytes.writeTo(mail.getMessage(), out);
             } catch (MessagingException e) {
-                throw new java.io.IOException(e);
+                throw new IOException(e);
             }
             out.close();
         });
@@ -92,9 +129,10 @@ abstract class ProgramDelivery extends GenericMailet {
     /**
      * The program and its arguments for one recipient.
      *
+     * @param program the next hop's argv, as the policy split it
      * @throws IllegalArgumentException when this recipient cannot be delivered (permanent)
      */
-    abstract List<String> argv(Mail mail, String nextHop, MailAddress recipient);
+    abstract List<String> argv(List<String> program, Mail mail, MailAddress recipient);
 
     Map<String, String> extraEnvironment(Mail mail, MailAddress recipient) {
         return Map.of();

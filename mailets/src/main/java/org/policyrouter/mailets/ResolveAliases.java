@@ -38,8 +38,8 @@ public class ResolveAliases extends PolicyMailet {
     private final MetricFactory metrics;
 
     @Inject
-    public ResolveAliases(FileSystem fileSystem, MetricFactory metrics) {
-        super(fileSystem);
+    public ResolveAliases(FileSystem fileSystem, PolicyDirectories directories, MetricFactory metrics) {
+        super(fileSystem, directories);
         this.metrics = metrics;
     }
 

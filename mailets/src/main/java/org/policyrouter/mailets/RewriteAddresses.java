@@ -41,8 +41,13 @@ public class RewriteAddresses extends PolicyMailet {
     private boolean rewriteHeaders;
 
     @Inject
+    public RewriteAddresses(FileSystem fileSystem, PolicyDirectories directories) {
+        super(fileSystem, directories);
+    }
+
+    /** With tables of its own (tests). */
     public RewriteAddresses(FileSystem fileSystem) {
-        super(fileSystem);
+        this(fileSystem, new PolicyDirectories());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -42,11 +43,18 @@ import org.slf4j.LoggerFactory;
 public class RoutePolicy extends PolicyMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(RoutePolicy.class);
 
+    private static final AttributeName COMMAND = AttributeName.of(RoutingAttributes.COMMAND);
+
     private String routedProcessor;
 
     @Inject
+    public RoutePolicy(FileSystem fileSystem, PolicyDirectories directories) {
+        super(fileSystem, directories);
+    }
+
+    /** With tables of its own (tests). */
     public RoutePolicy(FileSystem fileSystem) {
-        super(fileSystem);
+        this(fileSystem, new PolicyDirectories());
     }
 
     @Override
@@ -96,6 +104,13 @@ public class RoutePolicy extends PolicyMailet {
         mail.setAttribute(stringAttribute(RoutingAttributes.RULE, route.rule()));
         if (nextHop.type() == NextHop.Type.SMTP) {
             mail.setAttribute(stringAttribute(RoutingAttributes.RELAY_HOSTS, RelayHosts.format(nextHop.relayHosts())));
+        }
+        if (nextHop.argv().isEmpty()) {
+            // a mail routed again (deferred) may have had a pipe or MDA next hop before
+            mail.removeAttribute(COMMAND);
+        } else {
+            List<AttributeValue<?>> words = nextHop.argv().stream().<AttributeValue<?>>map(AttributeValue::of).collect(Collectors.toList());
+            mail.setAttribute(new Attribute(COMMAND, AttributeValue.of(words)));
         }
         LOGGER.debug("{}: {} -> {} ({})", mail.getName(), recipients, nextHop, route.rule());
     }

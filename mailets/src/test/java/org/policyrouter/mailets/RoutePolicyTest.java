@@ -7,13 +7,17 @@ import java.io.FileNotFoundException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.builder.MimeMessageBuilder;
 import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.server.core.MailImpl;
-import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeUtils;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +38,7 @@ class RoutePolicyTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Files.writeString(policy.resolve("transport"), "a.example 10.0.0.1:2525\nb.example 10.0.0.2:2525\nc.example discard\n");
+        Files.writeString(policy.resolve("transport"), "a.example 10.0.0.1:2525\nb.example 10.0.0.2:2525\nc.example discard\npipe.example |/usr/bin/robot \"two words\" x\n");
         context = new RecordingMailetContext();
         routePolicy = new RoutePolicy(new FileSystem() {
             @Override
@@ -101,5 +105,20 @@ class RoutePolicyTest {
         assertThat(context.sent).allSatisfy(sent -> assertThat(sent.disposed()).isTrue());
         assertThat(context.fake.getSentMails()).extracting(sent -> (Object) sent.getAttributes().get(AttributeName.of(RoutingAttributes.NEXT_HOP))
             .getValue().value()).containsExactly("10.0.0.2:2525", "discard");
+    }
+
+    @Test
+    void aPipeNextHopCarriesTheArgvThePolicySplitAndAnotherNextHopNone() throws Exception {
+        MailImpl mail = mail("1A2B3C", "x@pipe.example");
+        mail.setAttribute(new Attribute(AttributeName.of(RoutingAttributes.COMMAND), AttributeValue.of(List.<AttributeValue<?>>of(AttributeValue.of("stale")))));
+        MailImpl relayed = mail("4D5E6F", "x@a.example");
+        relayed.setAttribute(new Attribute(AttributeName.of(RoutingAttributes.COMMAND), AttributeValue.of(List.<AttributeValue<?>>of(AttributeValue.of("stale")))));
+
+        routePolicy.service(mail);
+        routePolicy.service(relayed);
+
+        assertThat(AttributeUtils.getValueAndCastFromMail(mail, AttributeName.of(RoutingAttributes.COMMAND), Collection.class).orElseThrow())
+            .extracting(word -> ((AttributeValue<?>) word).getValue()).containsExactly("/usr/bin/robot", "two words", "x");
+        assertThat(relayed.getAttribute(AttributeName.of(RoutingAttributes.COMMAND))).as("a relayed mail that was piped before").isEmpty();
     }
 }

@@ -30,12 +30,18 @@ public final class NextHop {
     private final String spec;
     private final String target;
     private final List<RelayHost> relayHosts;
+    private final List<String> argv;
 
     private NextHop(Type type, String spec, String target, List<RelayHost> relayHosts) {
+        this(type, spec, target, relayHosts, List.of());
+    }
+
+    private NextHop(Type type, String spec, String target, List<RelayHost> relayHosts, List<String> argv) {
         this.type = type;
         this.spec = spec;
         this.target = target;
         this.relayHosts = List.copyOf(relayHosts);
+        this.argv = List.copyOf(argv);
     }
 
     /**
@@ -71,10 +77,10 @@ public final class NextHop {
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("pipe '|' without a command");
             }
-            return new NextHop(Type.PIPE, spec, command, List.of());
+            return new NextHop(Type.PIPE, spec, command, List.of(), program(command, "pipe"));
         }
         if (spec.startsWith("/")) {
-            return new NextHop(Type.MDA, spec, spec, List.of());
+            return new NextHop(Type.MDA, spec, spec, List.of(), program(spec, "MDA"));
         }
         if (lower.startsWith("queue/")) {
             String processor = spec.substring("queue/".length());
@@ -84,6 +90,14 @@ public final class NextHop {
             return new NextHop(Type.QUEUE, spec, processor, List.of());
         }
         return new NextHop(Type.SMTP, spec, spec, parseRelayHosts(spec, ownDomain));
+    }
+
+    private static List<String> program(String commandLine, String kind) {
+        List<String> argv = CommandLine.split(commandLine);
+        if (argv.isEmpty() || argv.get(0).isEmpty()) {
+            throw new IllegalArgumentException(kind + " next hop without a program: '" + commandLine + "'");
+        }
+        return argv;
     }
 
     /** A comma list of relay hosts, as in {@code relayhost} and SMTP transport next hops. */
@@ -111,6 +125,14 @@ public final class NextHop {
     /** The type-specific part: the command line, the MDA line, the processor name, the error reply. */
     public String target() {
         return target;
+    }
+
+    /**
+     * For {@link Type#PIPE} and {@link Type#MDA}: the program and its arguments, split like a shell
+     * splits words (quotes honoured, nothing expanded). Empty otherwise.
+     */
+    public List<String> argv() {
+        return argv;
     }
 
     /** For {@link Type#SMTP}: the hosts, in the order to try them. Empty otherwise. */

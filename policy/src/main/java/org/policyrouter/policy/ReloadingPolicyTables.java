@@ -150,7 +150,7 @@ public final class ReloadingPolicyTables implements Closeable {
             throw new IllegalStateException("already polling " + directory);
         }
         poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "policy-reload " + directory.getFileName());
+            Thread thread = new Thread(runnable, "policyrouter-policy-reload-" + directory.getFileName());
             thread.setDaemon(true);
             return thread;
         });

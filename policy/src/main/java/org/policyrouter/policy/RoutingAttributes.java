@@ -2,13 +2,18 @@ package org.policyrouter.policy;
 
 /**
  * Names of the mail attributes the router sets, shared by its mailets and matchers. Values are
- * plain strings so they survive any James mail repository or queue.
+ * plain strings (or a list of them) so they survive any James mail repository or queue.
  */
 public final class RoutingAttributes {
     /** The next hop as written in the policy ({@link NextHop#spec()}). */
     public static final String NEXT_HOP = "org.policyrouter.nexthop";
     /** The next hop's type label: smtp, mx, mda, pipe, queue, local, error, discard. */
     public static final String NEXT_HOP_TYPE = "org.policyrouter.nexthop.type";
+    /**
+     * For pipe and MDA next hops: the program and its arguments ({@link NextHop#argv()}), a list of
+     * strings, so the delivery agents run what the policy split when the table loaded.
+     */
+    public static final String COMMAND = "org.policyrouter.nexthop.argv";
     /** The rule that chose the next hop: {@code transport:12}, {@code relayhost} or {@code default}. */
     public static final String RULE = "org.policyrouter.rule";
     /** For SMTP next hops: the resolved relay hosts, {@code host:port,[v6]:port}, in policy order. */

@@ -108,6 +108,19 @@ class ReloadingPolicyTablesTest {
     }
 
     @Test
+    void anUnterminatedQuoteInAPipeCommandKeepsTheLastGoodTables() throws Exception {
+        policy().write("transport", "x.example |/bin/prog \"quoted arg\"");
+        try (ReloadingPolicyTables tables = open()) {
+            policy().write("transport", "x.example |/bin/prog \"unterminated");
+
+            assertThat(tables.refreshIfChanged()).isFalse();
+            assertThat(tables.current().resolve("u@x.example").nextHop().argv()).containsExactly("/bin/prog", "quoted arg");
+            assertThat(log.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.toList()))
+                .contains("transport:1: unterminated quote (\") in '/bin/prog \"unterminated'");
+        }
+    }
+
+    @Test
     void picksUpAnAddedFileAndOneEmptiedAgain() throws Exception {
         policy().write("transport", "a.example 10.0.0.1");
         age("transport");

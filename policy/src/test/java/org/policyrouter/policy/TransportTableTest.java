@@ -66,6 +66,25 @@ class TransportTableTest {
     }
 
     @Test
+    void pipeAndMdaNextHopsCarryTheirArgvSplitWhenTheTableLoads() throws Exception {
+        TransportTable table = load("b.example |/usr/bin/robot --flag \"two words\" 'a  b'\nc.example /usr/bin/maildrop -d USER\nd.example mx\n");
+
+        assertThat(table.lookup("x@b.example").orElseThrow().nextHop().argv()).containsExactly("/usr/bin/robot", "--flag", "two words", "a  b");
+        assertThat(table.lookup("x@c.example").orElseThrow().nextHop().argv()).containsExactly("/usr/bin/maildrop", "-d", "USER");
+        assertThat(table.lookup("x@d.example").orElseThrow().nextHop().argv()).isEmpty();
+    }
+
+    @Test
+    void aBrokenCommandLineIsAnErrorOfItsLine() {
+        assertThatThrownBy(() -> load("ok.example |/bin/true\nx.example |/bin/prog \"unterminated\ny.example /usr/bin/mda 'open\nz.example |\"\"\n"))
+            .isInstanceOf(PolicyFileException.class)
+            .satisfies(e -> assertThat(((PolicyFileException) e).errors()).extracting(PolicyError::line).containsExactly(2, 3, 4))
+            .hasMessageContaining("transport:2: unterminated quote (\") in '/bin/prog \"unterminated'")
+            .hasMessageContaining("transport:3: unterminated quote (') in '/usr/bin/mda 'open'")
+            .hasMessageContaining("transport:4: pipe next hop without a program: '\"\"'");
+    }
+
+    @Test
     void reportsEveryBrokenLineWithItsNumber() {
         assertThatThrownBy(() -> load("ok.example 127.0.0.1:25\nbad.example host:99999\n# fine\nonlyone\n/(unclosed/ host\n[::1 host\nx.example [::1\n"))
             .isInstanceOf(PolicyFileException.class)

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.policyrouter.it.SmtpConversation;
 
-/** The DNS checks against a real DNS server (dnsmasq on loopback), queried directly with dnsjava. */
+/** The DNS checks against a real DNS server (dnsmasq on loopback), queried directly (Netty's resolver). */
 class DnsmasqIT {
     static final Dnsmasq DNS = Dnsmasq.start(List.of("test", "example", "in-addr.arpa"),
         "host-record=20.0.0.127.bl.test,127.0.0.2",

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.policyrouter.it.PolicyRouterJames;
+import org.policyrouter.it.Processes;
 import org.policyrouter.it.SmtpConversation;
 import org.policyrouter.it.SmtpSink;
 
@@ -137,17 +138,7 @@ class SppFailuresIT {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
         }
         long child = Long.parseLong(Files.readString(pids).strip());
-        assertThat(isRunning(child)).as("the plugin's child was killed with its process group").isFalse();
-    }
-
-    /** Killed processes may linger as zombies until init reaps them: those do not run. */
-    private static boolean isRunning(long pid) throws Exception {
-        Path stat = Path.of("/proc/" + pid + "/stat");
-        if (!Files.exists(stat)) {
-            return false;
-        }
-        String fields = Files.readString(stat);
-        return fields.charAt(fields.lastIndexOf(')') + 2) != 'Z';
+        assertThat(Processes.isRunning(child)).as("the plugin's child was killed with its process group").isFalse();
     }
 
     @Test

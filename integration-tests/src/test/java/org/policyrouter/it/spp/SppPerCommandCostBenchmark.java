@@ -70,16 +70,17 @@ class SppPerCommandCostBenchmark {
     }
 
     private static Duration runnerTime(Optional<Path> setsid) {
-        PluginRunner runner = new PluginRunner(PLUGINS.home(), Duration.ofSeconds(10), 65536, setsid, (plugin, line) -> { });
-        PluginLine plugin = new PluginLine(NOOP, "cost");
-        Map<String, String> environment = Map.of("PATH", "/usr/bin:/bin");
-        for (int i = 0; i < WARM_UP; i++) {
-            runner.run(plugin, environment);
+        try (PluginRunner runner = new PluginRunner(PLUGINS.home(), Duration.ofSeconds(10), 65536, setsid, (plugin, line) -> { })) {
+            PluginLine plugin = new PluginLine(NOOP, "cost");
+            Map<String, String> environment = Map.of("PATH", "/usr/bin:/bin");
+            for (int i = 0; i < WARM_UP; i++) {
+                runner.run(plugin, environment);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < COMMANDS; i++) {
+                runner.run(plugin, environment);
+            }
+            return Duration.ofNanos((System.nanoTime() - start) / COMMANDS);
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < COMMANDS; i++) {
-            runner.run(plugin, environment);
-        }
-        return Duration.ofNanos((System.nanoTime() - start) / COMMANDS);
     }
 }

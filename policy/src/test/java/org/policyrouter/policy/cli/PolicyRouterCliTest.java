@@ -83,6 +83,16 @@ class PolicyRouterCliTest {
     }
 
     @Test
+    void checkRefusesAPipeCommandLineWithAnUnterminatedQuote() {
+        policy().write("transport", "ok.example |/bin/true", "x.example |/bin/prog \"unterminated");
+
+        assertThat(run("check", dir.toString())).isEqualTo(1);
+        assertThat(errLines()).containsExactly(
+            "transport:2: unterminated quote (\") in '/bin/prog \"unterminated'",
+            dir + ": 1 error");
+    }
+
+    @Test
     void checkNotesThatRelayhostOverridesTransport() {
         policy().write("transport", "a.example 10.0.0.1").write("relayhost", "relayhost [::1]:2425");
 

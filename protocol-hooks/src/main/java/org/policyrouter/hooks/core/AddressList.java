@@ -16,7 +16,7 @@ public final class AddressList {
         List<Entry> entries = new ArrayList<>();
         for (ControlLine line : lines) {
             String[] words = line.text().split("\\s+", 2);
-            entries.add(new Entry(AddressPattern.parse(words[0], line), words.length > 1 ? words[1].strip() : null));
+            entries.add(new Entry(BadAddressPattern.parse(words[0], line), words.length > 1 ? words[1].strip() : null));
         }
         return new AddressList(List.copyOf(entries));
     }
@@ -31,15 +31,15 @@ public final class AddressList {
 
     /** A listed pattern and the reason the operator wrote after it, if any. */
     public static final class Entry {
-        private final AddressPattern pattern;
+        private final BadAddressPattern pattern;
         private final String reason;
 
-        Entry(AddressPattern pattern, String reason) {
+        Entry(BadAddressPattern pattern, String reason) {
             this.pattern = pattern;
             this.reason = reason;
         }
 
-        public AddressPattern pattern() {
+        public BadAddressPattern pattern() {
             return pattern;
         }
 

@@ -75,6 +75,11 @@ public final class CachingDns implements Dns {
         return delegate.timeout();
     }
 
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
     private static final class Cached {
         private final CompletableFuture<DnsAnswer> answer;
         private final long expires;

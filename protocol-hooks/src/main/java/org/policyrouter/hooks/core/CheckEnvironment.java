@@ -7,9 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -19,6 +17,7 @@ import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.filesystem.api.FileSystem;
+import org.policyrouter.core.SharedResources;
 
 /**
  * What a check works with besides its own options: its control files, DNS, and which domains
@@ -27,27 +26,34 @@ import org.apache.james.filesystem.api.FileSystem;
  * <p>Options every check understands: {@code configDir} (default {@code file://conf/qpsmtpd}),
  * {@code fallbackDir} (default {@code /var/qmail/control}, {@code none} for no fallback),
  * {@code reloadInterval} (how often control files are checked for changes, default 1 s),
- * {@code dnsServers} (host[:port] list: query these directly with dnsjava instead of James's
+ * {@code dnsServers} (host[:port] list: query these directly with Netty's resolver instead of James's
  * DNSService), {@code dnsTimeout} (per query, default 5 s), {@code dnsCacheSize} (default 10000).
  */
 public final class CheckEnvironment {
     public static final String DEFAULT_CONFIG_DIR = "file://conf/qpsmtpd";
     public static final String DEFAULT_FALLBACK_DIR = "/var/qmail/control";
-    private static final Map<String, Dns> SHARED_DNS = new ConcurrentHashMap<>();
+    private static final SharedResources<String, Dns> SHARED_DNS = new SharedResources<>();
 
     private final Options options;
     private final ControlFiles controlFiles;
     private final Supplier<Dns> dns;
     private final Predicate<String> localDomains;
     private final java.util.function.Function<String, Path> paths;
+    private final Runnable release;
 
     public CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains,
                             java.util.function.Function<String, Path> paths) {
+        this(options, controlFiles, dns, localDomains, paths, () -> { });
+    }
+
+    private CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains,
+                             java.util.function.Function<String, Path> paths, Runnable release) {
         this.options = options;
         this.controlFiles = controlFiles;
         this.dns = dns;
         this.localDomains = localDomains;
         this.paths = paths;
+        this.release = release;
     }
 
     /** The environment of a check inside James, from its options and James's services. */
@@ -57,27 +63,41 @@ public final class CheckEnvironment {
         Optional<Path> fallbackDir = fallback.isEmpty() || fallback.equalsIgnoreCase("none")
             ? Optional.empty() : Optional.of(resolve(fileSystem, fallback));
         ControlFiles files = new ControlFiles(configDir, fallbackDir, options.duration("reloadInterval", Duration.ofSeconds(1)));
-        return new CheckEnvironment(options, files, sharedDns(options, dnsService), domain -> isLocal(domainList, domain),
-            location -> resolve(fileSystem, location));
+        SharedResources.Lease<Dns> dns = sharedDns(options, dnsService);
+        return new CheckEnvironment(options, files, dns, domain -> isLocal(domainList, domain),
+            location -> resolve(fileSystem, location), dns::close);
     }
 
-    /** The same environment for another set of options (a plugin in the plugins file). */
+    /** The same environment for another set of options (a plugin in the plugins file); its owner releases it. */
     public CheckEnvironment withOptions(Options pluginOptions) {
-        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains, paths);
+        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains, paths, () -> { });
     }
 
-    private static Supplier<Dns> sharedDns(Options options, DNSService dnsService) {
+    /**
+     * Lets go of the shared DNS resolver (its threads end with the last handler using it): the
+     * handler that built this environment calls it when James destroys the handler.
+     */
+    public void release() {
+        release.run();
+    }
+
+    /** How many DNS resolvers the handlers share now (one per distinct DNS configuration). */
+    static int sharedResolvers() {
+        return SHARED_DNS.size();
+    }
+
+    private static SharedResources.Lease<Dns> sharedDns(Options options, DNSService dnsService) {
         Duration timeout = options.duration("dnsTimeout", Duration.ofSeconds(5));
         int cacheSize = options.integer("dnsCacheSize", 10000);
         List<InetSocketAddress> servers = options.getAll("dnsServers").stream()
             .flatMap(value -> Arrays.stream(value.split("[\\s,]+")))
             .filter(s -> !s.isEmpty())
-            .map(DnsJavaResolver::parseServer)
+            .map(NettyDnsResolver::parseServer)
             .collect(Collectors.toList());
         String key = servers + " " + timeout + " " + cacheSize + (servers.isEmpty() ? " james@" + System.identityHashCode(dnsService) : "");
         // parse errors surface at init; the resolver itself is built on first use
-        return () -> SHARED_DNS.computeIfAbsent(key, k -> new CachingDns(servers.isEmpty()
-            ? new JamesDns(dnsService, timeout) : new DnsJavaResolver(servers, timeout), cacheSize));
+        return SHARED_DNS.acquire(key, () -> new CachingDns(servers.isEmpty()
+            ? new JamesDns(dnsService, timeout) : new NettyDnsResolver(servers, timeout), cacheSize));
     }
 
     private static Path resolve(FileSystem fileSystem, String location) {

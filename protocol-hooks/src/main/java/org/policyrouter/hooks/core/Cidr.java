@@ -41,6 +41,19 @@ public final class Cidr {
         return Optional.of(new Cidr(bytes, length, text.trim()));
     }
 
+    /**
+     * {@link #parse}, for configuration: {@code spp <client network="…">}.
+     *
+     * @throws IllegalArgumentException naming the text when it is not an IP address or CIDR block
+     */
+    public static Cidr parseStrictly(String text) {
+        return parse(text).orElseThrow(() -> new IllegalArgumentException("not an IP address or CIDR block: " + text));
+    }
+
+    public int prefixLength() {
+        return prefixLength;
+    }
+
     public static boolean looksLikeCidr(String text) {
         return text.contains("/");
     }

@@ -79,6 +79,15 @@ public final class FileGreylistStore implements GreylistStore {
         return records.size();
     }
 
+    @Override
+    public synchronized void close() {
+        try {
+            writer.close();
+        } catch (IOException e) {
+            LOGGER.warn("greylisting store {}: {}", journal, e.getMessage());
+        }
+    }
+
     private void evictBeyondLimit() {
         Iterator<Map.Entry<String, GreylistRecord>> eldest = records.entrySet().iterator();
         while (records.size() > maxEntries && eldest.hasNext()) {

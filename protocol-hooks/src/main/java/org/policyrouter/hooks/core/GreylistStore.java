@@ -8,13 +8,18 @@ import java.util.Optional;
  * {@link JdbcGreylistStore} on the database they already run. A lost race between two nodes only
  * costs one extra deferral, so stores need no transactions.
  */
-public interface GreylistStore {
+public interface GreylistStore extends AutoCloseable {
     Optional<GreylistRecord> find(String key);
 
     /** Saves the record; the store may forget it once {@code record.expiresAtMillis()} has passed. */
     void save(String key, GreylistRecord record);
 
     void delete(String key);
+
+    /** Ends what the store holds (threads, connections, files); called when no check uses it any more. */
+    @Override
+    default void close() {
+    }
 
     /** A triplet's state: when it was last seen/accepted, how many deferrals and deliveries. */
     final class GreylistRecord {

@@ -12,6 +12,7 @@ import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.ProtocolSession.AttachmentKey;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.policyrouter.hooks.netty.GreetingHold;
 
 /** A {@link Connection} over James's SMTPSession; notes live in the session's attachments. */
 public final class JamesConnection implements Connection {
@@ -92,8 +93,16 @@ public final class JamesConnection implements Connection {
             .orElse(List.of());
     }
 
+    /** Without the channel (see JamesInternals) the greeting goes out at once and nobody talked early. */
     @Override
     public void holdGreeting(Duration wait, Function<Boolean, Verdict> decision) {
-        GreetingGate.hold(session, wait, decision, Stage.CONNECT);
+        GreetingHold.install(session).ifPresent(hold -> hold.after(wait, talkedEarly -> {
+            Verdict verdict = decision.apply(talkedEarly);
+            if (verdict.code().rejects()) {
+                hold.open(List.of(Stage.CONNECT.replyCode(verdict.code()) + " " + Stage.CONNECT.replyText(verdict)), false, true);
+            } else {
+                hold.open(List.of(), true, false);
+            }
+        }));
     }
 }

@@ -8,13 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import org.apache.james.dnsservice.api.DNSService;
@@ -22,16 +18,14 @@ import org.apache.james.dnsservice.api.TemporaryResolutionException;
 
 /**
  * James's own DNSService (dnsservice.xml, its dnsjava cache, or a test's InMemoryDNSService)
- * behind our asynchronous interface. DNSService blocks, so calls run on a small bounded pool,
- * never on a Netty I/O thread; the caller's wait is bounded by the timeout. James cannot tell
+ * behind our asynchronous interface. DNSService blocks, so calls run on a small bounded pool
+ * ({@link BlockingCalls}), never on a Netty I/O thread; the caller's wait is bounded by the timeout. James cannot tell
  * "no such name" from "no records of this type", so both are NXDOMAIN here.
  */
 public final class JamesDns implements Dns {
-    private static final ExecutorService POOL = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(1000), daemonThreads());
-
     private final DNSService dnsService;
     private final Duration timeout;
+    private final BlockingCalls calls = new BlockingCalls("dns", 4, 1000);
 
     public JamesDns(DNSService dnsService, Duration timeout) {
         this.dnsService = dnsService;
@@ -40,14 +34,15 @@ public final class JamesDns implements Dns {
 
     @Override
     public CompletableFuture<DnsAnswer> query(String name, Type type) {
-        try {
-            return CompletableFuture.supplyAsync(() -> lookup(name, type), POOL)
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionally(error -> error instanceof java.util.concurrent.TimeoutException
-                    || error.getCause() instanceof java.util.concurrent.TimeoutException ? DnsAnswer.timeout() : DnsAnswer.failed());
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(DnsAnswer.failed());
-        }
+        return calls.submit(() -> lookup(name, type))
+            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .exceptionally(error -> error instanceof TimeoutException
+                || error.getCause() instanceof TimeoutException ? DnsAnswer.timeout() : DnsAnswer.failed());
+    }
+
+    @Override
+    public void close() {
+        calls.close();
     }
 
     private DnsAnswer lookup(String name, Type type) {
@@ -108,14 +103,5 @@ public final class JamesDns implements Dns {
     @Override
     public Duration timeout() {
         return timeout;
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, "qpsmtpd-dns-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

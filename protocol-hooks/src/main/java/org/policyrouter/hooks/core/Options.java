@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.commons.configuration2.Configuration;
+import org.policyrouter.core.Durations;
 
 /**
  * A check's options, from either source an operator has: the XML elements of its
@@ -110,7 +111,7 @@ public final class Options {
         return get(name).map(v -> parseInt(name, v)).orElse(defaultValue);
     }
 
-    /** Plain numbers are seconds, as in qpsmtpd; Java durations ("PT2S") and "500ms" also work. */
+    /** {@link Durations}: a number alone is seconds, as in qpsmtpd; {@code 500ms}, {@code 5m} … as in James. */
     public Duration duration(String name, Duration defaultValue) {
         return get(name).map(v -> parseDuration(name, v)).orElse(defaultValue);
     }
@@ -124,20 +125,10 @@ public final class Options {
     }
 
     private Duration parseDuration(String name, String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
         try {
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-            }
-            if (v.startsWith("p")) {
-                return Duration.parse(v.toUpperCase(Locale.ROOT));
-            }
-            if (v.endsWith("s")) {
-                v = v.substring(0, v.length() - 1).trim();
-            }
-            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
-        } catch (RuntimeException e) {
-            throw invalid(name, value, "seconds (e.g. 5 or 0.5) or milliseconds (500ms)");
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw invalid(name, value, Durations.EXPECTED);
         }
     }
 

@@ -22,6 +22,8 @@ import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.protocols.smtp.hook.UnknownHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.policyrouter.hooks.netty.JamesInternals;
+import org.policyrouter.hooks.netty.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,7 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     private FileSystem fileSystem;
     private DNSService dnsService;
     private DomainList domainList;
+    private CheckEnvironment environment;
 
     @Inject
     public void setJamesServices(FileSystem fileSystem, DNSService dnsService, DomainList domainList) {
@@ -95,11 +98,32 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
+        JamesInternals.reportOnce();
         try {
-            configure(CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList));
+            environment = CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList);
+            configure(environment);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ConfigurationException(getClass().getName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** James stops the server: what this check opened, and its share of the DNS resolver, are let go. */
+    @Override
+    public void destroy() {
+        try {
+            release();
+        } finally {
+            if (environment != null) {
+                environment.release();
+            }
+        }
+    }
+
+    /**
+     * Lets go of what {@link #configure} opened beyond the environment (a shared store). Called
+     * when James destroys the handler, or by the plugins-file runner for a check it replaced.
+     */
+    public void release() {
     }
 
     /** Runs one hook of a check; a check that fails is skipped, as qpsmtpd skips a plugin that dies. */

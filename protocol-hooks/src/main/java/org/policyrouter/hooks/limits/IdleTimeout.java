@@ -1,9 +1,11 @@
 package org.policyrouter.hooks.limits;
 
+import org.apache.commons.configuration2.Configuration;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.ConnectHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.policyrouter.hooks.core.IdleTimeouts;
+import org.policyrouter.hooks.netty.IdleTimeouts;
+import org.policyrouter.hooks.netty.JamesInternals;
 
 /**
  * The server's {@code <connectiontimeout>} honoured as configured: a client that sends nothing for
@@ -14,6 +16,11 @@ import org.policyrouter.hooks.core.IdleTimeouts;
  * <pre>&lt;handler class="org.policyrouter.hooks.limits.IdleTimeout"/&gt;</pre>
  */
 public class IdleTimeout implements ConnectHandler<SMTPSession> {
+    @Override
+    public void init(Configuration configuration) {
+        JamesInternals.reportOnce();
+    }
+
     @Override
     public Response onConnect(SMTPSession session) {
         IdleTimeouts.install(session, "421 4.4.2 " + session.getConfiguration().getHelloName() + " Error: timeout exceeded");

@@ -12,7 +12,8 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MessageHook;
 import org.apache.james.protocols.smtp.hook.UnknownHook;
-import org.policyrouter.hooks.core.LineFraming;
+import org.policyrouter.hooks.netty.JamesInternals;
+import org.policyrouter.hooks.netty.LineFraming;
 import org.policyrouter.hooks.core.Options;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ public class LineLengthLimit implements ConnectHandler<SMTPSession>, DataLineFil
 
     @Override
     public void init(Configuration configuration) throws ConfigurationException {
+        JamesInternals.reportOnce();
         try {
             maxLineLength = Options.fromXml(configuration).integer("maxLineLength", DEFAULT_MAX_LINE_LENGTH);
         } catch (IllegalArgumentException e) {

@@ -3,7 +3,7 @@ package org.policyrouter.hooks.qpsmtpd;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.policyrouter.hooks.core.AddressPattern;
+import org.policyrouter.hooks.core.BadAddressPattern;
 import org.policyrouter.hooks.core.CheckEnvironment;
 import org.policyrouter.hooks.core.Connection;
 import org.policyrouter.hooks.core.ControlFileException;
@@ -40,7 +40,7 @@ public class BadMailFromTo extends QpsmtpdHandler {
             if (words.length < 2) {
                 throw new ControlFileException(line, "needs a sender and a recipient");
             }
-            pairs.add(new Pair(AddressPattern.parse(words[0], line), AddressPattern.parse(words[1], line)));
+            pairs.add(new Pair(BadAddressPattern.parse(words[0], line), BadAddressPattern.parse(words[1], line)));
         }
         return List.copyOf(pairs);
     }
@@ -60,10 +60,10 @@ public class BadMailFromTo extends QpsmtpdHandler {
     }
 
     private static final class Pair {
-        private final AddressPattern from;
-        private final AddressPattern to;
+        private final BadAddressPattern from;
+        private final BadAddressPattern to;
 
-        Pair(AddressPattern from, AddressPattern to) {
+        Pair(BadAddressPattern from, BadAddressPattern to) {
             this.from = from;
             this.to = to;
         }

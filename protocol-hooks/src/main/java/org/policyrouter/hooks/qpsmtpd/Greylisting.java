@@ -4,12 +4,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import org.policyrouter.core.LogText;
+import org.policyrouter.core.SharedResources;
 import org.policyrouter.hooks.core.CheckEnvironment;
 import org.policyrouter.hooks.core.Connection;
 import org.policyrouter.hooks.core.ControlLine;
@@ -41,13 +40,16 @@ import org.slf4j.LoggerFactory;
  * <p>Store: {@code <store>file</store>} (default; journal in {@code db_dir}, default
  * {@code file://var/greylisting}, at most {@code max_entries} triplets) or
  * {@code <store>jdbc</store>} with {@code jdbc_url}, {@code jdbc_user}, {@code jdbc_password},
- * {@code jdbc_table} for several nodes. qpsmtpd 0.94 calls a method that does not exist
+ * {@code jdbc_table}, {@code jdbc_timeout} (default 2 s: the longest a hook waits for the
+ * database; past it the client is not greylisted) for several nodes. qpsmtpd 0.94 calls a method that does not exist
  * (is_p0f_match) before greylisting, so it never defers; this follows its documentation.
  */
 public class Greylisting extends QpsmtpdHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(Greylisting.class);
-    private static final Map<String, GreylistStore> STORES = new ConcurrentHashMap<>();
+    /** One store per journal directory or database table, shared by every check that names it. */
+    private static final SharedResources<String, GreylistStore> STORES = new SharedResources<>();
     static final String MESSAGE = "This mail is temporarily denied";
+    static final Duration DEFAULT_JDBC_TIMEOUT = Duration.ofSeconds(2);
     private static final String LATE = "greylist";
 
     private boolean byIp;
@@ -58,6 +60,7 @@ public class Greylisting extends QpsmtpdHandler {
     private Duration black;
     private Duration grey;
     private Duration white;
+    private SharedResources.Lease<GreylistStore> storeLease;
     private GreylistStore store;
     private LongSupplier clock = System::currentTimeMillis;
 
@@ -80,7 +83,26 @@ public class Greylisting extends QpsmtpdHandler {
         black = options.duration("black_timeout", Duration.ofMinutes(50));
         grey = options.duration("grey_timeout", Duration.ofMinutes(200));
         white = options.duration("white_timeout", Duration.ofDays(36));
-        store = openStore(environment, options);
+        SharedResources.Lease<GreylistStore> lease = openStore(environment, options);
+        try {
+            store = lease.get();
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+        storeLease = lease;
+    }
+
+    @Override
+    public void release() {
+        if (storeLease != null) {
+            storeLease.close();
+        }
+    }
+
+    /** How many stores the checks share now. */
+    static int openStores() {
+        return STORES.size();
     }
 
     /** qpsmtpd reads {@code denysoft_greylist} lines ("black_timeout 600") under the plugin's own arguments. */
@@ -95,21 +117,25 @@ public class Greylisting extends QpsmtpdHandler {
         return Options.layered(fromFile, environment.options());
     }
 
-    private static GreylistStore openStore(CheckEnvironment environment, Options options) {
+    private static SharedResources.Lease<GreylistStore> openStore(CheckEnvironment environment, Options options) {
         String kind = options.string("store", "file");
         LongSupplier clock = System::currentTimeMillis;
         if (kind.equalsIgnoreCase("jdbc")) {
             String url = options.get("jdbc_url").orElseThrow(() -> options.invalid("jdbc_url", "", "set (store jdbc needs it)"));
             String table = options.string("jdbc_table", "qpsmtpd_greylist");
-            return STORES.computeIfAbsent(url + "#" + table, key -> new JdbcGreylistStore(url,
-                options.string("jdbc_user", ""), options.string("jdbc_password", ""), table, clock));
+            Duration timeout = options.duration("jdbc_timeout", DEFAULT_JDBC_TIMEOUT);
+            if (timeout.isZero()) {
+                throw options.invalid("jdbc_timeout", "0", "allowed: the hook would not wait at all");
+            }
+            return STORES.acquire(url + "#" + table, () -> new JdbcGreylistStore(url,
+                options.string("jdbc_user", ""), options.string("jdbc_password", ""), table, timeout, clock));
         }
         if (!kind.equalsIgnoreCase("file")) {
             throw options.invalid("store", kind, "file or jdbc");
         }
         Path directory = environment.path(options.string("db_dir", "file://var/greylisting")).toAbsolutePath().normalize();
         int maxEntries = options.integer("max_entries", 100000);
-        return STORES.computeIfAbsent(directory.toString(), key -> new FileGreylistStore(directory, maxEntries, clock));
+        return STORES.acquire(directory.toString(), () -> new FileGreylistStore(directory, maxEntries, clock));
     }
 
     void useClock(LongSupplier clock) {

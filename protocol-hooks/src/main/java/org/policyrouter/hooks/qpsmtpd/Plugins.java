@@ -36,6 +36,7 @@ public class Plugins extends QpsmtpdHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(Plugins.class);
 
     private ControlFile<List<QpsmtpdHandler>> checks;
+    private List<QpsmtpdHandler> running = List.of();
 
     @Override
     public String pluginName() {
@@ -44,8 +45,34 @@ public class Plugins extends QpsmtpdHandler {
 
     @Override
     public void configure(CheckEnvironment environment) {
-        checks = environment.controlFiles().parsed("plugins", lines -> instantiate(environment, PluginsFile.parse(lines)));
+        checks = environment.controlFiles().parsed("plugins", lines -> replaceChecks(instantiate(environment, PluginsFile.parse(lines))));
         checks.get();
+    }
+
+    /**
+     * The checks of a new version of the plugins file replace the previous ones, which let go of
+     * what they opened (connections still running them keep working: shared stores stay open
+     * while a new check of the same configuration holds them).
+     */
+    private synchronized List<QpsmtpdHandler> replaceChecks(List<QpsmtpdHandler> loaded) {
+        List<QpsmtpdHandler> previous = running;
+        running = loaded;
+        previous.forEach(Plugins::releaseQuietly);
+        return loaded;
+    }
+
+    @Override
+    public synchronized void release() {
+        running.forEach(Plugins::releaseQuietly);
+        running = List.of();
+    }
+
+    private static void releaseQuietly(QpsmtpdHandler check) {
+        try {
+            check.release();
+        } catch (RuntimeException e) {
+            LOGGER.warn("qpsmtpd plugins: {}: {}", check.pluginName(), e.getMessage());
+        }
     }
 
     private static List<QpsmtpdHandler> instantiate(CheckEnvironment environment, List<PluginsFile.Entry> entries) {
@@ -57,7 +84,8 @@ public class Plugins extends QpsmtpdHandler {
             QpsmtpdHandler check = entry.check.get().get();
             try {
                 check.configure(environment.withOptions(org.policyrouter.hooks.core.Options.layered(environment.options(), entry.options)));
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                loaded.forEach(Plugins::releaseQuietly);
                 throw new ControlFileException("plugins: " + entry.line + ": " + e.getMessage());
             }
             loaded.add(check);
@@ -67,6 +95,11 @@ public class Plugins extends QpsmtpdHandler {
         LOGGER.info("qpsmtpd plugins: running [{}]{}", loaded.stream().map(QpsmtpdHandler::pluginName).collect(Collectors.joining(", ")),
             skipped.isEmpty() ? "" : "; skipped: " + skipped);
         return List.copyOf(loaded);
+    }
+
+    /** The qpsmtpd names of the checks running now, in file order (what the start-up log lists). */
+    List<String> runningPlugins() {
+        return checks.get().stream().map(QpsmtpdHandler::pluginName).collect(Collectors.toList());
     }
 
     @Override

@@ -7,10 +7,10 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.commons.configuration2.Configuration;
 import org.apache.james.protocols.api.ProtocolSession;
-import org.apache.james.protocols.api.ProtocolSessionImpl;
-import org.apache.james.protocols.api.ProtocolTransport;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.ConnectHandler;
 import org.apache.james.protocols.api.handler.LineHandler;
@@ -27,12 +27,11 @@ import org.apache.mailet.Mail;
 import org.policyrouter.core.HeldReplies;
 import org.policyrouter.core.QueueIds;
 import org.policyrouter.hooks.core.CommandInjectionScan;
-import org.policyrouter.hooks.core.ReadGate;
-import org.policyrouter.hooks.core.SessionChannel;
+import org.policyrouter.hooks.netty.JamesInternals;
+import org.policyrouter.hooks.netty.SessionChannel;
+import org.policyrouter.hooks.netty.SessionTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.netty.channel.Channel;
 
 /**
  * Gives each accepted message its queue ID (the mail's name, and the attribute
@@ -62,22 +61,41 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
 
     /** Replies held by the sessions of the event loop running on this thread, in arrival order. */
     private final ThreadLocal<List<Held>> held = ThreadLocal.withInitial(ArrayList::new);
+    /** One per server (one handler chain), shut down with it. */
     private final ExecutorService waiter = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "smtp-reply-waiter");
+        Thread thread = new Thread(runnable, "policyrouter-reply-waiter");
         thread.setDaemon(true);
         return thread;
     });
 
     @Override
+    public void init(Configuration configuration) {
+        JamesInternals.reportOnce();
+    }
+
+    /**
+     * James stops the server's handlers after it stopped listening: replies still held are sent (or
+     * fail with their closed channel) before the thread ends, so no mail is left unreleased.
+     */
+    @Override
     public void destroy() {
         waiter.shutdown();
+        try {
+            if (!waiter.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOGGER.warn("held replies still waiting after 30 s at shutdown");
+                waiter.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            waiter.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
     public Response onConnect(SMTPSession session) {
         CommandInjectionScan.atConnect(session);
         // reading pauses in order while a reply is held, and while DATA waits to be stored
-        SessionChannel.of(session).ifPresent(ReadGate::of);
+        SessionChannel.of(session).ifPresent(SessionChannel::installReadGate);
         return null;
     }
 
@@ -98,8 +116,8 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
             return next.onLine(session, line);
         }
         CommandInjectionScan.afterData(session);
-        Optional<Channel> channel = SessionChannel.of(session);
-        if (channel.isEmpty() || !channel.get().eventLoop().inEventLoop()) {
+        Optional<SessionChannel> channel = SessionChannel.of(session);
+        if (channel.isEmpty() || !channel.get().inEventLoop()) {
             return withQueueId(next.onLine(session, line), session.removeAttachment(ACCEPTED, ProtocolSession.State.Connection));
         }
         HeldReplies.Held<Response> deferred = HeldReplies.during(() -> next.onLine(session, line));
@@ -107,14 +125,13 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         if (deferred.waits().isEmpty()) {
             return response;
         }
-        ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
-        ReadGate.of(channel.get()).hold();
+        channel.get().holdReading();
         List<Held> round = held.get();
         if (round.isEmpty()) {
             // runs after the event loop has handled every read of this round
-            channel.get().eventLoop().execute(this::handOverRound);
+            channel.get().execute(this::handOverRound);
         }
-        round.add(new Held(session, channel.get(), transport, response, deferred.waits()));
+        round.add(new Held(session, channel.get(), response, deferred.waits()));
         return null;
     }
 
@@ -158,15 +175,13 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
 
     private static final class Held {
         final SMTPSession session;
-        final Channel channel;
-        final ProtocolTransport transport;
+        final SessionChannel channel;
         final Response response;
         final List<HeldReplies.Wait> waits;
 
-        Held(SMTPSession session, Channel channel, ProtocolTransport transport, Response response, List<HeldReplies.Wait> waits) {
+        Held(SMTPSession session, SessionChannel channel, Response response, List<HeldReplies.Wait> waits) {
             this.session = session;
             this.channel = channel;
-            this.transport = transport;
             this.response = response;
             this.waits = waits;
         }
@@ -183,16 +198,16 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
                 }
             }
             Response toSend = reply;
-            channel.eventLoop().execute(() -> send(toSend));
+            channel.execute(() -> send(toSend));
         }
 
         private void send(Response reply) {
             try {
                 if (reply != null) {
-                    transport.writeResponse(reply, session);
+                    SessionTransport.write(session, reply);
                 }
             } finally {
-                ReadGate.of(channel).release();
+                channel.releaseReading();
             }
         }
     }

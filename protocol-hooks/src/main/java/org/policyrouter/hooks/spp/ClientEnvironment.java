@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.policyrouter.hooks.core.Cidr;
+
 /**
  * The variables tcpserver's rules file would give a client: some for everyone, more per client
  * network. Like a tcprules lookup (which tries the longest address prefix first), the most
@@ -14,10 +16,10 @@ import java.util.Map;
 public final class ClientEnvironment {
     /** One {@code <client network="...">} block. */
     public static final class Rule {
-        private final ClientNetwork network;
+        private final Cidr network;
         private final Map<String, String> variables;
 
-        public Rule(ClientNetwork network, Map<String, String> variables) {
+        public Rule(Cidr network, Map<String, String> variables) {
             this.network = network;
             this.variables = Map.copyOf(variables);
         }

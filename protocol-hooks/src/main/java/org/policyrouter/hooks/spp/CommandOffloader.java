@@ -6,17 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
-import org.apache.james.protocols.api.ProtocolSession;
-import org.apache.james.protocols.api.ProtocolSessionImpl;
-import org.apache.james.protocols.api.ProtocolTransport;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.LineHandler;
-import org.apache.james.protocols.netty.BasicChannelInboundHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.apache.james.util.MDCBuilder;
-import org.policyrouter.hooks.core.ReadGate;
+import org.policyrouter.hooks.netty.ReadGate;
+import org.policyrouter.hooks.netty.SessionTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,31 +46,29 @@ final class CommandOffloader implements LineHandler<SMTPSession> {
         if (!runsPlugins) {
             return dispatcher.onLine(session, line);
         }
-        ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
         ReadGate.hold(session);
-        workers.execute(() -> dispatch(session, line, transport));
+        try {
+            workers.execute(() -> dispatch(session, line));
+        } catch (RejectedExecutionException e) {
+            // the server is stopping: answer here rather than leave the session held
+            ReadGate.release(session);
+            return session.newFatalErrorResponse();
+        }
         return null;
     }
 
-    private void dispatch(SMTPSession session, byte[] line, ProtocolTransport transport) {
-        try (Closeable mdc = mdc(session)) {
+    private void dispatch(SMTPSession session, byte[] line) {
+        try (Closeable mdc = SessionTransport.loggingContext(session)) {
             Response response = dispatcher.onLine(session, line);
             if (response != null) {
-                transport.writeResponse(response, session);
+                SessionTransport.write(session, response);
             }
         } catch (RuntimeException | IOException e) {
             LOGGER.error("spp: command failed on the plugin worker", e);
-            transport.writeResponse(session.newFatalErrorResponse(), session);
+            SessionTransport.write(session, session.newFatalErrorResponse());
         } finally {
             ReadGate.release(session);
         }
-    }
-
-    /** The session's logging context (client address, session id), which James sets on its own threads only. */
-    private static Closeable mdc(ProtocolSession session) {
-        return session.getAttachment(BasicChannelInboundHandler.MDC_ATTRIBUTE_KEY, ProtocolSession.State.Connection)
-            .map(MDCBuilder::build)
-            .orElse(() -> { });
     }
 
     static String verb(byte[] line) {

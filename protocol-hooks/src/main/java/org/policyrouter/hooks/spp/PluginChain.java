@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * qmail-spp's per-command entry points (spp_connect, spp_helo, spp_mail, spp_rcpt, spp_data,
  * spp_auth): set the command's variables, show queued LM/LR/LD errors, run the section's plugins
- * in file order and turn their commands into one {@link Verdict}.
+ * in file order and turn their commands into one {@link PluginVerdict}.
  */
 public final class PluginChain {
     private static final Logger LOGGER = LoggerFactory.getLogger(PluginChain.class);
@@ -22,20 +22,20 @@ public final class PluginChain {
         this.runner = runner;
     }
 
-    public Verdict connect(SppSession session) {
+    public PluginVerdict connect(SppSession session) {
         return run(Section.CONNECTION, session, Optional.empty());
     }
 
-    public Verdict helo(SppSession session, String heloHost) {
+    public PluginVerdict helo(SppSession session, String heloHost) {
         session.set("SMTPHELOHOST", heloHost);
         return run(Section.HELO, session, Optional.empty());
     }
 
     /** @param sender the MAIL FROM address without brackets, empty for the null sender */
-    public Verdict mail(SppSession session, String sender) {
+    public PluginVerdict mail(SppSession session, String sender) {
         List<ReplyLine> queued = session.laterErrors(Section.MAIL);
         if (!queued.isEmpty()) {
-            return Verdict.reject(queued);
+            return PluginVerdict.reject(queued);
         }
         session.startTransaction();
         session.set("SMTPMAILFROM", sender);
@@ -47,10 +47,10 @@ public final class PluginChain {
      * @param rcptHostsOk whether the server would take this recipient without a plugin: the client
      *                    may relay or the domain is ours (qmail's rcpthosts; SMTPRCPTHOSTSOK)
      */
-    public Verdict rcpt(SppSession session, String recipient, int accepted, boolean rcptHostsOk) {
+    public PluginVerdict rcpt(SppSession session, String recipient, int accepted, boolean rcptHostsOk) {
         List<ReplyLine> queued = session.laterErrors(Section.RCPT);
         if (!queued.isEmpty()) {
-            return Verdict.reject(queued);
+            return PluginVerdict.reject(queued);
         }
         session.set("SMTPRCPTCOUNT", Integer.toString(accepted));
         session.set("SMTPRCPTCOUNTALL", Integer.toString(session.countRcpt()));
@@ -59,22 +59,22 @@ public final class PluginChain {
         return run(Section.RCPT, session, Optional.of(recipient));
     }
 
-    public Verdict data(SppSession session) {
+    public PluginVerdict data(SppSession session) {
         List<ReplyLine> queued = session.laterErrors(Section.DATA);
         if (!queued.isEmpty()) {
-            return Verdict.reject(queued);
+            return PluginVerdict.reject(queued);
         }
         return run(Section.DATA, session, Optional.empty());
     }
 
     /** @param method the mechanism in lower case, as qmail's AUTH patches name it (login, plain, cram-md5) */
-    public Verdict auth(SppSession session, String method, String user) {
+    public PluginVerdict auth(SppSession session, String method, String user) {
         session.set("SMTPAUTHMETHOD", method);
         session.set("SMTPAUTHUSER", user);
         return run(Section.AUTH, session, Optional.empty());
     }
 
-    private Verdict run(Section section, SppSession session, Optional<String> address) {
+    private PluginVerdict run(Section section, SppSession session, Optional<String> address) {
         List<ReplyLine> printed = new ArrayList<>();
         Optional<String> changed = Optional.empty();
         for (PluginLine plugin : session.plugins().plugins(section)) {
@@ -88,7 +88,7 @@ public final class PluginChain {
             if (output.terminator().isEmpty() && run.outcome() != PluginRun.Outcome.COMPLETED) {
                 // qmail-spp: 451 for this command. Unlike qmail-spp, a failed plugin's other output has no effect
                 LOGGER.warn("spp [{}] {} ({}): {} ({})", section.sectionName(), plugin, plugin.location(), run.outcome().reason(), run.detail());
-                return Verdict.of(Verdict.Kind.REJECT, List.of(ReplyLine.failure(plugin.programName(), run.outcome().reason())),
+                return PluginVerdict.of(PluginVerdict.Kind.REJECT, List.of(ReplyLine.failure(plugin.programName(), run.outcome().reason())),
                     printed, changed);
             }
             if (run.outcome() != PluginRun.Outcome.COMPLETED) {
@@ -122,23 +122,23 @@ public final class PluginChain {
                         break;
                     case ACCEPT:
                         session.acceptForSession();
-                        return Verdict.of(Verdict.Kind.PROCEED, List.of(), printed, changed);
+                        return PluginVerdict.of(PluginVerdict.Kind.PROCEED, List.of(), printed, changed);
                     case NEXT:
-                        return Verdict.of(Verdict.Kind.PROCEED, List.of(), printed, changed);
+                        return PluginVerdict.of(PluginVerdict.Kind.PROCEED, List.of(), printed, changed);
                     case OK:
-                        return Verdict.of(section.canSkipLaterChecks() ? Verdict.Kind.SKIP_LATER_CHECKS : Verdict.Kind.PROCEED,
+                        return PluginVerdict.of(section.canSkipLaterChecks() ? PluginVerdict.Kind.SKIP_LATER_CHECKS : PluginVerdict.Kind.PROCEED,
                             List.of(), printed, changed);
                     case ERROR:
-                        return Verdict.of(Verdict.Kind.REJECT, List.of(command.reply()), printed, changed);
+                        return PluginVerdict.of(PluginVerdict.Kind.REJECT, List.of(command.reply()), printed, changed);
                     case REJECT:
-                        return Verdict.of(Verdict.Kind.REJECT_AND_DROP, List.of(command.reply()), printed, changed);
+                        return PluginVerdict.of(PluginVerdict.Kind.REJECT_AND_DROP, List.of(command.reply()), printed, changed);
                     case DROP:
-                        return Verdict.of(Verdict.Kind.DROP, List.of(), printed, changed);
+                        return PluginVerdict.of(PluginVerdict.Kind.DROP, List.of(), printed, changed);
                     default:
                         throw new IllegalStateException("unhandled " + command.kind());
                 }
             }
         }
-        return Verdict.of(Verdict.Kind.PROCEED, List.of(), printed, changed);
+        return PluginVerdict.of(PluginVerdict.Kind.PROCEED, List.of(), printed, changed);
     }
 }

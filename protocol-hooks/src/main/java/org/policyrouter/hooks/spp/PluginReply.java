@@ -23,7 +23,7 @@ final class PluginReply implements Response {
         return new PluginReply(lines, true);
     }
 
-    static List<String> printed(Verdict verdict) {
+    static List<String> printed(PluginVerdict verdict) {
         List<String> lines = new ArrayList<>();
         verdict.printed().forEach(line -> lines.add(line.asWritten()));
         return lines;

@@ -12,6 +12,8 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.policyrouter.core.Durations;
+import org.policyrouter.hooks.core.Cidr;
 
 /**
  * The {@code <handler>} element of {@link SmtpPluginsHandler} in smtpserver.xml, read once into
@@ -58,25 +60,18 @@ final class SppConfiguration {
             clientEnvironment(config));
     }
 
-    /** {@code 60s}, {@code 500ms} or plain seconds. */
+    /** {@link Durations}: {@code 60s}, {@code 500ms}, or a number alone in seconds; positive. */
     static Duration duration(String text) throws ConfigurationException {
-        String value = text.strip();
+        Duration duration;
         try {
-            Duration duration;
-            if (value.endsWith("ms")) {
-                duration = Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2).strip()));
-            } else if (value.endsWith("s")) {
-                duration = Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1).strip()));
-            } else {
-                duration = Duration.ofSeconds(Long.parseLong(value));
-            }
-            if (duration.isNegative() || duration.isZero()) {
-                throw new ConfigurationException("spp: timeout must be positive: " + text);
-            }
-            return duration;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("spp: timeout must look like 60s or 500ms: " + text);
+            duration = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("spp: <timeout>: " + e.getMessage());
         }
+        if (duration.isZero()) {
+            throw new ConfigurationException("spp: <timeout> must be positive: " + text);
+        }
+        return duration;
     }
 
     private static ClientEnvironment clientEnvironment(Configuration config) throws ConfigurationException {
@@ -95,7 +90,7 @@ final class SppConfiguration {
                 throw new ConfigurationException("spp: <client> needs a network attribute, e.g. <client network=\"192.0.2.0/24\">");
             }
             try {
-                rules.add(new ClientEnvironment.Rule(ClientNetwork.parse(network), variables(client.configurationsAt("variable"), "client " + network)));
+                rules.add(new ClientEnvironment.Rule(Cidr.parseStrictly(network), variables(client.configurationsAt("variable"), "client " + network)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException("spp: <client network=\"" + network + "\">: " + e.getMessage());
             }

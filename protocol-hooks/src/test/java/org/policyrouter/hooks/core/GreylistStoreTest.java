@@ -3,6 +3,7 @@ package org.policyrouter.hooks.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -54,12 +55,14 @@ class GreylistStoreTest {
 
     @Test
     void theJdbcStoreKeepsTripletsInATable() {
-        JdbcGreylistStore store = new JdbcGreylistStore("jdbc:h2:mem:greylist;DB_CLOSE_DELAY=-1", "sa", "", "qpsmtpd_greylist", now::get);
-        store.save("192.0.2.1/a@b.example", new GreylistRecord(now.get(), 2, 0, now.get() + 10_000));
-        store.save("192.0.2.1/a@b.example", new GreylistRecord(now.get(), 2, 1, now.get() + 10_000));
+        try (JdbcGreylistStore store = new JdbcGreylistStore("jdbc:h2:mem:greylist;DB_CLOSE_DELAY=-1", "sa", "", "qpsmtpd_greylist",
+            Duration.ofSeconds(2), now::get)) {
+            store.save("192.0.2.1/a@b.example", new GreylistRecord(now.get(), 2, 0, now.get() + 10_000));
+            store.save("192.0.2.1/a@b.example", new GreylistRecord(now.get(), 2, 1, now.get() + 10_000));
 
-        assertThat(store.find("192.0.2.1/a@b.example")).hasValueSatisfying(record -> assertThat(record.passed()).isEqualTo(1));
-        now.addAndGet(20_000);
-        assertThat(store.find("192.0.2.1/a@b.example")).isEmpty();
+            assertThat(store.find("192.0.2.1/a@b.example")).hasValueSatisfying(record -> assertThat(record.passed()).isEqualTo(1));
+            now.addAndGet(20_000);
+            assertThat(store.find("192.0.2.1/a@b.example")).isEmpty();
+        }
     }
 }

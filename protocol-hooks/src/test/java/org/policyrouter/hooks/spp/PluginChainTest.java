@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,17 +20,29 @@ class PluginChainTest {
         return new SppSession(SmtpPluginsFile.parse("smtpplugins", List.of(smtpplugins)), Map.of("PATH", "/usr/bin:/bin"));
     }
 
+    private PluginRunner runner;
+
+    @AfterEach
+    void closeRunner() {
+        if (runner != null) {
+            runner.close();
+        }
+    }
+
     private PluginChain chain() {
-        return new PluginChain(new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), (p, l) -> { }));
+        if (runner == null) {
+            runner = new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), (p, l) -> { });
+        }
+        return new PluginChain(runner);
     }
 
     @Test
     void runsPluginsInFileOrderAndLaterOnesSeeVariablesSetByEarlierOnes() {
         SppSession session = session("[mail]", ":echo Sseen=$SMTPMAILFROM", ":echo \"E550 5.7.1 seen $seen\"");
 
-        Verdict verdict = chain().mail(session, "a@b.example");
+        PluginVerdict verdict = chain().mail(session, "a@b.example");
 
-        assertThat(verdict.kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(verdict.kind()).isEqualTo(PluginVerdict.Kind.REJECT);
         assertThat(verdict.replyLines()).containsExactly("550 5.7.1 seen a@b.example");
         assertThat(session.variable("seen")).isEqualTo("a@b.example");
     }
@@ -38,7 +51,7 @@ class PluginChainTest {
     void nextSkipsTheRemainingPluginsOfTheCommandOnly() {
         SppSession session = session("[helo]", ":echo N", ":echo E550 never", "[mail]", ":echo E550 5.7.1 mail plugins still run");
 
-        assertThat(chain().helo(session, "client.example").kind()).isEqualTo(Verdict.Kind.PROCEED);
+        assertThat(chain().helo(session, "client.example").kind()).isEqualTo(PluginVerdict.Kind.PROCEED);
         assertThat(chain().mail(session, "a@b.example").replyLines()).containsExactly("550 5.7.1 mail plugins still run");
     }
 
@@ -49,14 +62,14 @@ class PluginChainTest {
         chain().helo(session, "client.example");
 
         assertThat(session.isActive()).isFalse();
-        assertThat(chain().mail(session, "a@b.example").kind()).isEqualTo(Verdict.Kind.PROCEED);
+        assertThat(chain().mail(session, "a@b.example").kind()).isEqualTo(PluginVerdict.Kind.PROCEED);
     }
 
     @Test
     void noSppSetByAPluginTurnsPluginsOff() {
         SppSession session = session("[helo]", ":echo SNOSPP=1", ":echo E550 never");
 
-        assertThat(chain().helo(session, "client.example").kind()).isEqualTo(Verdict.Kind.PROCEED);
+        assertThat(chain().helo(session, "client.example").kind()).isEqualTo(PluginVerdict.Kind.PROCEED);
         assertThat(session.isActive()).isFalse();
     }
 
@@ -64,9 +77,9 @@ class PluginChainTest {
     void okSkipsLaterChecksOnlyAtMailAndRcpt() {
         SppSession session = session("[helo]", ":echo O", "[rcpt]", ":echo O");
 
-        assertThat(chain().helo(session, "client.example").kind()).isEqualTo(Verdict.Kind.PROCEED);
+        assertThat(chain().helo(session, "client.example").kind()).isEqualTo(PluginVerdict.Kind.PROCEED);
         chain().mail(session, "a@b.example");
-        assertThat(chain().rcpt(session, "c@d.example", 0, false).kind()).isEqualTo(Verdict.Kind.SKIP_LATER_CHECKS);
+        assertThat(chain().rcpt(session, "c@d.example", 0, false).kind()).isEqualTo(PluginVerdict.Kind.SKIP_LATER_CHECKS);
     }
 
     @Test
@@ -75,8 +88,8 @@ class PluginChainTest {
 
         chain().connect(session);
 
-        assertThat(chain().mail(session, "a@b.example").kind()).isEqualTo(Verdict.Kind.PROCEED);
-        Verdict first = chain().rcpt(session, "c@d.example", 0, true);
+        assertThat(chain().mail(session, "a@b.example").kind()).isEqualTo(PluginVerdict.Kind.PROCEED);
+        PluginVerdict first = chain().rcpt(session, "c@d.example", 0, true);
         assertThat(first.replyLines()).containsExactly("553-5.7.1 first", "553 5.7.1 second");
         assertThat(chain().rcpt(session, "e@d.example", 0, true).replyLines()).isEqualTo(first.replyLines());
         session.reset();
@@ -88,7 +101,7 @@ class PluginChainTest {
         SppSession session = session("[rcpt]", ":echo Cspam@myhost.example", ":echo \"P250-now $SMTPRCPTTO\"");
         chain().mail(session, "a@b.example");
 
-        Verdict verdict = chain().rcpt(session, "c@d.example", 0, true);
+        PluginVerdict verdict = chain().rcpt(session, "c@d.example", 0, true);
 
         assertThat(verdict.changedAddress()).contains("spam@myhost.example");
         assertThat(verdict.printed()).extracting(ReplyLine::asWritten).containsExactly("250-now spam@myhost.example");
@@ -109,7 +122,7 @@ class PluginChainTest {
     void aFailedPluginGivesQmailSpps451AndItsOtherOutputHasNoEffect() {
         SppSession session = session("[mail]", ":echo HX-Lost: yes; echo Slost=1; exit 120", ":echo E550 never run");
 
-        Verdict verdict = chain().mail(session, "a@b.example");
+        PluginVerdict verdict = chain().mail(session, "a@b.example");
 
         assertThat(verdict.replyLines()).containsExactly("451 qmail-spp failure: echo: can't execute (#4.3.0)");
         assertThat(session.headers()).isEmpty();

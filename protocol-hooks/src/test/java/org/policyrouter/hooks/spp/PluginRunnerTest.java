@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,11 @@ class PluginRunnerTest {
     void runner() {
         runner = new PluginRunner(home, Duration.ofSeconds(2), 4096, Optional.of(Path.of("/usr/bin/setsid")),
             (plugin, line) -> stderr.add(plugin.text() + ": " + line));
+    }
+
+    @AfterEach
+    void closeRunner() {
+        runner.close();
     }
 
     private PluginLine script(String name, String body) throws IOException {
@@ -133,5 +139,22 @@ class PluginRunnerTest {
         assertThat(run.outcome()).isEqualTo(PluginRun.Outcome.COMPLETED);
         assertThat(run.lines()).containsExactly("N");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void logsFiftyStderrLinesAndCountsTheRest() {
+        runner.run(shell("i=0; while [ $i -lt 60 ]; do echo line $i >&2; i=$((i+1)); done; echo N"), ENV);
+
+        assertThat(stderr).hasSize(51).startsWith(":i=0; while [ $i -lt 60 ]; do echo line $i >&2; i=$((i+1)); done; echo N: line 0")
+            .endsWith(":i=0; while [ $i -lt 60 ]; do echo line $i >&2; i=$((i+1)); done; echo N: 10 more stderr lines not logged");
+    }
+
+    @Test
+    void closeEndsTheRunnersThreads() {
+        runner.run(shell("echo N"), ENV);
+
+        runner.close();
+
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(thread -> thread.isAlive() && thread.getName().startsWith("policyrouter-spp-"));
     }
 }

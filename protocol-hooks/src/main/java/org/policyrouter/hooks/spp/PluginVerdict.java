@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** What the plugins of one command decided, for the James adapter to carry out. */
-public final class Verdict {
+public final class PluginVerdict {
     public enum Kind {
         /** No objection (no plugin, N, A, or all plugins ran without a terminating command). */
         PROCEED,
@@ -24,23 +24,23 @@ public final class Verdict {
     private final List<ReplyLine> printed;
     private final Optional<String> changedAddress;
 
-    private Verdict(Kind kind, List<ReplyLine> reply, List<ReplyLine> printed, Optional<String> changedAddress) {
+    private PluginVerdict(Kind kind, List<ReplyLine> reply, List<ReplyLine> printed, Optional<String> changedAddress) {
         this.kind = kind;
         this.reply = List.copyOf(reply);
         this.printed = List.copyOf(printed);
         this.changedAddress = changedAddress;
     }
 
-    public static Verdict proceed() {
-        return new Verdict(Kind.PROCEED, List.of(), List.of(), Optional.empty());
+    public static PluginVerdict proceed() {
+        return new PluginVerdict(Kind.PROCEED, List.of(), List.of(), Optional.empty());
     }
 
-    public static Verdict reject(List<ReplyLine> reply) {
-        return new Verdict(Kind.REJECT, reply, List.of(), Optional.empty());
+    public static PluginVerdict reject(List<ReplyLine> reply) {
+        return new PluginVerdict(Kind.REJECT, reply, List.of(), Optional.empty());
     }
 
-    static Verdict of(Kind kind, List<ReplyLine> reply, List<ReplyLine> printed, Optional<String> changedAddress) {
-        return new Verdict(kind, reply, printed, changedAddress);
+    static PluginVerdict of(Kind kind, List<ReplyLine> reply, List<ReplyLine> printed, Optional<String> changedAddress) {
+        return new PluginVerdict(kind, reply, printed, changedAddress);
     }
 
     public Kind kind() {

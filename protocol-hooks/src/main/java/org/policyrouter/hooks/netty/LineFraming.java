@@ -1,4 +1,4 @@
-package org.policyrouter.hooks.core;
+package org.policyrouter.hooks.netty;
 
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +11,6 @@ import org.apache.james.protocols.netty.AbstractChannelPipelineFactory;
 import org.apache.james.protocols.netty.AllButStartTlsLineBasedChannelHandler;
 import org.apache.james.protocols.netty.HandlerConstants;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -50,9 +48,7 @@ public final class LineFraming {
     /** The command a marker line reads as; a client typing it gets the same 500 as for a long line. */
     public static final String MARKER_COMMAND = "X-POLICYROUTER-LINE-TOO-LONG";
     private static final byte[] MARKER = MARKER_COMMAND.getBytes(StandardCharsets.US_ASCII);
-    private static final Logger LOGGER = LoggerFactory.getLogger(LineFraming.class);
     private static final AttachmentKey<Boolean> TOO_LONG = AttachmentKey.of("policyrouter.line-too-long", Boolean.class);
-    private static final Optional<Field> DISCARDING = discardingField();
 
     private LineFraming() {
     }
@@ -62,24 +58,12 @@ public final class LineFraming {
         return AbstractChannelPipelineFactory.MAX_LINE_LENGTH;
     }
 
-    private static Optional<Field> discardingField() {
-        try {
-            Field field = LineBasedFrameDecoder.class.getDeclaredField("discarding");
-            field.setAccessible(true);
-            return Optional.of(field);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOGGER.warn("cannot read the state of James's line framer ({}): SMTP lines stay limited to {} bytes (a message with a longer one is refused at its end)",
-                e.toString(), jamesMaxLineLength());
-            return Optional.empty();
-        }
-    }
-
     /**
      * At connect: lines up to {@code maxLineLength} bytes (without the CRLF) are taken whole, a
      * longer one becomes a marker line. Nothing happens when the session's channel cannot be reached.
      */
     public static void install(SMTPSession session, int maxLineLength) {
-        Optional<Channel> channel = SessionChannel.of(session);
+        Optional<Channel> channel = SessionChannel.nettyChannel(session);
         if (channel.isEmpty() || !channel.get().isActive()) {
             return;
         }
@@ -88,7 +72,9 @@ public final class LineFraming {
         if (framer == null || pipeline.get(MARKER_HANDLER) != null) {
             return;
         }
-        boolean replace = maxLineLength != jamesMaxLineLength() && DISCARDING.isPresent();
+        // without the framer's state a replaced framer could pass the tail of a discarded line as a line
+        Optional<Field> discarding = JamesInternals.probed().framerStateField();
+        boolean replace = maxLineLength != jamesMaxLineLength() && discarding.isPresent();
         // on the framer's own executor (James runs it on a separate one): nothing decodes meanwhile
         EventExecutor executor = framer.executor();
         Runnable swap = () -> {
@@ -99,7 +85,7 @@ public final class LineFraming {
             if (replace) {
                 // a client that sent a too-long line before this ran (before the greeting) has the
                 // framer discarding it: what the new framer gets first is the rest of that line
-                marker.dropNextFrame = isDiscarding(framer.handler());
+                marker.dropNextFrame = isDiscarding(framer.handler(), discarding.get());
                 pipeline.replace(HandlerConstants.FRAMER, HandlerConstants.FRAMER,
                     new AllButStartTlsLineBasedChannelHandler(pipeline, maxLineLength, false, "starttls"));
             }
@@ -133,9 +119,9 @@ public final class LineFraming {
         return session.getAttachment(TOO_LONG, State.Transaction).orElse(false);
     }
 
-    private static boolean isDiscarding(ChannelHandler framer) {
+    private static boolean isDiscarding(ChannelHandler framer, Field discarding) {
         try {
-            return framer instanceof LineBasedFrameDecoder && DISCARDING.get().getBoolean(framer);
+            return framer instanceof LineBasedFrameDecoder && discarding.getBoolean(framer);
         } catch (IllegalAccessException e) {
             return false;
         }

@@ -11,21 +11,21 @@ import com.google.re2j.PatternSyntaxException;
  * searched in the lower-cased {@code user@host}. qpsmtpd runs these as Perl regexes; we use RE2J
  * (linear time, no backreferences or lookaround), case-insensitively as badrcptto does.
  */
-public final class AddressPattern {
+public final class BadAddressPattern {
     private static final String REGEX_MARKERS = "/^$*+!%?\\";
 
     private final String text;
     private final Pattern regex;
 
-    private AddressPattern(String text, Pattern regex) {
+    private BadAddressPattern(String text, Pattern regex) {
         this.text = text;
         this.regex = regex;
     }
 
-    public static AddressPattern parse(String entry, ControlLine line) {
+    public static BadAddressPattern parse(String entry, ControlLine line) {
         if (entry.chars().anyMatch(c -> REGEX_MARKERS.indexOf(c) >= 0)) {
             try {
-                return new AddressPattern(entry, Pattern.compile(entry, Pattern.CASE_INSENSITIVE));
+                return new BadAddressPattern(entry, Pattern.compile(entry, Pattern.CASE_INSENSITIVE));
             } catch (PatternSyntaxException e) {
                 throw new ControlFileException(line, "not a regular expression RE2J accepts: " + e.getDescription());
             }
@@ -33,7 +33,7 @@ public final class AddressPattern {
         if (!entry.contains("@")) {
             throw new ControlFileException(line, "an address or @host needs an @ sign");
         }
-        return new AddressPattern(entry.toLowerCase(Locale.ROOT), null);
+        return new BadAddressPattern(entry.toLowerCase(Locale.ROOT), null);
     }
 
     public boolean matches(EnvelopeAddress address) {

@@ -1,4 +1,4 @@
-package org.policyrouter.hooks.core;
+package org.policyrouter.hooks.netty;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,7 +41,7 @@ public final class IdleTimeouts {
      * handler absent, timeout 0) or the channel cannot be reached.
      */
     public static Optional<Duration> install(ProtocolSession session, String reply) {
-        Optional<Channel> channel = SessionChannel.of(session);
+        Optional<Channel> channel = SessionChannel.nettyChannel(session);
         if (channel.isEmpty() || !channel.get().isActive()) {
             return Optional.empty();
         }

@@ -1,10 +1,11 @@
-package org.policyrouter.mailets;
+package org.policyrouter.policy;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits a command line into argv the way a POSIX shell tokenises words, without running a
+ * Splits the command line of a pipe or MDA next hop into argv, when the table loads, so a broken
+ * line is a {@code transport:N:} error and not a failure at every delivery. It splits the way a POSIX shell tokenises words, without running a
  * shell: white space separates words, single quotes keep everything literally, double quotes
  * keep white space and honour backslash escapes of {@code " \ $ `}, a backslash outside quotes
  * escapes the next character. No expansion of any kind happens.
@@ -31,7 +32,7 @@ public final class CommandLine {
             } else if (c == '\'') {
                 int end = line.indexOf('\'', i + 1);
                 if (end < 0) {
-                    throw new IllegalArgumentException("unterminated single quote in: " + line);
+                    throw new IllegalArgumentException("unterminated quote (') in '" + line + "'");
                 }
                 word.append(line, i + 1, end);
                 inWord = true;
@@ -41,7 +42,7 @@ public final class CommandLine {
                 inWord = true;
             } else if (c == '\\') {
                 if (i + 1 >= line.length()) {
-                    throw new IllegalArgumentException("trailing backslash in: " + line);
+                    throw new IllegalArgumentException("trailing backslash in '" + line + "'");
                 }
                 word.append(line.charAt(i + 1));
                 inWord = true;
@@ -73,6 +74,6 @@ public final class CommandLine {
                 i++;
             }
         }
-        throw new IllegalArgumentException("unterminated double quote in: " + line);
+        throw new IllegalArgumentException("unterminated quote (\") in '" + line + "'");
     }
 }

@@ -1,4 +1,4 @@
-package org.policyrouter.hooks.core;
+package org.policyrouter.hooks.netty;
 
 import java.util.ArrayDeque;
 import java.util.Optional;
@@ -6,7 +6,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.james.protocols.api.ProtocolSession;
-import org.apache.james.protocols.api.ProtocolSessionImpl;
 import org.apache.james.protocols.netty.HandlerConstants;
 
 import io.netty.buffer.ByteBuf;
@@ -61,7 +60,7 @@ public final class ReadGate {
     }
 
     /** The channel's gate, installed at the first call (at connect). */
-    public static ReadGate of(Channel channel) {
+    static ReadGate of(Channel channel) {
         ReadGate existing = channel.attr(KEY).get();
         if (existing != null) {
             return existing;
@@ -84,30 +83,30 @@ public final class ReadGate {
 
     /** Holds the session's channel until {@link #release(ProtocolSession)} (James's own pause when the channel cannot be reached). */
     public static void hold(ProtocolSession session) {
-        Optional<Channel> channel = SessionChannel.of(session);
+        Optional<Channel> channel = SessionChannel.nettyChannel(session);
         if (channel.isPresent()) {
             of(channel.get()).hold();
         } else {
-            ((ProtocolSessionImpl) session).getProtocolTransport().setReadable(false);
+            SessionTransport.setReadable(session, false);
         }
     }
 
     public static void release(ProtocolSession session) {
-        Optional<Channel> channel = SessionChannel.of(session);
+        Optional<Channel> channel = SessionChannel.nettyChannel(session);
         if (channel.isPresent()) {
             of(channel.get()).release();
         } else {
-            ((ProtocolSessionImpl) session).getProtocolTransport().setReadable(true);
+            SessionTransport.setReadable(session, true);
         }
     }
 
     /** Stops reading, and the lines already framed wait, in order, until {@link #release}. */
-    public synchronized void hold() {
+    synchronized void hold() {
         holds++;
         apply();
     }
 
-    public synchronized void release() {
+    synchronized void release() {
         holds = Math.max(0, holds - 1);
         apply();
         if (holds == 0) {

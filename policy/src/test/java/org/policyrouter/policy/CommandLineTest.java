@@ -1,4 +1,4 @@
-package org.policyrouter.mailets;
+package org.policyrouter.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,8 +20,8 @@ class CommandLineTest {
 
     @Test
     void rejectsUnterminatedQuotes() {
-        assertThatThrownBy(() -> CommandLine.split("robot 'open")).hasMessageContaining("unterminated single quote");
-        assertThatThrownBy(() -> CommandLine.split("robot \"open")).hasMessageContaining("unterminated double quote");
-        assertThatThrownBy(() -> CommandLine.split("robot \\")).hasMessageContaining("trailing backslash");
+        assertThatThrownBy(() -> CommandLine.split("robot 'open")).hasMessage("unterminated quote (') in 'robot 'open'");
+        assertThatThrownBy(() -> CommandLine.split("robot \"open")).hasMessage("unterminated quote (\") in 'robot \"open'");
+        assertThatThrownBy(() -> CommandLine.split("robot \\")).hasMessage("trailing backslash in 'robot \\'");
     }
 }

@@ -1,0 +1,113 @@
+package org.policyrouter.hooks.spp;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.james.core.Domain;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.api.DomainListException;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the parts of one configured {@link SmtpPluginsHandler} share, for one SMTP server: the
+ * configuration, the plugin lists, the plugin chain and its runner, and the workers that run
+ * plugins off the I/O threads. Created at the handler's init, closed at its destroy (James stops
+ * its SMTP servers' handlers when it stops), so no thread of it outlives James.
+ */
+final class SppRuntime implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(SppRuntime.class);
+
+    final SppConfiguration config;
+    final PluginChain chain;
+    private final PluginRunner runner;
+    private final Path workingDirectory;
+    private final SmtpPluginsSource source;
+    private final Map<Path, SmtpPluginsSource> otherSources = new ConcurrentHashMap<>();
+    private final DNSService dns;
+    private final DomainList domains;
+    private final ExecutorService workers;
+
+    SppRuntime(SppConfiguration config, Path workingDirectory, SmtpPluginsSource source, DNSService dns, DomainList domains) {
+        this.config = config;
+        this.workingDirectory = workingDirectory;
+        this.source = source;
+        this.dns = dns;
+        this.domains = domains;
+        this.runner = new PluginRunner(config.home, config.timeout, config.maxOutputBytes, config.setsid,
+            (plugin, line) -> LOGGER.info("spp {}: {}", plugin.text(), line));
+        this.chain = new PluginChain(runner);
+        AtomicInteger threads = new AtomicInteger();
+        this.workers = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "policyrouter-spp-worker-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Runs plugins off the I/O threads. */
+    ExecutorService workers() {
+        return workers;
+    }
+
+    /** The configured smtpplugins file, or the one SPPCONFFILE names for this client (as in qmail-spp). */
+    Optional<SmtpPluginsFile> pluginsFor(Map<String, String> environment) {
+        String named = environment.get("SPPCONFFILE");
+        if (named == null || named.isEmpty()) {
+            return Optional.of(source.current());
+        }
+        Path file = workingDirectory.resolve(named).normalize();
+        try {
+            return Optional.of(otherSources.computeIfAbsent(file, path -> {
+                try {
+                    return SmtpPluginsSource.open(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).current());
+        } catch (UncheckedIOException e) {
+            LOGGER.error("spp: cannot read SPPCONFFILE {}: {}", file, e.getCause().toString());
+            return Optional.empty();
+        }
+    }
+
+    Optional<String> remoteHost(InetAddress client) {
+        try {
+            String name = dns.getHostName(client);
+            // James answers the address itself when there is no PTR record; tcpserver leaves the variable unset
+            return name == null || name.equals(client.getHostAddress()) ? Optional.empty() : Optional.of(name);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** qmail's rcpthosts check: relaying allowed, or a domain of ours. */
+    boolean rcptHostsOk(SMTPSession session, Domain domain) {
+        if (session.isRelayingAllowed()) {
+            return true;
+        }
+        try {
+            return domains.containsDomain(domain);
+        } catch (DomainListException e) {
+            LOGGER.warn("spp: cannot read the domain list for SMTPRCPTHOSTSOK", e);
+            return false;
+        }
+    }
+
+    /** Plugins still running are interrupted: James has stopped listening and closes its connections. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        runner.close();
+    }
+}
