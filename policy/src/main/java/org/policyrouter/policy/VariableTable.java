@@ -20,6 +20,8 @@ public final class VariableTable {
      * A '$' not followed by a name stays literal, so regex anchors such as {@code /foo$/} keep
      * working; a '$' followed by letters can never match in a regex anyway.
      */
+    /** The MDA's placeholder for the unix user, filled at delivery: kept unless variables defines {@code user}. */
+    static final String MDA_USER = "${user}";
     private static final Pattern REFERENCE = Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))");
 
     private final Map<String, String> values;
@@ -63,7 +65,9 @@ public final class VariableTable {
         while (matcher.find()) {
             String name = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
             String value = values.get(name);
-            if (value == null) {
+            if (value == null && MDA_USER.equals(matcher.group())) {
+                value = MDA_USER;
+            } else if (value == null) {
                 undefined.add("$" + name);
                 value = "";
             }

@@ -27,6 +27,16 @@ class VariableTableTest {
     }
 
     @Test
+    void keepsTheMdaUserPlaceholderUnlessVariablesDefinesUser() throws Exception {
+        PolicyTables tables = policy().write("aliases", "u bob", "root bob")
+            .write("transport", "mda.example /usr/bin/maildrop -d ${user}").load();
+
+        assertThat(tables.resolve("u@mda.example").nextHop().argv()).containsExactly("/usr/bin/maildrop", "-d", "${user}");
+        assertThat(policy().write("variables", "user alice").load().resolve("u@mda.example").nextHop().argv())
+            .containsExactly("/usr/bin/maildrop", "-d", "alice");
+    }
+
+    @Test
     void keepsADollarThatIsNoVariableSoRegexAnchorsWork() throws Exception {
         PolicyTables tables = policy().write("transport", "/@foo\\.bar$/ relay.example").load();
 
