@@ -43,10 +43,6 @@ public final class PluginRun {
         this.detail = detail;
     }
 
-    public static PluginRun cannotExecute(String detail) {
-        return new PluginRun(Outcome.CANNOT_EXECUTE, -1, List.of(), false, Duration.ZERO, detail);
-    }
-
     public Outcome outcome() {
         return outcome;
     }
