@@ -9,10 +9,15 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
+
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.dnsservice.api.DNSService;
@@ -21,6 +26,7 @@ import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.transport.mailets.DSNBounce;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
+import org.apache.mailet.DsnParameters;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.policyrouter.spool.SpoolAttributes;
@@ -33,20 +39,46 @@ import org.slf4j.LoggerFactory;
  * one line per recipient giving that recipient's own reply ({@link PerRecipientReport}: a report
  * may cover the recipients of several next hops). All of DSNBounce's parameters apply:
  * {@code action} {@code failed} for the non-delivery report, {@code delayed} for the delay warning.
+ *
+ * <p>An original larger than {@code attachmentSizeLimit} (default 50,000 bytes, Postfix's
+ * {@code bounce_size_limit}) is reported with its headers only ({@code text/rfc822-headers}, as
+ * for {@code RET=HDRS}), whatever {@code attachment} and the sender's {@code RET} say: a report
+ * carrying a 50 MB original doubles the spool's use exactly when it is draining a backlog.
+ * {@code 0} removes the limit.
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.policyrouter.mailets.NonDeliveryReport">
+ *   <passThrough>true</passThrough>
+ *   <attachmentSizeLimit>50000</attachmentSizeLimit>   <!-- bytes; K, M, G suffixes; 0: no limit -->
+ * </mailet>
+ * }</pre>
  */
 public class NonDeliveryReport extends DSNBounce {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.spool");
+    static final long DEFAULT_ATTACHMENT_SIZE_LIMIT = 50_000;
     /** Ours, not the report's: a report inheriting them would start as a loop, or as gathered. */
     private static final List<AttributeName> ROUTING_BOOKKEEPING = List.of(NextHopProcessor.HOPS, RecipientErrors.NAME,
         CollectFailures.REPORT_AT);
     /** The failed mail whose report DSNBounce is building on this thread, as it was before. */
     private final ThreadLocal<Failed> reporting = new ThreadLocal<>();
     private final Metric bounced;
+    private long attachmentSizeLimit;
 
     @Inject
     public NonDeliveryReport(DNSService dns, MetricFactory metrics) {
         super(dns);
         this.bounced = metrics.generate("policyrouter.spool.bounced");
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        super.init();
+        attachmentSizeLimit = MailetParameters.size(this, "attachmentSizeLimit", DEFAULT_ATTACHMENT_SIZE_LIMIT);
+    }
+
+    @Override
+    public Set<String> getAllowedInitParameters() {
+        return ImmutableSet.<String>builder().addAll(super.getAllowedInitParameters()).add("attachmentSizeLimit").build();
     }
 
     @Override
@@ -82,12 +114,22 @@ public class NonDeliveryReport extends DSNBounce {
         for (AttributeName name : ROUTING_BOOKKEEPING) {
             mail.removeAttribute(name).ifPresent(bookkeeping::add);
         }
+        Optional<DsnParameters> asSent = mail.dsnParameters();
+        boolean headersOnly = attachmentSizeLimit > 0 && mail.getMessageSize() > attachmentSizeLimit;
+        if (headersOnly) {
+            mail.setDsnParameters(DsnParameters.of(asSent.flatMap(DsnParameters::getEnvIdParameter), Optional.of(DsnParameters.Ret.HDRS),
+                asSent.map(DsnParameters::getRcptParameters).orElse(ImmutableMap.of())).orElseThrow());
+        }
         reporting.set(failed);
         try {
             super.service(mail);
         } finally {
             reporting.remove();
             bookkeeping.forEach(mail::setAttribute);
+            if (headersOnly) {
+                DsnParameters.DsnAttributeValues.forEachDsnAttributeName(mail::removeAttribute);
+                asSent.ifPresent(mail::setDsnParameters);
+            }
         }
     }
 
