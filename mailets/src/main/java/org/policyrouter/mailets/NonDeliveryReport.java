@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * carrying a 50 MB original doubles the spool's use exactly when it is draining a backlog.
  * {@code 0} removes the limit.
  *
+ * <p>A report that cannot be queued (a full disk) fails the mailet, so that the mail stays in the
+ * spool and is reported later (do not set {@code onMailetException} to {@code ignore}: the report
+ * would be lost); a report that cannot be built is logged at ERROR and the mail goes on.
+ *
  * <pre>{@code
  * <mailet match="All" class="org.policyrouter.mailets.NonDeliveryReport">
  *   <passThrough>true</passThrough>
@@ -91,7 +95,20 @@ public class NonDeliveryReport extends DSNBounce {
             super.service(mail);
             return;
         }
-        reportWithoutSpoolBookkeeping(mail);
+        try {
+            reportWithoutSpoolBookkeeping(mail);
+        } catch (ReportNotQueued e) {
+            // the report was built but could not be queued (a full disk): the mail stays in the spool
+            // to report again later, never dropped without its report
+            throw e;
+        } catch (MessagingException | RuntimeException e) {
+            // a report that cannot be built now never will be: retrying would only repeat this line
+            LOGGER.error("{}: no {} to <{}>: it cannot be built: {}", name, what, mail.getMaybeSender().asString(""), e.toString());
+            if (!getInitParameters().getPassThrough()) {
+                mail.setState(Mail.GHOST);
+            }
+            return;
+        }
         if (!warning) {
             bounced.increment();
         }
@@ -146,12 +163,16 @@ public class NonDeliveryReport extends DSNBounce {
         }
         return (MailetContext) Proxy.newProxyInstance(MailetContext.class.getClassLoader(), new Class<?>[] {MailetContext.class},
             (proxy, method, args) -> {
-                if (method.getName().equals("sendMail") && args != null && args.length == 1 && args[0] instanceof Mail) {
+                boolean sending = method.getName().equals("sendMail") && args != null && args.length == 1 && args[0] instanceof Mail;
+                if (sending) {
                     addPerRecipientLines((Mail) args[0], failed);
                 }
                 try {
                     return method.invoke(context, args);
                 } catch (InvocationTargetException e) {
+                    if (sending) {
+                        throw new ReportNotQueued(e.getCause());
+                    }
                     throw e.getCause();
                 }
             });
@@ -164,6 +185,15 @@ public class NonDeliveryReport extends DSNBounce {
         } catch (MessagingException | IOException | RuntimeException e) {
             // DSNBounce's own report, with one reply for all, is still better than none
             LOGGER.warn("{}: report sent without per-recipient replies: {}", failed.name, e.toString());
+        }
+    }
+
+    /** The report was built, and queuing it failed: a local, passing problem such as a full disk. */
+    static final class ReportNotQueued extends MessagingException {
+        private static final long serialVersionUID = 1L;
+
+        ReportNotQueued(Throwable cause) {
+            super("the report could not be queued: " + cause.getMessage(), cause instanceof Exception ? (Exception) cause : null);
         }
     }
 

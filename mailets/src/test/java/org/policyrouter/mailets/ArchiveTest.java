@@ -1,11 +1,17 @@
 package org.policyrouter.mailets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+
+import javax.mail.MessagingException;
 
 import org.apache.james.core.builder.MimeMessageBuilder;
 import org.apache.james.mailrepository.api.MailKey;
@@ -25,12 +31,27 @@ import org.junit.jupiter.api.Test;
 
 /** James's repositories key mails by name and a store replaces that key: the archive never does. */
 class ArchiveTest {
-    MemoryMailRepository repository = new MemoryMailRepository();
+    boolean diskFull;
+    MemoryMailRepository repository = new MemoryMailRepository() {
+        @Override
+        public MailKey store(Mail mail) {
+            if (diskFull) {
+                throw new UncheckedIOException(new IOException("No space left on device"));
+            }
+            return super.store(mail);
+        }
+    };
     Archive archive;
 
     @BeforeEach
     void setUp() throws Exception {
-        MailRepositoryStore store = new MailRepositoryStore() {
+        archive = new Archive(store(), new RecordingMetricFactory());
+        archive.init(FakeMailetConfig.builder().mailetName("archive").mailetContext(FakeMailContext.defaultContext())
+            .setProperty("repositoryPath", "memory://var/spool/archive").build());
+    }
+
+    MailRepositoryStore store() {
+        return new MailRepositoryStore() {
             @Override
             public MailRepository select(MailRepositoryUrl url) {
                 return repository;
@@ -56,9 +77,6 @@ class ArchiveTest {
                 return Stream.empty();
             }
         };
-        archive = new Archive(store, new RecordingMetricFactory());
-        archive.init(FakeMailetConfig.builder().mailetName("archive").mailetContext(FakeMailContext.defaultContext())
-            .setProperty("repositoryPath", "memory://var/spool/archive").build());
     }
 
     static Mail failed(String name, String recipient) throws Exception {
@@ -94,5 +112,25 @@ class ArchiveTest {
         assertThat(repository.retrieve(new MailKey("1A2B3C")).getRecipients().toString()).contains("first@relay.example");
         assertThat(repository.retrieve(new MailKey("1A2B3C.2")).getRecipients().toString()).contains("second@relay.example");
         assertThat(repository.retrieve(new MailKey("1A2B3C.3")).getRecipients().toString()).contains("third@relay.example");
+    }
+
+    /** Kept for a retry, it would be reported to its sender again at every retry and hold the spool's disk. */
+    @Test
+    void aMailThatCannotBeArchivedEndsAllTheSameInsteadOfFailing() throws Exception {
+        diskFull = true;
+        Mail mail = failed("1A2B3C.b1", "gone@relay.example");
+
+        archive.service(mail);
+
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        assertThat(keys()).isEmpty();
+    }
+
+    @Test
+    void aSizeLimitOnARepositoryThatCannotKeepOneIsAConfigurationError() {
+        assertThatThrownBy(() -> new Archive(store(), new RecordingMetricFactory()).init(FakeMailetConfig.builder().mailetName("archive")
+            .mailetContext(FakeMailContext.defaultContext()).setProperty("repositoryPath", "memory://var/spool/archive")
+            .setProperty("maxSize", "1G").build()))
+            .isInstanceOf(MessagingException.class).hasMessageContaining("maxSize needs a spool:// repository");
     }
 }

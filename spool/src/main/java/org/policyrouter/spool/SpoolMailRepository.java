@@ -5,9 +5,15 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.inject.Inject;
@@ -46,6 +52,9 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
     private final FileSystem fileSystem;
     /** Key → file name. */
     private final Map<MailKey, String> index = new ConcurrentHashMap<>();
+    /** Keys oldest first, with the bytes on disk of each: what {@link #storeWithin} removes first. */
+    private final Map<MailKey, Long> bytesByAge = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final AtomicLong totalBytes = new AtomicLong();
     private final ReentrantLock[] locks = new ReentrantLock[64];
     private MailRepositoryUrl url;
     private boolean fsync = true;
@@ -74,16 +83,21 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
         File base = fileSystem.getFile("file://" + url.getPath().asString());
         Path path = base.toPath();
         directory = SpoolDirectory.open(path, path.resolveSibling("corrupt"), fsync);
-        for (String name : directory.names()) {
+        List<String> names = directory.names();
+        Map<String, Long> modified = new HashMap<>();
+        names.sort(Comparator.comparingLong(name -> modified.computeIfAbsent(name, n -> directory.file(n).toFile().lastModified())));
+        for (String name : names) {
             try {
-                index.put(new MailKey(SpoolEnvelope.decode(directory.readEnvelope(name), directory.file(name)).name()), name);
+                MailKey key = new MailKey(SpoolEnvelope.decode(directory.readEnvelope(name), directory.file(name)).name());
+                index.put(key, name);
+                track(key, directory.file(name).toFile().length());
             } catch (CorruptSpoolFileException e) {
                 directory.quarantine(name, e.getMessage());
             } catch (NoSuchFileException e) {
                 LOGGER.debug("{} vanished while loading", name);
             }
         }
-        LOGGER.info("spool repository {}: {} mails in {}", url.asString(), index.size(), path);
+        LOGGER.info("spool repository {}: {} mails ({} bytes) in {}", url.asString(), index.size(), totalBytes.get(), path);
     }
 
     public MailRepositoryUrl url() {
@@ -111,6 +125,8 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
                 }
             });
             index.put(key, fileName);
+            untrack(key);
+            track(key, directory.file(fileName).toFile().length());
         } catch (IOException e) {
             throw new MessagingException("cannot store " + key.asString() + " in " + url.asString(), e);
         } finally {
@@ -157,6 +173,7 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
         lock.lock();
         try {
             String fileName = index.remove(key);
+            untrack(key);
             if (fileName != null) {
                 // not fsynced: a removal a crash undoes brings a mail back (a duplicate, never a loss)
                 directory.delete(fileName);
@@ -175,11 +192,62 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
         }
     }
 
+    /** Bytes on disk of every mail held. */
+    public long bytes() {
+        return totalBytes.get();
+    }
+
+    /**
+     * Stores a mail so that the repository stays within {@code budget} bytes: the oldest mails are
+     * removed first to make room (an archive that keeps the newest, as a rotated log does). A mail
+     * larger than the whole budget is refused.
+     *
+     * @return the keys removed to make room, oldest first
+     */
+    public synchronized List<MailKey> storeWithin(Mail mail, long budget) throws MessagingException {
+        long size = mail.getMessageSize();
+        if (size > budget) {
+            throw new MessagingException(mail.getName() + " (" + size + " bytes) is larger than the whole budget of "
+                + url.asString() + " (" + budget + " bytes)");
+        }
+        List<MailKey> removed = new ArrayList<>();
+        while (totalBytes.get() + size > budget) {
+            MailKey oldest = oldest();
+            if (oldest == null) {
+                break;
+            }
+            remove(oldest);
+            removed.add(oldest);
+        }
+        store(mail);
+        return removed;
+    }
+
+    private MailKey oldest() {
+        synchronized (bytesByAge) {
+            Iterator<MailKey> keys = bytesByAge.keySet().iterator();
+            return keys.hasNext() ? keys.next() : null;
+        }
+    }
+
+    private void track(MailKey key, long bytes) {
+        bytesByAge.put(key, bytes);
+        totalBytes.addAndGet(bytes);
+    }
+
+    private void untrack(MailKey key) {
+        Long bytes = bytesByAge.remove(key);
+        if (bytes != null) {
+            totalBytes.addAndGet(-bytes);
+        }
+    }
+
     private void quarantine(MailKey key, String fileName, String reason) {
         ReentrantLock lock = lockFor(key);
         lock.lock();
         try {
             if (index.remove(key, fileName)) {
+                untrack(key);
                 directory.quarantine(fileName, reason);
             }
         } finally {

@@ -1,9 +1,14 @@
 package org.policyrouter.mailets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+
+import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.builder.MimeMessageBuilder;
@@ -11,6 +16,7 @@ import org.apache.james.dnsservice.api.InMemoryDNSService;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.DsnParameters;
+import org.apache.mailet.MailetContext;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.Test;
@@ -20,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * backlog of failed mail doubled the spool's use when it had least room. Beyond
  * {@code attachmentSizeLimit} (Postfix's bounce_size_limit, 50,000 bytes) only the headers go back.
  */
-class NonDeliveryReportSizeLimitTest {
+class NonDeliveryReportTest {
     static final String BODY_LINE = "x".repeat(76);
 
     static MailImpl failed(int bodyLines) throws Exception {
@@ -68,6 +74,26 @@ class NonDeliveryReportSizeLimitTest {
     void theLimitIsConfigurableAndZeroRemovesIt() throws Exception {
         assertThat(reportFor(failed(100), "1K")).contains("text/rfc822-headers").doesNotContain(BODY_LINE);
         assertThat(reportFor(failed(1000), "0")).contains("message/rfc822", BODY_LINE);
+    }
+
+    /** The fault run lost 3,930 reports this way: the report failed on a full disk and the mail went on to be dropped. */
+    @Test
+    void aReportThatCannotBeQueuedFailsTheMailetSoTheMailStaysInTheSpool() throws Exception {
+        FakeMailContext context = FakeMailContext.builder().postmaster(new MailAddress("postmaster@router.example")).build();
+        MailetContext full = (MailetContext) Proxy.newProxyInstance(MailetContext.class.getClassLoader(), new Class<?>[] {MailetContext.class},
+            (proxy, method, args) -> {
+                if (method.getName().equals("sendMail")) {
+                    throw new MessagingException("cannot spool the report", new IOException("No space left on device"));
+                }
+                return method.invoke(context, args);
+            });
+        NonDeliveryReport report = new NonDeliveryReport(new InMemoryDNSService(), new RecordingMetricFactory());
+        report.init(FakeMailetConfig.builder().mailetName("ndr").mailetContext(full).setProperty("passThrough", "true").build());
+        MailImpl mail = failed(10);
+
+        assertThatThrownBy(() -> report.service(mail)).isInstanceOf(MessagingException.class)
+            .hasMessageContaining("could not be queued").hasRootCauseMessage("No space left on device");
+        assertThat(mail.getState()).isEqualTo("undeliverable");
     }
 
     @Test
