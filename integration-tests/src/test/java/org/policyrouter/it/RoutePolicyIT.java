@@ -144,7 +144,6 @@ class RoutePolicyIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("issue 18: today each rule makes its own mail, so the hop gets [a, c] and [b] in two transactions")
     void recipientsOfTwoRulesWithTheSameNextHopTravelInOneSmtpTransaction(GuiceJamesServer server) throws Exception {
         DeliveryAgentsIT.send(server, "sender@client.example", List.of("a@alpha.example", "b@beta.example", "c@alpha.example"), MESSAGE);
 

@@ -3,12 +3,12 @@ package org.policyrouter.mailets;
 import org.apache.james.metrics.api.MetricFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -36,12 +36,15 @@ import org.policyrouter.policy.RelayHost;
  *   <commandTimeout>300s</commandTimeout>
  *   <port>25</port>                    <!-- the SMTP port of MX hosts -->
  *   <heloName>mx.example.com</heloName>
+ *   <recipientLimit>50</recipientLimit>       <!-- and the connection cache: see SmtpRelayClient -->
+ *   <destinationConcurrencyLimit>20</destinationConcurrencyLimit>  <!-- per domain, see DestinationLimits -->
  * </mailet>
  * }</pre>
  */
 public class MxDelivery extends GenericMailet {
     private final DNSService dns;
     private SmtpRelayClient client;
+    private DestinationLimits limits;
     private DeliveryOutcomes outcomes;
     private int port;
 
@@ -55,8 +58,8 @@ public class MxDelivery extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        client = new SmtpRelayClient(MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30)),
-            MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300)), getInitParameterAsOptional("heloName"));
+        client = SmtpRelayClient.configuredFor(this);
+        limits = DestinationLimits.configuredFor(this);
         outcomes = DeliveryOutcomes.configuredFor(this, metrics);
         try {
             port = Integer.parseInt(getInitParameter("port", "25"));
@@ -69,6 +72,19 @@ public class MxDelivery extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         Map<Domain, List<MailAddress>> byDomain = new LinkedHashMap<>();
         mail.getRecipients().forEach(r -> byDomain.computeIfAbsent(r.getDomain(), d -> new ArrayList<>()).add(r));
+        // RoutePolicy sends one mail per MX domain: the destination whose concurrency is limited
+        if (byDomain.size() == 1) {
+            String domain = byDomain.keySet().iterator().next().asString();
+            if (!limits.enter(domain, mail)) {
+                return;
+            }
+            try {
+                outcomes.apply(mail, "mx", deliverToDomain(mail, domain, mail.getRecipients().stream().collect(Collectors.toList())));
+            } finally {
+                limits.leave(domain);
+            }
+            return;
+        }
         RecipientOutcomes results = new RecipientOutcomes();
         for (Map.Entry<Domain, List<MailAddress>> domain : byDomain.entrySet()) {
             results.putAll(deliverToDomain(mail, domain.getKey().asString(), domain.getValue()));
@@ -127,6 +143,11 @@ public class MxDelivery extends GenericMailet {
 
     private static RecipientOutcomes all(List<MailAddress> recipients, RecipientOutcome outcome) {
         return RecipientOutcomes.of(recipients, outcome);
+    }
+
+    @Override
+    public void destroy() {
+        client.close();
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.policyrouter.mailets;
 
 import org.apache.james.metrics.api.MetricFactory;
 import javax.inject.Inject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +28,8 @@ import org.policyrouter.policy.RoutingAttributes;
  *   <connectTimeout>30s</connectTimeout>          <!-- default 30s -->
  *   <commandTimeout>300s</commandTimeout>         <!-- each SMTP command and the data; default 300s -->
  *   <heloName>mx.example.com</heloName>           <!-- default: this host's name -->
+ *   <recipientLimit>50</recipientLimit>           <!-- and the connection cache: see SmtpRelayClient -->
+ *   <destinationConcurrencyLimit>20</destinationConcurrencyLimit>  <!-- see DestinationLimits -->
  *   <deferredProcessor>deferred</deferredProcessor>
  *   <undeliverableProcessor>undeliverable</undeliverableProcessor>
  * </mailet>
@@ -37,6 +38,7 @@ import org.policyrouter.policy.RoutingAttributes;
 public class RelayDelivery extends GenericMailet {
     private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
     private SmtpRelayClient client;
+    private DestinationLimits limits;
     private final MetricFactory metrics;
     private DeliveryOutcomes outcomes;
 
@@ -47,9 +49,8 @@ public class RelayDelivery extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        Duration connectTimeout = MailetParameters.duration(this, "connectTimeout", Duration.ofSeconds(30));
-        Duration commandTimeout = MailetParameters.duration(this, "commandTimeout", Duration.ofSeconds(300));
-        client = new SmtpRelayClient(connectTimeout, commandTimeout, getInitParameterAsOptional("heloName"));
+        client = SmtpRelayClient.configuredFor(this);
+        limits = DestinationLimits.configuredFor(this);
         outcomes = DeliveryOutcomes.configuredFor(this, metrics);
     }
 
@@ -58,9 +59,21 @@ public class RelayDelivery extends GenericMailet {
         String hostsAttribute = AttributeUtils.getValueAndCastFromMail(mail, AttributeName.of(RoutingAttributes.RELAY_HOSTS), String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no " + RoutingAttributes.RELAY_HOSTS
                 + " attribute: RelayDelivery must follow RoutePolicy"));
-        List<RelayHost> hosts = rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
-        RecipientOutcomes results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
-        outcomes.apply(mail, RelayHosts.format(hosts), results);
+        if (!limits.enter(hostsAttribute, mail)) {
+            return;
+        }
+        try {
+            List<RelayHost> hosts = rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
+            RecipientOutcomes results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
+            outcomes.apply(mail, RelayHosts.format(hosts), results);
+        } finally {
+            limits.leave(hostsAttribute);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        client.close();
     }
 
     /** Round robin across mails: each mail starts one host further along the list. */

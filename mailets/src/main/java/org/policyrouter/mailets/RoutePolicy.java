@@ -2,8 +2,10 @@ package org.policyrouter.mailets;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
@@ -26,10 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gives every recipient a next hop from the policy tables (relayhost, transport, default MX)
- * and sends one mail per next hop, carrying the next hop in attributes, to the routed
- * processor, where matchers such as {@code NextHopIs} dispatch it to a delivery agent. A mail
- * split into several next-hop groups becomes {@code <name>.1} (the mail itself, first group),
- * {@code <name>.2} … so the queue ID stays a prefix of every part; one group keeps its name.
+ * and sends one mail per delivery target, carrying the next hop in attributes, to the routed
+ * processor: recipients whose rules name the same hosts, the same program or the same processor
+ * travel together ({@link NextHop#deliveryTarget()}), MX recipients one domain to a mail. The
+ * routed processor is where matchers such as {@code NextHopIs} dispatch it to a delivery agent. A mail
+ * split into several groups becomes {@code <name>.1}, {@code <name>.2} …, each queued on its own
+ * (so the queue ID stays a prefix of every part); one group keeps its name and goes on at once.
  *
  * <pre>{@code
  * <mailet match="All" class="org.policyrouter.mailets.RoutePolicy">
@@ -67,41 +71,64 @@ public class RoutePolicy extends PolicyMailet {
     @Override
     public void service(Mail mail) throws MessagingException {
         PolicyTables tables = tables();
-        Map<Route, List<MailAddress>> groups = new LinkedHashMap<>();
+        // one group per delivery target, not per rule: ten rules naming one host make one transaction
+        Map<Object, Group> groups = new LinkedHashMap<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            groups.computeIfAbsent(tables.resolve(recipient.asString()), r -> new ArrayList<>()).add(recipient);
+            Route route = tables.resolve(recipient.asString());
+            NextHop nextHop = route.nextHop();
+            // MX: one mail per domain, the destination of MxDelivery's concurrency limit
+            Object target = nextHop.type() == NextHop.Type.MX ? List.of(nextHop.deliveryTarget(), recipient.getDomain()) : nextHop.deliveryTarget();
+            groups.computeIfAbsent(target, key -> new Group(nextHop)).add(route, recipient);
         }
         if (groups.isEmpty()) {
             return;
         }
-        List<Map.Entry<Route, List<MailAddress>>> entries = new ArrayList<>(groups.entrySet());
+        List<Group> entries = new ArrayList<>(groups.values());
+        if (entries.size() == 1) {
+            label(mail, entries.get(0));
+            mail.setState(routedProcessor);
+            return;
+        }
+        // Every group its own mail in the queue, the original ends here: a delivery agent may hand its
+        // mail back to the spool for later (a destination at its concurrency limit), and what comes
+        // back must be that group alone, not the whole message to split again.
         String name = mail.getName();
-        // Copies first: the original carries the first group, so it must not change before it is duplicated.
-        for (int group = 2; group <= entries.size(); group++) {
-            Map.Entry<Route, List<MailAddress>> entry = entries.get(group - 1);
+        for (int group = 1; group <= entries.size(); group++) {
             Mail copy = MailCopies.duplicate(mail, name + "." + group);
             try {
-                label(copy, entry.getKey(), entry.getValue());
+                label(copy, entries.get(group - 1));
                 getMailetContext().sendMail(copy, routedProcessor);
             } finally {
                 // the queue keeps its own copy
                 LifecycleUtil.dispose(copy);
             }
         }
-        if (entries.size() > 1) {
-            mail.setName(name + ".1");
-        }
-        Map.Entry<Route, List<MailAddress>> first = entries.get(0);
-        label(mail, first.getKey(), first.getValue());
-        mail.setState(routedProcessor);
+        mail.setState(Mail.GHOST);
     }
 
-    private void label(Mail mail, Route route, List<MailAddress> recipients) {
-        NextHop nextHop = route.nextHop();
+    /** The recipients going to one delivery target, and the rules that sent them there. */
+    private static final class Group {
+        final NextHop nextHop;
+        final Set<String> rules = new LinkedHashSet<>();
+        final List<MailAddress> recipients = new ArrayList<>();
+
+        Group(NextHop nextHop) {
+            this.nextHop = nextHop;
+        }
+
+        void add(Route route, MailAddress recipient) {
+            rules.add(route.rule());
+            recipients.add(recipient);
+        }
+    }
+
+    private void label(Mail mail, Group group) {
+        NextHop nextHop = group.nextHop;
+        List<MailAddress> recipients = group.recipients;
         mail.setRecipients(recipients);
         mail.setAttribute(stringAttribute(RoutingAttributes.NEXT_HOP, nextHop.spec()));
         mail.setAttribute(stringAttribute(RoutingAttributes.NEXT_HOP_TYPE, nextHop.type().label()));
-        mail.setAttribute(stringAttribute(RoutingAttributes.RULE, route.rule()));
+        mail.setAttribute(stringAttribute(RoutingAttributes.RULE, String.join(",", group.rules)));
         if (nextHop.type() == NextHop.Type.SMTP) {
             mail.setAttribute(stringAttribute(RoutingAttributes.RELAY_HOSTS, RelayHosts.format(nextHop.relayHosts())));
         }
@@ -112,7 +139,7 @@ public class RoutePolicy extends PolicyMailet {
             List<AttributeValue<?>> words = nextHop.argv().stream().<AttributeValue<?>>map(AttributeValue::of).collect(Collectors.toList());
             mail.setAttribute(new Attribute(COMMAND, AttributeValue.of(words)));
         }
-        LOGGER.debug("{}: {} -> {} ({})", mail.getName(), recipients, nextHop, route.rule());
+        LOGGER.debug("{}: {} -> {} ({})", mail.getName(), recipients, nextHop, group.rules);
     }
 
     static Attribute stringAttribute(String name, String value) {

@@ -18,6 +18,7 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
+import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RelayHost;
 
 import com.sun.mail.smtp.SMTPAddressFailedException;
@@ -27,48 +28,108 @@ import com.sun.mail.smtp.SMTPTransport;
 /**
  * Delivers one message to one SMTP next hop with JavaMail (EHLO, SIZE, 8BITMIME, opportunistic
  * STARTTLS), trying the given hosts in order until one accepts a connection, and reports an
- * outcome per recipient.
+ * outcome per recipient. One JavaMail session serves every mail; connections are reused through
+ * {@link RelayConnections}; at most {@code recipientLimit} recipients go in one transaction
+ * (Postfix's smtp_destination_recipient_limit, 50), the others in the next ones on the same
+ * connection.
+ *
+ * <pre>{@code
+ * <connectTimeout>30s</connectTimeout>
+ * <commandTimeout>300s</commandTimeout>          <!-- each reply, and each write of the data -->
+ * <heloName>mx.example.com</heloName>           <!-- default: this host's name -->
+ * <recipientLimit>50</recipientLimit>           <!-- recipients per SMTP transaction -->
+ * <connectionCacheTime>2s</connectionCacheTime> <!-- an idle connection waits this long for the next mail; 0: no reuse -->
+ * <connectionReuseTime>300s</connectionReuseTime> <!-- a connection is reused for at most this long -->
+ * }</pre>
  */
-public final class SmtpRelayClient {
-    private final Duration connectTimeout;
-    private final Duration commandTimeout;
-    private final Optional<String> heloName;
+public final class SmtpRelayClient implements AutoCloseable {
+    private final Session session;
+    private final RelayConnections connections;
+    private final int recipientLimit;
 
-    public SmtpRelayClient(Duration connectTimeout, Duration commandTimeout, Optional<String> heloName) {
-        this.connectTimeout = connectTimeout;
-        this.commandTimeout = commandTimeout;
-        this.heloName = heloName;
+    SmtpRelayClient(Duration connectTimeout, Duration commandTimeout, Optional<String> heloName, int recipientLimit,
+                    Duration connectionCacheTime, Duration connectionReuseTime) {
+        this.session = Session.getInstance(properties(connectTimeout, commandTimeout, heloName));
+        this.connections = new RelayConnections(session, connectionCacheTime, connectionReuseTime, commandTimeout);
+        this.recipientLimit = recipientLimit;
+    }
+
+    /** As the delivery mailet's parameters say (see above). */
+    static SmtpRelayClient configuredFor(GenericMailet mailet) throws MessagingException {
+        int recipientLimit = Integer.parseInt(mailet.getInitParameter("recipientLimit", "50"));
+        if (recipientLimit < 1) {
+            throw new MessagingException(mailet.getMailetName() + ": parameter recipientLimit must be at least 1");
+        }
+        return new SmtpRelayClient(MailetParameters.duration(mailet, "connectTimeout", Duration.ofSeconds(30)),
+            MailetParameters.duration(mailet, "commandTimeout", Duration.ofSeconds(300)), mailet.getInitParameterAsOptional("heloName"),
+            recipientLimit, MailetParameters.duration(mailet, "connectionCacheTime", Duration.ofSeconds(2)),
+            MailetParameters.duration(mailet, "connectionReuseTime", Duration.ofSeconds(300)));
     }
 
     RecipientOutcomes deliver(List<RelayHost> hostsInOrder, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {
         List<String> connectFailures = new ArrayList<>();
         for (RelayHost host : hostsInOrder) {
-            Session session = Session.getInstance(properties(host, sender));
-            try (SMTPTransport transport = (SMTPTransport) session.getTransport("smtp")) {
+            Optional<RelayConnection> cached = connections.cached(host);
+            if (cached.isPresent()) {
                 try {
-                    transport.connect(host.host(), host.port(), null, null);
+                    cached.get().reset();
+                    return transact(cached.get(), sender, recipients, message);
                 } catch (MessagingException e) {
-                    // the next host is only tried when this one does not answer at all
-                    connectFailures.add(host + ": " + describe(e));
-                    continue;
+                    // closed by the peer while it waited: once more on a new connection, not a failure
+                    connections.discard(cached.get());
                 }
-                return send(transport, host, recipients, envelopeMessage(session, transport, message));
-            } catch (MessagingException e) {
-                return allRecipients(recipients, RecipientOutcome.temporaryFailure(host + ": " + describe(e)));
             }
+            RelayConnection connection;
+            try {
+                connection = connections.open(host);
+            } catch (MessagingException e) {
+                // the next host is only tried when this one does not answer at all
+                connectFailures.add(host + ": " + describe(e));
+                continue;
+            }
+            return transact(connection, sender, recipients, message);
         }
         return allRecipients(recipients, RecipientOutcome.temporaryFailure("connect failed: " + String.join("; ", connectFailures)));
     }
 
-    /** The message as sent, with the MAIL FROM parameters this next hop understands. */
-    private static MimeMessage envelopeMessage(Session session, SMTPTransport transport, MimeMessage message) throws MessagingException {
-        StreamedMessage streamed = new StreamedMessage(session, message);
+    /** Every recipient, {@code recipientLimit} to a transaction; the connection goes back to the cache when it ended cleanly. */
+    private RecipientOutcomes transact(RelayConnection connection, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {
+        RecipientOutcomes outcomes = new RecipientOutcomes();
+        List<MailAddress> all = List.copyOf(recipients);
+        boolean clean = true;
+        for (int from = 0; from < all.size(); from += recipientLimit) {
+            List<MailAddress> batch = all.subList(from, Math.min(all.size(), from + recipientLimit));
+            try {
+                connection.startTransaction();
+                clean = send(connection, batch, envelopeMessage(connection, sender, message), outcomes);
+            } catch (MessagingException e) {
+                outcomes.putAll(allRecipients(batch, RecipientOutcome.temporaryFailure(connection.host + ": " + describe(e))));
+                clean = false;
+            }
+            if (!clean) {
+                RecipientOutcome notTried = RecipientOutcome.temporaryFailure(connection.host + ": connection lost before this transaction");
+                all.subList(Math.min(all.size(), from + recipientLimit), all.size()).forEach(recipient -> outcomes.put(recipient, notTried));
+                break;
+            }
+        }
+        if (clean) {
+            connections.release(connection);
+        } else {
+            connections.discard(connection);
+        }
+        return outcomes;
+    }
+
+    /** The message as sent, with the envelope sender and the MAIL FROM parameters this next hop understands. */
+    private MimeMessage envelopeMessage(RelayConnection connection, MaybeSender sender, MimeMessage message) throws MessagingException {
+        StreamedMessage streamed = new StreamedMessage(session, message, connection);
+        streamed.setEnvelopeFrom(sender.asOptional().map(MailAddress::asString).orElse("<>"));
         List<String> parameters = new ArrayList<>();
-        if (transport.supportsExtension("8BITMIME")) {
+        if (connection.transport.supportsExtension("8BITMIME")) {
             parameters.add("BODY=8BITMIME");
         }
         long size = approximateSize(message);
-        if (transport.supportsExtension("SIZE") && size > 0) {
+        if (connection.transport.supportsExtension("SIZE") && size > 0) {
             parameters.add("SIZE=" + size);
         }
         if (!parameters.isEmpty()) {
@@ -87,16 +148,37 @@ public final class SmtpRelayClient {
         return size;
     }
 
-    private RecipientOutcomes send(SMTPTransport transport, RelayHost host, Collection<MailAddress> recipients, MimeMessage message) {
+    /**
+     * One transaction; its outcomes are added to {@code outcomes}.
+     *
+     * @return whether the connection may carry another transaction (the peer answered every command)
+     */
+    private boolean send(RelayConnection connection, Collection<MailAddress> recipients, MimeMessage message, RecipientOutcomes outcomes) {
+        SMTPTransport transport = connection.transport;
+        RelayHost host = connection.host;
         Address[] addresses = recipients.stream().map(MailAddress::toInternetAddress).flatMap(Optional::stream).toArray(Address[]::new);
         try {
             transport.sendMessage(message, addresses);
-            return allRecipients(recipients, RecipientOutcome.delivered(host + " said: " + transport.getLastServerResponse().trim()));
+            outcomes.putAll(allRecipients(recipients, RecipientOutcome.delivered(host + " said: " + transport.getLastServerResponse().trim())));
+            return true;
         } catch (SendFailedException e) {
-            return perRecipient(host, recipients, e, transport);
+            outcomes.putAll(perRecipient(host, recipients, e, transport));
+            return !connection.aborted() && !brokenConnection(e);
         } catch (MessagingException e) {
-            return allRecipients(recipients, RecipientOutcome.temporaryFailure(host + ": " + describe(e)));
+            outcomes.putAll(allRecipients(recipients, RecipientOutcome.temporaryFailure(host + ": " + describe(e))));
+            return false;
         }
+    }
+
+    /** An I/O error anywhere in the chain: the peer is gone or out of step, the connection must not be reused. */
+    private static boolean brokenConnection(MessagingException failure) {
+        for (Throwable e = failure; e != null; e = e instanceof MessagingException && ((MessagingException) e).getNextException() != null
+            ? ((MessagingException) e).getNextException() : e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RecipientOutcomes perRecipient(RelayHost host, Collection<MailAddress> recipients,
@@ -142,14 +224,13 @@ public final class SmtpRelayClient {
         return false;
     }
 
-    private Properties properties(RelayHost host, MaybeSender sender) {
+    private static Properties properties(Duration connectTimeout, Duration commandTimeout, Optional<String> heloName) {
         Properties props = new Properties();
-        props.put("mail.smtp.host", host.host());
-        props.put("mail.smtp.port", String.valueOf(host.port()));
         props.put("mail.smtp.connectiontimeout", String.valueOf(connectTimeout.toMillis()));
         props.put("mail.smtp.timeout", String.valueOf(commandTimeout.toMillis()));
-        props.put("mail.smtp.writetimeout", String.valueOf(commandTimeout.toMillis()));
-        props.put("mail.smtp.from", sender.asOptional().map(MailAddress::asString).orElse("<>"));
+        // no mail.smtp.writetimeout: JavaMail 1.6 starts a thread per connection for it; the
+        // watchdog of RelayConnections times the writes instead
+        props.put("mail.smtp.socketFactory", RelayConnections.SOCKETS);
         // deliver to the recipients the next hop accepts, report the others one by one
         props.put("mail.smtp.sendpartial", "true");
         props.put("mail.smtp.starttls.enable", "true");
@@ -158,6 +239,11 @@ public final class SmtpRelayClient {
         props.put("mail.smtp.allow8bitmime", "false");
         heloName.ifPresent(name -> props.put("mail.smtp.localhost", name));
         return props;
+    }
+
+    @Override
+    public void close() {
+        connections.close();
     }
 
     private static RecipientOutcomes allRecipients(Collection<MailAddress> recipients, RecipientOutcome outcome) {

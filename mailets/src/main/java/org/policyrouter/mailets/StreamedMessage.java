@@ -19,15 +19,17 @@ import com.sun.mail.smtp.SMTPMessage;
  */
 final class StreamedMessage extends SMTPMessage {
     private final MimeMessage original;
+    private final RelayConnection connection;
 
-    StreamedMessage(Session session, MimeMessage original) {
+    StreamedMessage(Session session, MimeMessage original, RelayConnection connection) {
         super(session);
         this.original = original;
+        this.connection = connection;
     }
 
     @Override
     public void writeTo(OutputStream out, String[] ignoreList) throws IOException, MessagingException {
-        MessageBytes.writeTo(original, out, ignoreList);
+        MessageBytes.writeTo(original, connection.watched(out), ignoreList);
     }
 
     @Override

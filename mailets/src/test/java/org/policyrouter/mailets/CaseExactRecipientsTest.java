@@ -48,7 +48,7 @@ class CaseExactRecipientsTest {
 
     @Test
     void relayDeliveryGivesEachTwinItsOwnRcptAndItsOwnOutcome() throws Exception {
-        try (RcptRecordingServer nextHop = new RcptRecordingServer(Set.of("CASE@ok.test"))) {
+        try (RecordingSmtpServer nextHop = new RecordingSmtpServer(Set.of("CASE@ok.test"))) {
             RecordingMailetContext context = new RecordingMailetContext();
             RecordingMetricFactory metrics = new RecordingMetricFactory();
             RelayDelivery relay = new RelayDelivery(metrics);

@@ -38,7 +38,8 @@ class RoutePolicyTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Files.writeString(policy.resolve("transport"), "a.example 10.0.0.1:2525\nb.example 10.0.0.2:2525\nc.example discard\npipe.example |/usr/bin/robot \"two words\" x\n");
+        Files.writeString(policy.resolve("transport"), "a.example 10.0.0.1:2525\nb.example 10.0.0.2:2525\nc.example discard\npipe.example |/usr/bin/robot \"two words\" x\n"
+            + "same.example relay.example:2525\nspelled.example Relay.Example:2525\n");
         context = new RecordingMailetContext();
         routePolicy = new RoutePolicy(new FileSystem() {
             @Override
@@ -91,20 +92,40 @@ class RoutePolicyTest {
     }
 
     @Test
-    void aMailSplitIntoNextHopGroupsIsNamedDotOneAndItsCopiesDotTwoOnwardEachDisposedOnceSent() throws Exception {
+    void aMailSplitIntoGroupsEndsAndEachGroupIsQueuedOnItsOwnAsDotOneDotTwoEachDisposedOnceSent() throws Exception {
         MailImpl mail = mail("1A2B3C", "x@a.example", "y@b.example", "z@c.example", "w@a.example");
 
         routePolicy.service(mail);
 
-        assertThat(mail.getName()).isEqualTo("1A2B3C.1");
-        assertThat(mail.getState()).isEqualTo("routed");
-        assertThat(mail.getRecipients()).containsExactly(new MailAddress("x@a.example"), new MailAddress("w@a.example"));
-        assertThat(nextHop(mail)).isEqualTo("10.0.0.1:2525");
+        // a group handed back to the spool later (a busy destination) must come back alone, not split again
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         assertThat(context.sent).extracting(sent -> sent.name + " " + sent.state + " " + sent.recipients)
-            .containsExactly("1A2B3C.2 routed [y@b.example]", "1A2B3C.3 routed [z@c.example]");
+            .containsExactly("1A2B3C.1 routed [x@a.example, w@a.example]", "1A2B3C.2 routed [y@b.example]", "1A2B3C.3 routed [z@c.example]");
         assertThat(context.sent).allSatisfy(sent -> assertThat(sent.disposed()).isTrue());
         assertThat(context.fake.getSentMails()).extracting(sent -> (Object) sent.getAttributes().get(AttributeName.of(RoutingAttributes.NEXT_HOP))
-            .getValue().value()).containsExactly("10.0.0.2:2525", "discard");
+            .getValue().value()).containsExactly("10.0.0.1:2525", "10.0.0.2:2525", "discard");
+    }
+
+    @Test
+    void recipientsOfDifferentRulesNamingTheSameHostsInAnySpellingAreOneGroup() throws Exception {
+        MailImpl mail = mail("1A2B3C", "y@same.example", "z@spelled.example");
+
+        routePolicy.service(mail);
+
+        assertThat(context.sent).isEmpty();
+        assertThat(mail.getRecipients()).containsExactly(new MailAddress("y@same.example"), new MailAddress("z@spelled.example"));
+        assertThat(AttributeUtils.getValueAndCastFromMail(mail, AttributeName.of(RoutingAttributes.RULE), String.class))
+            .contains("transport:5,transport:6");
+    }
+
+    @Test
+    void mxRecipientsMakeOneMailPerDomain() throws Exception {
+        MailImpl mail = mail("1A2B3C", "a@one.example", "b@two.example", "c@one.example");
+
+        routePolicy.service(mail);
+
+        assertThat(context.sent).extracting(sent -> sent.name + " " + sent.recipients)
+            .containsExactly("1A2B3C.1 [a@one.example, c@one.example]", "1A2B3C.2 [b@two.example]");
     }
 
     @Test

@@ -140,6 +140,15 @@ public final class NextHop {
         return relayHosts;
     }
 
+    /**
+     * What a delivery agent needs to know to deliver: recipients whose next hops have the same
+     * target go to it together, in one mail (one SMTP transaction), even when different rules or
+     * spellings chose it ({@code a.example 10.0.0.1:25} and {@code b.example [10.0.0.1]:25}).
+     */
+    public Object deliveryTarget() {
+        return type == Type.SMTP ? List.of(type, relayHosts) : List.of(type, argv.isEmpty() ? target : argv);
+    }
+
     @Override
     public String toString() {
         return spec;

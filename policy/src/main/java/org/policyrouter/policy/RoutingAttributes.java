@@ -14,7 +14,7 @@ public final class RoutingAttributes {
      * strings, so the delivery agents run what the policy split when the table loaded.
      */
     public static final String COMMAND = "org.policyrouter.nexthop.argv";
-    /** The rule that chose the next hop: {@code transport:12}, {@code relayhost} or {@code default}. */
+    /** The rules that chose the next hop, comma-separated: {@code transport:12}, {@code relayhost} or {@code default}. */
     public static final String RULE = "org.policyrouter.rule";
     /** For SMTP next hops: the resolved relay hosts, {@code host:port,[v6]:port}, in policy order. */
     public static final String RELAY_HOSTS = "org.policyrouter.nexthop.hosts";

@@ -1,0 +1,122 @@
+package org.policyrouter.mailets;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+
+import javax.mail.MessagingException;
+
+import org.policyrouter.policy.RelayHost;
+
+import com.sun.mail.smtp.SMTPTransport;
+
+/**
+ * One open SMTP connection to a next hop, after EHLO (and STARTTLS when offered): used by one
+ * delivering thread at a time, kept in {@link RelayConnections} between transactions. Its raw
+ * socket is kept so that the write watchdog can break a write the peer stopped reading.
+ */
+final class RelayConnection {
+    final RelayHost host;
+    final SMTPTransport transport;
+    private final Socket socket;
+    private final long openedAt = System.nanoTime();
+    private volatile long idleSince;
+    /** {@link System#nanoTime()} when the write now in progress started; 0 when none is. */
+    private volatile long writeStartedAt;
+    private volatile boolean aborted;
+    /** A transaction was started since the last RSET (or the EHLO). */
+    private boolean dirty;
+
+    RelayConnection(RelayHost host, SMTPTransport transport, Socket socket) {
+        this.host = host;
+        this.transport = transport;
+        this.socket = socket;
+    }
+
+    /** Before each transaction but the first: RSET, so that no state of the last one is left over. */
+    void startTransaction() throws MessagingException {
+        if (dirty) {
+            reset();
+        }
+        dirty = true;
+    }
+
+    /** RSET: also proves that a connection taken from the cache still answers. */
+    void reset() throws MessagingException {
+        transport.issueCommand("RSET", 250);
+        dirty = false;
+    }
+
+    boolean aborted() {
+        return aborted;
+    }
+
+    void idle() {
+        idleSince = System.nanoTime();
+    }
+
+    boolean idleLongerThan(Duration limit, long now) {
+        return now - idleSince > limit.toNanos();
+    }
+
+    boolean olderThan(Duration limit, long now) {
+        return now - openedAt > limit.toNanos();
+    }
+
+    boolean writeStuckLongerThan(Duration limit, long now) {
+        long started = writeStartedAt;
+        return started != 0 && now - started > limit.toNanos();
+    }
+
+    /** The message's bytes go through here: each write is timed, so a peer that stops reading is noticed. */
+    OutputStream watched(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(int b) throws IOException {
+                writeStartedAt = System.nanoTime();
+                try {
+                    out.write(b);
+                } finally {
+                    writeStartedAt = 0;
+                }
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                writeStartedAt = System.nanoTime();
+                try {
+                    out.write(bytes, offset, length);
+                } finally {
+                    writeStartedAt = 0;
+                }
+            }
+        };
+    }
+
+    /** Breaks the connection at once (a stuck write fails with an I/O error); no QUIT. */
+    void abort() {
+        aborted = true;
+        try {
+            socket.close();
+        } catch (IOException | RuntimeException e) {
+            // closed already
+        }
+    }
+
+    /** QUIT, waiting at most {@code patience} for the reply, then closed. */
+    void quit(Duration patience) {
+        try {
+            socket.setSoTimeout((int) Math.max(1, patience.toMillis()));
+            transport.close();
+        } catch (IOException | MessagingException | RuntimeException e) {
+            abort();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return host.toString();
+    }
+}

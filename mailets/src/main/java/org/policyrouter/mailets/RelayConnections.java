@@ -1,0 +1,202 @@
+package org.policyrouter.mailets;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.net.SocketFactory;
+
+import org.policyrouter.policy.RelayHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.sun.mail.smtp.SMTPTransport;
+
+/**
+ * The SMTP client's connection cache, like Postfix's: a connection that ended a transaction
+ * cleanly waits up to {@code cacheTime} (Postfix's smtp_connection_cache_time_limit, 2 s) for the
+ * next mail to the same host and is reused, RSET first, for at most {@code reuseTime} after it was
+ * opened (smtp_connection_reuse_time_limit, 300 s). Its one thread, the watchdog, closes idle
+ * connections past their time and breaks any write a peer has not taken for {@code writeTimeout}
+ * (JavaMail's own write timeout starts a thread per connection).
+ */
+final class RelayConnections implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
+    /** The socket JavaMail just created on this thread through {@link #SOCKETS}: the connection's raw socket. */
+    private static final ThreadLocal<Socket> OPENED = new ThreadLocal<>();
+    static final SocketFactory SOCKETS = new CapturingSocketFactory();
+
+    private final Session session;
+    private final Duration cacheTime;
+    private final Duration reuseTime;
+    private final Duration writeTimeout;
+    private final Map<RelayHost, Deque<RelayConnection>> idle = new ConcurrentHashMap<>();
+    private final Set<RelayConnection> busy = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watchdog;
+
+    RelayConnections(Session session, Duration cacheTime, Duration reuseTime, Duration writeTimeout) {
+        this.session = session;
+        this.cacheTime = cacheTime;
+        this.reuseTime = reuseTime;
+        this.writeTimeout = writeTimeout;
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "policyrouter-relay-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.scheduleWithFixedDelay(this::sweep, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /** A connection to this host left by an earlier mail, if one is still fresh. */
+    Optional<RelayConnection> cached(RelayHost host) {
+        Deque<RelayConnection> waiting = idle.get(host);
+        if (waiting == null) {
+            return Optional.empty();
+        }
+        long now = System.nanoTime();
+        for (RelayConnection connection = waiting.pollFirst(); connection != null; connection = waiting.pollFirst()) {
+            if (connection.idleLongerThan(cacheTime, now) || connection.olderThan(reuseTime, now)) {
+                connection.quit(Duration.ofSeconds(1));
+                continue;
+            }
+            busy.add(connection);
+            return Optional.of(connection);
+        }
+        return Optional.empty();
+    }
+
+    /** A new connection: connected, EHLO said, STARTTLS done when offered. */
+    RelayConnection open(RelayHost host) throws MessagingException {
+        SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
+        try {
+            transport.connect(host.host(), host.port(), null, null);
+            RelayConnection connection = new RelayConnection(host, transport, OPENED.get());
+            busy.add(connection);
+            LOGGER.debug("connected to {}", host);
+            return connection;
+        } catch (MessagingException | RuntimeException e) {
+            Socket socket = OPENED.get();
+            if (socket != null) {
+                close(socket);
+            }
+            throw e;
+        } finally {
+            OPENED.remove();
+        }
+    }
+
+    /** Back into the cache after a clean end of transaction. */
+    void release(RelayConnection connection) {
+        busy.remove(connection);
+        if (connection.aborted() || connection.olderThan(reuseTime, System.nanoTime()) || cacheTime.isZero()) {
+            connection.quit(Duration.ofSeconds(1));
+            return;
+        }
+        connection.idle();
+        idle.computeIfAbsent(connection.host, host -> new ConcurrentLinkedDeque<>()).addFirst(connection);
+    }
+
+    /** Closed at once: broken, or in a state no RSET should be trusted with. */
+    void discard(RelayConnection connection) {
+        busy.remove(connection);
+        connection.abort();
+    }
+
+    int idleCount() {
+        return idle.values().stream().mapToInt(Deque::size).sum();
+    }
+
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            for (RelayConnection connection : busy) {
+                if (connection.writeStuckLongerThan(writeTimeout, now)) {
+                    LOGGER.warn("{}: the next hop took no data for {}: connection closed", connection, writeTimeout);
+                    connection.abort();
+                }
+            }
+            for (Deque<RelayConnection> waiting : idle.values()) {
+                for (Iterator<RelayConnection> it = waiting.iterator(); it.hasNext();) {
+                    RelayConnection connection = it.next();
+                    if (connection.idleLongerThan(cacheTime, now) && waiting.remove(connection)) {
+                        connection.quit(Duration.ofSeconds(1));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOGGER.error("relay connection watchdog: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        idle.values().forEach(waiting -> {
+            for (RelayConnection connection = waiting.pollFirst(); connection != null; connection = waiting.pollFirst()) {
+                connection.quit(Duration.ofSeconds(1));
+            }
+        });
+        busy.forEach(RelayConnection::abort);
+    }
+
+    private static void close(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** Plain sockets, as JavaMail makes them, remembered for the connection being opened on this thread. */
+    private static final class CapturingSocketFactory extends SocketFactory {
+        @Override
+        public Socket createSocket() {
+            Socket socket = new Socket();
+            OPENED.set(socket);
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            Socket socket = createSocket();
+            socket.connect(new java.net.InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localAddress, int localPort) throws IOException {
+            Socket socket = createSocket();
+            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
+            socket.connect(new java.net.InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port) throws IOException {
+            Socket socket = createSocket();
+            socket.connect(new java.net.InetSocketAddress(address, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+            Socket socket = createSocket();
+            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
+            socket.connect(new java.net.InetSocketAddress(address, port));
+            return socket;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.policyrouter.mailets;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An SMTP next hop for unit tests, one thread per connection: records each RCPT address exactly
+ * as sent, each command, each transaction's accepted recipients, and counts connections. It
+ * refuses with 550 the addresses it is given (compared exactly: case matters) and accepts
+ * everything else. It can drop every connection after its first transaction without a word (a
+ * peer that closed an idle connection), and stop reading after DATA (a peer that hangs mid-data).
+ */
+final class RecordingSmtpServer implements AutoCloseable {
+    private final ServerSocket server;
+    private final Set<String> refused;
+    private final List<String> recipients = new CopyOnWriteArrayList<>();
+    private final List<String> accepted = new CopyOnWriteArrayList<>();
+    private final List<String> commands = new CopyOnWriteArrayList<>();
+    private final List<List<String>> transactions = new CopyOnWriteArrayList<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private volatile boolean dropAfterTransaction;
+    private volatile boolean stallInData;
+
+    RecordingSmtpServer(Set<String> refused) {
+        this.refused = refused;
+        try {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread acceptor = new Thread(this::serve, "recording-smtp-server");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    RecordingSmtpServer() {
+        this(Set.of());
+    }
+
+    /** Each connection is closed, unannounced, once its first transaction is done. */
+    RecordingSmtpServer droppingAfterTransaction() {
+        dropAfterTransaction = true;
+        return this;
+    }
+
+    /** After "354" it reads nothing more: the client's writes of a large message block. */
+    RecordingSmtpServer stallingInData() {
+        stallInData = true;
+        return this;
+    }
+
+    String hostAndPort() {
+        return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Every RCPT address as sent, in order. */
+    List<String> recipients() {
+        return List.copyOf(recipients);
+    }
+
+    /** The recipients of the messages received, as accepted. */
+    List<String> accepted() {
+        return List.copyOf(accepted);
+    }
+
+    /** Each message received: its accepted recipients. */
+    List<List<String>> transactions() {
+        return List.copyOf(transactions);
+    }
+
+    List<String> commands() {
+        return List.copyOf(commands);
+    }
+
+    int connections() {
+        return connections.get();
+    }
+
+    private void serve() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                connections.incrementAndGet();
+                open.add(socket);
+                Thread conversation = new Thread(() -> converse(socket), "recording-smtp-connection");
+                conversation.setDaemon(true);
+                conversation.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void converse(Socket socket) {
+        try (socket) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream out = socket.getOutputStream();
+            reply(out, "220 recorder");
+            List<String> transaction = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null) {
+                commands.add(line);
+                String upper = line.toUpperCase();
+                if (upper.startsWith("EHLO")) {
+                    reply(out, "250-recorder\r\n250 8BITMIME");
+                } else if (upper.startsWith("MAIL FROM:") || upper.equals("RSET")) {
+                    transaction.clear();
+                    reply(out, "250 ok");
+                } else if (upper.startsWith("RCPT TO:")) {
+                    String address = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
+                    recipients.add(address);
+                    if (refused.contains(address)) {
+                        reply(out, "550 5.1.1 <" + address + ">: no such user");
+                    } else {
+                        transaction.add(address);
+                        reply(out, "250 2.1.5 ok");
+                    }
+                } else if (upper.equals("DATA")) {
+                    reply(out, "354 go on");
+                    if (stallInData) {
+                        Thread.sleep(Long.MAX_VALUE);
+                    }
+                    while ((line = in.readLine()) != null && !line.equals(".")) {
+                        // the message itself does not matter here
+                    }
+                    accepted.addAll(transaction);
+                    transactions.add(List.copyOf(transaction));
+                    transaction.clear();
+                    reply(out, "250 2.0.0 queued");
+                    if (dropAfterTransaction) {
+                        return;
+                    }
+                } else if (upper.equals("QUIT")) {
+                    reply(out, "221 bye");
+                    return;
+                } else {
+                    reply(out, "250 ok");
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            // the client went away, or the server closed
+        }
+    }
+
+    private static void reply(OutputStream out, String text) throws IOException {
+        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket socket : open) {
+            socket.close();
+        }
+    }
+}
