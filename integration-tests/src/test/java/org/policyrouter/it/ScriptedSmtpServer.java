@@ -179,7 +179,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     socket = secure;
                     in = new BufferedInputStream(secure.getInputStream());
                     out = secure.getOutputStream();
-                } else if (upper.startsWith("MAIL FROM:")) {
+                } else if (upper.startsWith("MAIL FROM:") || upper.equals("RSET")) {
                     accepted.clear();
                     reply(out, "250 OK");
                 } else if (upper.startsWith("RCPT TO:")) {

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * At most {@code destinationConcurrencyLimit} deliveries at once to one destination (a relay host
- * list, or an MX domain), like Postfix's default_destination_concurrency_limit (20), so one slow
- * destination cannot hold every spooler thread: a mail for a destination at its limit goes back
+ * list, or an MX domain), like Postfix's default_destination_concurrency_limit, so one slow
+ * destination cannot hold every spooler thread. The default is 10, half of the bundled spooler's
+ * 20 threads (Postfix's 20 is a fifth of its 100 delivery processes): a mail for a destination at its limit goes back
  * into the file spool for {@link #BUSY_RETRY} without counting as an attempt, and the thread takes
  * the next mail. The global cap is the spooler's {@code <threads>} in mailetcontainer.xml. With
  * another James queue (a mail that did not come from the file spool) the limit is not applied:
@@ -32,9 +33,9 @@ final class DestinationLimits {
         this.limit = limit;
     }
 
-    /** {@code destinationConcurrencyLimit} of the delivery mailet, 20 by default; 0 means no limit. */
+    /** {@code destinationConcurrencyLimit} of the delivery mailet, 10 by default; 0 means no limit. */
     static DestinationLimits configuredFor(GenericMailet mailet) throws MessagingException {
-        String text = mailet.getInitParameter("destinationConcurrencyLimit", "20");
+        String text = mailet.getInitParameter("destinationConcurrencyLimit", "10");
         try {
             int limit = Integer.parseInt(text.trim());
             if (limit < 0) {

@@ -37,7 +37,7 @@ import org.policyrouter.policy.RelayHost;
  *   <port>25</port>                    <!-- the SMTP port of MX hosts -->
  *   <heloName>mx.example.com</heloName>
  *   <recipientLimit>50</recipientLimit>       <!-- and the connection cache: see SmtpRelayClient -->
- *   <destinationConcurrencyLimit>20</destinationConcurrencyLimit>  <!-- per domain, see DestinationLimits -->
+ *   <destinationConcurrencyLimit>10</destinationConcurrencyLimit>  <!-- per domain, see DestinationLimits -->
  * </mailet>
  * }</pre>
  */

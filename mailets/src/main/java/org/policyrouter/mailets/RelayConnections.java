@@ -20,6 +20,7 @@ import javax.mail.Session;
 import javax.net.SocketFactory;
 
 import org.policyrouter.policy.RelayHost;
+import org.policyrouter.spool.Flushes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,8 @@ import com.sun.mail.smtp.SMTPTransport;
  * The SMTP client's connection cache, like Postfix's: a connection that ended a transaction
  * cleanly waits up to {@code cacheTime} (Postfix's smtp_connection_cache_time_limit, 2 s) for the
  * next mail to the same host and is reused, RSET first, for at most {@code reuseTime} after it was
- * opened (smtp_connection_reuse_time_limit, 300 s). Its one thread, the watchdog, closes idle
+ * opened (smtp_connection_reuse_time_limit, 300 s). A host that did not answer is skipped for
+ * {@code deadHostTime} (see {@link #suspension}). Its one thread, the watchdog, closes idle
  * connections past their time and breaks any write a peer has not taken for {@code writeTimeout}
  * (JavaMail's own write timeout starts a thread per connection).
  */
@@ -45,10 +47,13 @@ final class RelayConnections implements AutoCloseable {
     private final Duration writeTimeout;
     private final Map<RelayHost, Deque<RelayConnection>> idle = new ConcurrentHashMap<>();
     private final Set<RelayConnection> busy = ConcurrentHashMap.newKeySet();
+    private final Map<RelayHost, Suspension> suspended = new ConcurrentHashMap<>();
+    private final Duration deadHostTime;
     private final ScheduledExecutorService watchdog;
 
-    RelayConnections(Session session, Duration cacheTime, Duration reuseTime, Duration writeTimeout) {
+    RelayConnections(Session session, Duration cacheTime, Duration reuseTime, Duration writeTimeout, Duration deadHostTime) {
         this.session = session;
+        this.deadHostTime = deadHostTime;
         this.cacheTime = cacheTime;
         this.reuseTime = reuseTime;
         this.writeTimeout = writeTimeout;
@@ -58,6 +63,30 @@ final class RelayConnections implements AutoCloseable {
             return thread;
         });
         watchdog.scheduleWithFixedDelay(this::sweep, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Why this host is not tried now: it did not answer a connection (refused, timed out, no
+     * greeting) less than {@code deadHostTime} ago and no flush came since, as Postfix's queue
+     * manager skips a dead destination. Its mail is deferred at once instead of tying a spooler
+     * thread to a host that times out every time.
+     */
+    Optional<String> suspension(RelayHost host) {
+        Suspension suspension = suspended.get(host);
+        if (suspension == null) {
+            return Optional.empty();
+        }
+        if (suspension.until - System.nanoTime() < 0 || suspension.flushes != Flushes.count()) {
+            suspended.remove(host, suspension);
+            return Optional.empty();
+        }
+        return Optional.of(suspension.reason + " (not tried again for " + deadHostTime.toSeconds() + "s)");
+    }
+
+    void suspend(RelayHost host, String reason) {
+        if (!deadHostTime.isZero()) {
+            suspended.put(host, new Suspension(System.nanoTime() + deadHostTime.toNanos(), Flushes.count(), reason));
+        }
     }
 
     /** A connection to this host left by an earlier mail, if one is still fresh. */
@@ -128,6 +157,7 @@ final class RelayConnections implements AutoCloseable {
                     connection.abort();
                 }
             }
+            suspended.values().removeIf(suspension -> suspension.until - now < 0);
             for (Deque<RelayConnection> waiting : idle.values()) {
                 for (Iterator<RelayConnection> it = waiting.iterator(); it.hasNext();) {
                     RelayConnection connection = it.next();
@@ -157,6 +187,18 @@ final class RelayConnections implements AutoCloseable {
             socket.close();
         } catch (IOException e) {
             // closing anyway
+        }
+    }
+
+    private static final class Suspension {
+        final long until;
+        final long flushes;
+        final String reason;
+
+        Suspension(long until, long flushes, String reason) {
+            this.until = until;
+            this.flushes = flushes;
+            this.reason = reason;
         }
     }
 

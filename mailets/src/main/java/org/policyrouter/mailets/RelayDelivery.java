@@ -29,7 +29,7 @@ import org.policyrouter.policy.RoutingAttributes;
  *   <commandTimeout>300s</commandTimeout>         <!-- each SMTP command and the data; default 300s -->
  *   <heloName>mx.example.com</heloName>           <!-- default: this host's name -->
  *   <recipientLimit>50</recipientLimit>           <!-- and the connection cache: see SmtpRelayClient -->
- *   <destinationConcurrencyLimit>20</destinationConcurrencyLimit>  <!-- see DestinationLimits -->
+ *   <destinationConcurrencyLimit>10</destinationConcurrencyLimit>  <!-- see DestinationLimits -->
  *   <deferredProcessor>deferred</deferredProcessor>
  *   <undeliverableProcessor>undeliverable</undeliverableProcessor>
  * </mailet>

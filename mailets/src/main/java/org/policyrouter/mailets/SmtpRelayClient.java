@@ -40,6 +40,7 @@ import com.sun.mail.smtp.SMTPTransport;
  * <recipientLimit>50</recipientLimit>           <!-- recipients per SMTP transaction -->
  * <connectionCacheTime>2s</connectionCacheTime> <!-- an idle connection waits this long for the next mail; 0: no reuse -->
  * <connectionReuseTime>300s</connectionReuseTime> <!-- a connection is reused for at most this long -->
+ * <deadHostTime>60s</deadHostTime>              <!-- a host that did not answer is skipped this long (a flush ends it); 0: never -->
  * }</pre>
  */
 public final class SmtpRelayClient implements AutoCloseable {
@@ -48,9 +49,9 @@ public final class SmtpRelayClient implements AutoCloseable {
     private final int recipientLimit;
 
     SmtpRelayClient(Duration connectTimeout, Duration commandTimeout, Optional<String> heloName, int recipientLimit,
-                    Duration connectionCacheTime, Duration connectionReuseTime) {
+                    Duration connectionCacheTime, Duration connectionReuseTime, Duration deadHostTime) {
         this.session = Session.getInstance(properties(connectTimeout, commandTimeout, heloName));
-        this.connections = new RelayConnections(session, connectionCacheTime, connectionReuseTime, commandTimeout);
+        this.connections = new RelayConnections(session, connectionCacheTime, connectionReuseTime, commandTimeout, deadHostTime);
         this.recipientLimit = recipientLimit;
     }
 
@@ -63,12 +64,18 @@ public final class SmtpRelayClient implements AutoCloseable {
         return new SmtpRelayClient(MailetParameters.duration(mailet, "connectTimeout", Duration.ofSeconds(30)),
             MailetParameters.duration(mailet, "commandTimeout", Duration.ofSeconds(300)), mailet.getInitParameterAsOptional("heloName"),
             recipientLimit, MailetParameters.duration(mailet, "connectionCacheTime", Duration.ofSeconds(2)),
-            MailetParameters.duration(mailet, "connectionReuseTime", Duration.ofSeconds(300)));
+            MailetParameters.duration(mailet, "connectionReuseTime", Duration.ofSeconds(300)),
+            MailetParameters.duration(mailet, "deadHostTime", Duration.ofSeconds(60)));
     }
 
     RecipientOutcomes deliver(List<RelayHost> hostsInOrder, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {
         List<String> connectFailures = new ArrayList<>();
         for (RelayHost host : hostsInOrder) {
+            Optional<String> suspended = connections.suspension(host);
+            if (suspended.isPresent()) {
+                connectFailures.add(host + ": " + suspended.get());
+                continue;
+            }
             Optional<RelayConnection> cached = connections.cached(host);
             if (cached.isPresent()) {
                 try {
@@ -85,6 +92,7 @@ public final class SmtpRelayClient implements AutoCloseable {
             } catch (MessagingException e) {
                 // the next host is only tried when this one does not answer at all
                 connectFailures.add(host + ": " + describe(e));
+                connections.suspend(host, describe(e));
                 continue;
             }
             return transact(connection, sender, recipients, message);

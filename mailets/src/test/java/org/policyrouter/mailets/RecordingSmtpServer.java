@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * as sent, each command, each transaction's accepted recipients, and counts connections. It
  * refuses with 550 the addresses it is given (compared exactly: case matters) and accepts
  * everything else. It can drop every connection after its first transaction without a word (a
- * peer that closed an idle connection), and stop reading after DATA (a peer that hangs mid-data).
+ * peer that closed an idle connection), stop reading after DATA (a peer that hangs mid-data), or
+ * never greet at all (a hung peer).
  */
 final class RecordingSmtpServer implements AutoCloseable {
     private final ServerSocket server;
@@ -33,6 +34,7 @@ final class RecordingSmtpServer implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean dropAfterTransaction;
     private volatile boolean stallInData;
+    private volatile boolean silent;
 
     RecordingSmtpServer(Set<String> refused) {
         this.refused = refused;
@@ -59,6 +61,12 @@ final class RecordingSmtpServer implements AutoCloseable {
     /** After "354" it reads nothing more: the client's writes of a large message block. */
     RecordingSmtpServer stallingInData() {
         stallInData = true;
+        return this;
+    }
+
+    /** Accepts connections and never says a word: a hung peer. */
+    RecordingSmtpServer silent() {
+        silent = true;
         return this;
     }
 
@@ -112,6 +120,10 @@ final class RecordingSmtpServer implements AutoCloseable {
         try (socket) {
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
             OutputStream out = socket.getOutputStream();
+            if (silent) {
+                socket.getInputStream().read();
+                return;
+            }
             reply(out, "220 recorder");
             List<String> transaction = new ArrayList<>();
             String line;

@@ -41,7 +41,7 @@ class SmtpRelayClientTest {
 
     SmtpRelayClient client(int recipientLimit, Duration cacheTime, Duration commandTimeout) {
         return open(new SmtpRelayClient(Duration.ofSeconds(5), commandTimeout, Optional.of("router.test"), recipientLimit, cacheTime,
-            Duration.ofSeconds(300)));
+            Duration.ofSeconds(300), Duration.ofSeconds(60)));
     }
 
     static List<MailAddress> recipients(int count, String domain) {
@@ -137,5 +137,26 @@ class SmtpRelayClientTest {
         assertThat(Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.getName().startsWith("pool-")).count())
             .as("JavaMail's write timeout thread").isEqualTo(threadsBefore);
         assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).contains("policyrouter-relay-watchdog");
+    }
+
+    @Test
+    void aHostThatDidNotAnswerIsNotTriedAgainUntilItsTimeIsOverOrAFlush() throws Exception {
+        RecordingSmtpServer hung = open(new RecordingSmtpServer().silent());
+        SmtpRelayClient client = client(50, Duration.ofSeconds(2), Duration.ofSeconds(1));
+
+        RecipientOutcomes first = send(client, hung, recipients(1, "hung.test"), message(100));
+        Instant start = Instant.now();
+        RecipientOutcomes second = send(client, hung, recipients(1, "hung.test"), message(100));
+        Duration secondTook = Duration.between(start, Instant.now());
+
+        assertAll(first, RecipientOutcome.Status.TEMPORARY_FAILURE);
+        assertAll(second, RecipientOutcome.Status.TEMPORARY_FAILURE);
+        assertThat(second.get(new MailAddress("r0@hung.test")).reply()).contains("not tried again for 60s");
+        assertThat(hung.connections()).isEqualTo(1);
+        assertThat(secondTook).as("no wait for a timeout").isLessThan(Duration.ofMillis(900));
+
+        org.policyrouter.spool.Flushes.happened();
+        send(client, hung, recipients(1, "hung.test"), message(100));
+        assertThat(hung.connections()).as("a flush tries it again").isEqualTo(2);
     }
 }

@@ -132,7 +132,9 @@ public final class SpoolMailQueue implements ManageableMailQueue {
                 // durable from here on: a failure to hand it over leaves it to the dispatcher
                 release(stored.entry, copy);
                 enqueuedMetric.increment();
-                LOGGER.info(queued);
+                // James logs the acceptance ("Successfully spooled mail ID …"), the agents each delivery:
+                // a relayed mail is two lines by default, its copies and re-queues are DEBUG
+                LOGGER.debug(queued);
             };
             // on an SMTP I/O thread the 250 waits for the fsync without blocking the thread
             if (!HeldReplies.hold(durable)) {
@@ -371,6 +373,7 @@ public final class SpoolMailQueue implements ManageableMailQueue {
 
     /** Makes the waiting mails that match due now; returns how many were delayed. */
     public long flush(Predicate<QueuedMail> which) {
+        Flushes.happened();
         return supplyWithLock(() -> {
             long now = System.currentTimeMillis();
             List<QueuedMail> delayed = waiting.stream().filter(mail -> mail.notBefore > now && which.test(mail)).collect(Collectors.toList());
