@@ -25,6 +25,7 @@ class ExpiredMailWithoutArchiveIT {
         .withFile("policy/transport", "gone.example " + NEVER_UP.hostAndPort() + "\nclient.example " + SENDER_DOMAIN.hostAndPort() + "\n")
         .editConf("mailetcontainer.xml", xml -> xml.replace("<mailet match=\"All\" class=\"org.policyrouter.mailets.Archive\">\n"
             + "                <repositoryPath>spool://var/spool/archive</repositoryPath>\n"
+            + "                <maxSize>1G</maxSize>\n"
             + "            </mailet>\n", "")
             .replace("<!-- a \"delayed\" DSN to the sender once a mail has waited this long (off when absent):\n"
                 + "                <delayWarningAfter>4h</delayWarningAfter> -->", "<delayWarningAfter>1s</delayWarningAfter>")))

@@ -82,7 +82,7 @@ class QueueIdIT {
             List<String> aboutTheMessage = log.lines()
                 .filter(line -> line.contains("one@a.example") || line.contains("two@b.example") || line.contains("three@c.example") || line.contains(id))
                 .collect(Collectors.toList());
-            assertThat(aboutTheMessage).as("log lines about %s", id).hasSizeGreaterThan(8).allMatch(line -> line.contains(id));
+            assertThat(aboutTheMessage).as("log lines about %s", id).hasSizeGreaterThanOrEqualTo(8).allMatch(line -> line.contains(id));
             assertThat(String.join("\n", aboutTheMessage)).contains("Successfully spooled mail " + id, "status=sent", "status=deferred", "deferred, to=<two@b.example>");
             assertThat(log.lines().filter(line -> line.contains(other)).collect(Collectors.joining("\n"))).contains("deleted from spool by an operator");
         } finally {
