@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Relay throughput, same run, same client and sinks: the bundled james-policy-router (durable file
+# spool, RoutePolicy + RelayDelivery) against plain James 3.8.1 (memory queue, RemoteDelivery with
+# a gateway), smtp-source -> server -> smtp-sink on loopback. Prints delivered msg/s, the SMTP
+# connections and transactions each sink saw, and the server CPU per 1,000 delivered messages.
+#
+#   mvn -B -o package -DskipTests                              # james-conf/target/james-policy-router
+#   mvn -B -o -pl integration-tests generate-test-resources    # the stock 3.8.1 distribution
+#   apt-get install postfix                                    # smtp-source, smtp-sink
+#   benchmarks/relay-load.sh                  # MESSAGES=2000 SESSIONS=10 SIZE=5120 ROUNDS=5 WARMUP=20000
+#
+# Two loads: 1 recipient, and RECIPIENTS (10) recipients that ten different transport rules send to
+# the same next hop (one transaction at the sink per message is the target). Rounds alternate who
+# goes first (the machine's load drifts); read the ratios within a round, and their median.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIST=$ROOT/james-conf/target/james-policy-router
+STOCK=$ROOT/integration-tests/target/stock-james/james-server-memory-app
+MESSAGES=${MESSAGES:-2000}
+SESSIONS=${SESSIONS:-10}
+SIZE=${SIZE:-5120}
+ROUNDS=${ROUNDS:-5}
+WARMUP=${WARMUP:-20000}
+RECIPIENTS=${RECIPIENTS:-10}
+BUNDLED_PORT=${BUNDLED_PORT:-25261}
+STOCK_PORT=${STOCK_PORT:-25262}
+BUNDLED_SINK=${BUNDLED_SINK:-25263}
+STOCK_SINK=${STOCK_SINK:-25264}
+DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-600}
+
+SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+[ -x "$SMTP_SOURCE" ] && [ -x "$SMTP_SINK" ] || { echo "smtp-source/smtp-sink not found: apt-get install postfix" >&2; exit 2; }
+[ -d "$DIST/conf" ] || { echo "no assembled distribution in $DIST: run mvn package first" >&2; exit 2; }
+[ -f "$STOCK/james-server-memory-app.jar" ] || { echo "no stock James in $STOCK: run mvn -pl integration-tests generate-test-resources" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# the sinks: smtp-sink -c keeps "sess=N quit=N mesg=N" counters on its output
+for port in "$BUNDLED_SINK" "$STOCK_SINK"; do
+  "$SMTP_SINK" -u nobody -c "127.0.0.1:$port" 1000 > "$WORK/sink-$port.out" 2>&1 &
+  PIDS+=($!)
+done
+counter() { # sink port, field (sess|mesg) -> value
+  tail -c 200 "$WORK/sink-$1.out" | tr '\r' '\n' | grep -o "$2=[0-9]*" | tail -1 | cut -d= -f2 || echo 0
+}
+
+bundled=$WORK/bundled
+mkdir -p "$bundled"
+cp -r "$DIST/conf" "$DIST/bin" "$DIST/extensions-jars" "$bundled/"
+ln -s "$DIST/james-server-memory-app.jar" "$DIST/james-server-memory-app.lib" "$bundled/"
+sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$BUNDLED_PORT</bind>|" "$bundled/conf/smtpserver.xml"
+sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
+{
+  echo "routed.example 127.0.0.1:$BUNDLED_SINK"
+  # smtp-source -r N sends to 1user@, 2user@ …: one rule each, all to the same next hop
+  for i in $(seq 1 "$RECIPIENTS"); do echo "/^${i}user@many\\.example\$/ 127.0.0.1:$BUNDLED_SINK"; done
+} > "$bundled/conf/policy/transport"
+
+stock=$WORK/stock
+mkdir -p "$stock"
+cp -r "$STOCK/conf" "$STOCK/extensions-jars" "$stock/"
+cp "$STOCK/james-server-memory-app.jar" "$stock/"
+ln -s "$DIST/james-server-memory-app.lib" "$stock/"
+sed -i "s|<bind>0.0.0.0:25</bind>|<bind>127.0.0.1:$STOCK_PORT</bind>|" "$stock/conf/smtpserver.xml"
+awk '/<smtpserver enabled="true">/ { n++; if (n > 1) sub(/enabled="true"/, "enabled=\"false\"") } { print }' \
+  "$stock/conf/smtpserver.xml" > "$stock/conf/smtpserver.xml.new" && mv "$stock/conf/smtpserver.xml.new" "$stock/conf/smtpserver.xml"
+sed -i 's|<imapserver enabled="true">|<imapserver enabled="false">|' "$stock/conf/imapserver.xml"
+sed -i 's|^enabled=true$|enabled=false|' "$stock/conf/jmap.properties"
+sed -i 's|^jmx.enabled=true$|jmx.enabled=false|' "$stock/conf/jmx.properties"
+sed -i 's|^port=8000$|port=0|' "$stock/conf/webadmin.properties"
+# RemoteDelivery to a gateway: every mail to the stock sink
+sed -i "s|<outgoingQueue>outgoing</outgoingQueue>|&\n                <gateway>127.0.0.1</gateway>\n                <gatewayPort>$STOCK_SINK</gatewayPort>|" "$stock/conf/mailetcontainer.xml"
+
+start() { # name, folder, port, command...
+  local name=$1 home=$2 port=$3
+  shift 3
+  (cd "$home" && exec "$@" > "$home/console.log" 2>&1) &
+  PIDS+=($!)
+  eval "${name}_PID=$!"
+  for _ in $(seq 1 240); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$name up on port $port"; return; fi
+    sleep 0.5
+  done
+  echo "$name did not start:" >&2; tail -50 "$home/console.log" >&2; exit 1
+}
+start bundled "$bundled" "$BUNDLED_PORT" "$bundled/bin/james-policy-router"
+start stock "$stock" "$STOCK_PORT" java -Xmx1g -Dworking.directory="$stock" \
+  -Dlogback.configurationFile="$DIST/conf/logback.xml" -jar james-server-memory-app.jar
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run: server port, sink port, pid, messages, recipients -> "msg/s connections transactions cpu-s-per-1000"
+run() {
+  local port=$1 sink=$2 pid=$3 messages=$4 recipients=$5 to=user@routed.example
+  [ "$recipients" -gt 1 ] && to=user@many.example
+  local before_mesg before_sess ticks start end waited=0
+  before_mesg=$(counter "$sink" mesg); before_sess=$(counter "$sink" sess); ticks=$(cpu_ticks "$pid")
+  start=$(date +%s.%N)
+  "$SMTP_SOURCE" -c -l "$SIZE" -m "$messages" -s "$SESSIONS" -r "$recipients" -f sender@client.example -t "$to" "127.0.0.1:$port" > /dev/null
+  # delivered: the sink has seen every message (one transaction each when grouped; more otherwise)
+  local now
+  while :; do
+    now=$(counter "$sink" mesg)
+    if [ $((now - before_mesg)) -ge "$messages" ]; then
+      end=$(date +%s.%N)
+      # settled: nothing more arrives within a second (ungrouped recipients make more transactions)
+      sleep 1
+      [ "$(counter "$sink" mesg)" = "$now" ] && break
+    fi
+    sleep 0.1; waited=$((waited + 1))
+    [ "$waited" -lt $((DRAIN_TIMEOUT * 10)) ] || { echo "timeout waiting for the sink on $sink" >&2; end=$(date +%s.%N); break; }
+  done
+  local transactions=$(( $(counter "$sink" mesg) - before_mesg )) connections=$(( $(counter "$sink" sess) - before_sess ))
+  local cpu=$(( $(cpu_ticks "$pid") - ticks ))
+  printf '%s %s %s %s\n' "$(echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f')" "$connections" "$transactions" \
+    "$(echo "$cpu / $(getconf CLK_TCK) * 1000 / $messages" | bc -l | xargs printf '%.2f')"
+}
+
+echo "warm-up: $WARMUP messages each"
+run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$WARMUP" 1 > /dev/null
+run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$WARMUP" 1 > /dev/null
+for recipients in 1 "$RECIPIENTS"; do
+  echo "$MESSAGES messages of $SIZE bytes, $recipients recipient(s) each, $SESSIONS parallel sessions"
+  printf '%-5s | %-38s | %-38s | %s\n' round "plain James: msg/s conn trans cpu/1000" "policy-router: msg/s conn trans cpu/1000" "ratio"
+  ratios=()
+  for round in $(seq 1 "$ROUNDS"); do
+    if [ $((round % 2)) -eq 1 ]; then
+      plain=$(run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$MESSAGES" "$recipients")
+      ours=$(run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$MESSAGES" "$recipients")
+    else
+      ours=$(run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$MESSAGES" "$recipients")
+      plain=$(run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$MESSAGES" "$recipients")
+    fi
+    ratio=$(echo "${ours%% *} / ${plain%% *}" | bc -l)
+    ratios+=("$ratio")
+    printf '%-5s | %-38s | %-38s | %.2f\n' "$round" "$plain" "$ours" "$ratio"
+  done
+  printf 'median delivered-rate ratio (policy-router / plain James), %s recipient(s): %.2f\n' "$recipients" \
+    "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }')"
+done
+echo "Postfix and Haraka columns: not measured by this script (see docs/relay.md)"
