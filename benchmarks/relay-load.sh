@@ -61,8 +61,9 @@ sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$BUNDLED_PORT</bind>|" "$b
 sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
 {
   echo "routed.example 127.0.0.1:$BUNDLED_SINK"
-  # smtp-source -r N sends to 1user@, 2user@ …: one rule each, all to the same next hop
-  for i in $(seq 1 "$RECIPIENTS"); do echo "/^${i}user@many\\.example\$/ 127.0.0.1:$BUNDLED_SINK"; done
+  # smtp-source -r N sends to user@, 2user@, 3user@ …: one rule each, all to the same next hop
+  echo "user@many.example 127.0.0.1:$BUNDLED_SINK"
+  for i in $(seq 2 "$RECIPIENTS"); do echo "/^${i}user@many\\.example\$/ 127.0.0.1:$BUNDLED_SINK"; done
 } > "$bundled/conf/policy/transport"
 
 stock=$WORK/stock
