@@ -14,8 +14,6 @@
 # goes first (the machine's load drifts); read the ratios within a round, and their median.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DIST=$ROOT/james-conf/target/james-policy-router
-STOCK=$ROOT/integration-tests/target/stock-james/james-server-memory-app
 MESSAGES=${MESSAGES:-2000}
 SESSIONS=${SESSIONS:-10}
 SIZE=${SIZE:-5120}
@@ -31,18 +29,7 @@ DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-600}
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 [ -x "$SMTP_SOURCE" ] && [ -x "$SMTP_SINK" ] || { echo "smtp-source/smtp-sink not found: apt-get install postfix" >&2; exit 2; }
-[ -d "$DIST/conf" ] || { echo "no assembled distribution in $DIST: run mvn package first" >&2; exit 2; }
-[ -f "$STOCK/james-server-memory-app.jar" ] || { echo "no stock James in $STOCK: run mvn -pl integration-tests generate-test-resources" >&2; exit 2; }
-
-WORK=$(mktemp -d)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$ROOT/benchmarks/two-servers.sh"
 
 # the sinks: smtp-sink -c keeps "sess=N quit=N mesg=N" counters on its output
 for port in "$BUNDLED_SINK" "$STOCK_SINK"; do
@@ -54,11 +41,7 @@ counter() { # sink port, field (sess|mesg) -> value
 }
 
 bundled=$WORK/bundled
-mkdir -p "$bundled"
-cp -r "$DIST/conf" "$DIST/bin" "$DIST/extensions-jars" "$bundled/"
-ln -s "$DIST/james-server-memory-app.jar" "$DIST/james-server-memory-app.lib" "$bundled/"
-sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$BUNDLED_PORT</bind>|" "$bundled/conf/smtpserver.xml"
-sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
+bundled_copy "$bundled" "$BUNDLED_PORT"
 {
   echo "routed.example 127.0.0.1:$BUNDLED_SINK"
   # smtp-source -r N sends to user@, 2user@, 3user@ …: one rule each, all to the same next hop
@@ -67,35 +50,14 @@ sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
 } > "$bundled/conf/policy/transport"
 
 stock=$WORK/stock
-mkdir -p "$stock"
-cp -r "$STOCK/conf" "$STOCK/extensions-jars" "$stock/"
-cp "$STOCK/james-server-memory-app.jar" "$stock/"
-ln -s "$DIST/james-server-memory-app.lib" "$stock/"
-sed -i "s|<bind>0.0.0.0:25</bind>|<bind>127.0.0.1:$STOCK_PORT</bind>|" "$stock/conf/smtpserver.xml"
-awk '/<smtpserver enabled="true">/ { n++; if (n > 1) sub(/enabled="true"/, "enabled=\"false\"") } { print }' \
-  "$stock/conf/smtpserver.xml" > "$stock/conf/smtpserver.xml.new" && mv "$stock/conf/smtpserver.xml.new" "$stock/conf/smtpserver.xml"
-sed -i 's|<imapserver enabled="true">|<imapserver enabled="false">|' "$stock/conf/imapserver.xml"
-sed -i 's|^enabled=true$|enabled=false|' "$stock/conf/jmap.properties"
-sed -i 's|^jmx.enabled=true$|jmx.enabled=false|' "$stock/conf/jmx.properties"
-sed -i 's|^port=8000$|port=0|' "$stock/conf/webadmin.properties"
+stock_copy "$stock" "$STOCK_PORT"
 # RemoteDelivery to a gateway: every mail to the stock sink
 sed -i "s|<outgoingQueue>outgoing</outgoingQueue>|&\n                <gateway>127.0.0.1</gateway>\n                <gatewayPort>$STOCK_SINK</gatewayPort>|" "$stock/conf/mailetcontainer.xml"
 
-start() { # name, folder, port, command...
-  local name=$1 home=$2 port=$3
-  shift 3
-  (cd "$home" && exec "$@" > "$home/console.log" 2>&1) &
-  PIDS+=($!)
-  eval "${name}_PID=$!"
-  for _ in $(seq 1 240); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$name up on port $port"; return; fi
-    sleep 0.5
-  done
-  echo "$name did not start:" >&2; tail -50 "$home/console.log" >&2; exit 1
-}
-start bundled "$bundled" "$BUNDLED_PORT" "$bundled/bin/james-policy-router"
-start stock "$stock" "$STOCK_PORT" java -Xmx1g -Dworking.directory="$stock" \
-  -Dlogback.configurationFile="$DIST/conf/logback.xml" -jar james-server-memory-app.jar
+start_bundled "$bundled" "$BUNDLED_PORT"
+bundled_PID=$STARTED_PID
+start_stock "$stock" "$STOCK_PORT"
+stock_PID=$STARTED_PID
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 

@@ -14,8 +14,6 @@
 # smtp-source sends one message per connection (no -d), SESSIONS connections in parallel.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DIST=$ROOT/james-conf/target/james-policy-router
-STOCK=$ROOT/integration-tests/target/stock-james/james-server-memory-app
 MESSAGES=${MESSAGES:-5000}
 SESSIONS=${SESSIONS:-10}
 SIZE=${SIZE:-5120}
@@ -26,45 +24,20 @@ STOCK_PORT=${STOCK_PORT:-25252}
 
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 [ -x "$SMTP_SOURCE" ] || { echo "smtp-source not found: apt-get install postfix" >&2; exit 2; }
-[ -d "$DIST/conf" ] || { echo "no assembled distribution in $DIST: run mvn package first" >&2; exit 2; }
-[ -f "$STOCK/james-server-memory-app.jar" ] || { echo "no stock James in $STOCK: run mvn -pl integration-tests generate-test-resources" >&2; exit 2; }
-
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$ROOT/benchmarks/two-servers.sh"
 
 root_to_null() { # first mailet of the root processor: Null
   sed -i "0,/<processor state=\"root\"[^>]*>/s//&\n            <mailet match=\"All\" class=\"Null\"\/>/" "$1"
 }
 
 bundled=$WORK/bundled
-mkdir -p "$bundled"
-cp -r "$DIST/conf" "$DIST/bin" "$DIST/extensions-jars" "$bundled/"
-ln -s "$DIST/james-server-memory-app.jar" "$DIST/james-server-memory-app.lib" "$bundled/"
-sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$BUNDLED_PORT</bind>|" "$bundled/conf/smtpserver.xml"
-sed -i "s|^port=8000$|port=0|" "$bundled/conf/webadmin.properties"
+bundled_copy "$bundled" "$BUNDLED_PORT"
 root_to_null "$bundled/conf/mailetcontainer.xml"
 # SPOOL_FSYNC=false measures what the fsyncs cost (never in production)
 echo "spool.fsync=${SPOOL_FSYNC:-true}" > "$bundled/conf/spool.properties"
 
 stock=$WORK/stock
-mkdir -p "$stock"
-cp -r "$STOCK/conf" "$STOCK/extensions-jars" "$stock/"
-cp "$STOCK/james-server-memory-app.jar" "$stock/"   # its manifest Class-Path is resolved next to the real file
-ln -s "$DIST/james-server-memory-app.lib" "$stock/"
-# only the first SMTP server (465/587 want keystores), on loopback; nothing else listening
-sed -i "s|<bind>0.0.0.0:25</bind>|<bind>127.0.0.1:$STOCK_PORT</bind>|" "$stock/conf/smtpserver.xml"
-awk '/<smtpserver enabled="true">/ { n++; if (n > 1) sub(/enabled="true"/, "enabled=\"false\"") } { print }' \
-  "$stock/conf/smtpserver.xml" > "$stock/conf/smtpserver.xml.new" && mv "$stock/conf/smtpserver.xml.new" "$stock/conf/smtpserver.xml"
-sed -i 's|<imapserver enabled="true">|<imapserver enabled="false">|' "$stock/conf/imapserver.xml"
-sed -i 's|^enabled=true$|enabled=false|' "$stock/conf/jmap.properties"
-sed -i 's|^jmx.enabled=true$|jmx.enabled=false|' "$stock/conf/jmx.properties"
-sed -i 's|^port=8000$|port=0|' "$stock/conf/webadmin.properties"
+stock_copy "$stock" "$STOCK_PORT"
 root_to_null "$stock/conf/mailetcontainer.xml"
 # IO_WORKERS=n sets <ioWorkerCount> of both servers' SMTP (James's default: 2 x CPUs). SMTP hooks, and
 # so the wait for the spool's group commit, run on these threads
@@ -74,21 +47,8 @@ if [ -n "${IO_WORKERS:-}" ]; then
   done
 fi
 
-start() { # name, folder, port, command...
-  local name=$1 home=$2 port=$3
-  shift 3
-  (cd "$home" && exec "$@" > "$home/console.log" 2>&1) &
-  PIDS+=($!)
-  for _ in $(seq 1 240); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$name up on port $port"; return; fi
-    sleep 0.5
-  done
-  echo "$name did not start:" >&2; tail -50 "$home/console.log" >&2; exit 1
-}
-
-start "james-policy-router (file spool)" "$bundled" "$BUNDLED_PORT" "$bundled/bin/james-policy-router"
-start "plain James 3.8.1 (memory queue)" "$stock" "$STOCK_PORT" java -Xmx1g -Dworking.directory="$stock" \
-  -Dlogback.configurationFile="$DIST/conf/logback.xml" -jar james-server-memory-app.jar
+start_bundled "$bundled" "$BUNDLED_PORT"
+start_stock "$stock" "$STOCK_PORT"
 
 rate() { # port, messages -> messages per second
   local start end

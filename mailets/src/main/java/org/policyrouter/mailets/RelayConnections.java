@@ -2,6 +2,7 @@ package org.policyrouter.mailets;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Deque;
@@ -213,31 +214,30 @@ final class RelayConnections implements AutoCloseable {
 
         @Override
         public Socket createSocket(String host, int port) throws IOException {
-            Socket socket = createSocket();
-            socket.connect(new java.net.InetSocketAddress(host, port));
-            return socket;
+            return connected(null, new InetSocketAddress(host, port));
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress localAddress, int localPort) throws IOException {
-            Socket socket = createSocket();
-            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
-            socket.connect(new java.net.InetSocketAddress(host, port));
-            return socket;
+            return connected(new InetSocketAddress(localAddress, localPort), new InetSocketAddress(host, port));
         }
 
         @Override
         public Socket createSocket(InetAddress address, int port) throws IOException {
-            Socket socket = createSocket();
-            socket.connect(new java.net.InetSocketAddress(address, port));
-            return socket;
+            return connected(null, new InetSocketAddress(address, port));
         }
 
         @Override
         public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+            return connected(new InetSocketAddress(localAddress, localPort), new InetSocketAddress(address, port));
+        }
+
+        private Socket connected(InetSocketAddress local, InetSocketAddress remote) throws IOException {
             Socket socket = createSocket();
-            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
-            socket.connect(new java.net.InetSocketAddress(address, port));
+            if (local != null) {
+                socket.bind(local);
+            }
+            socket.connect(remote);
             return socket;
         }
     }

@@ -1,0 +1,61 @@
+# Sourced by the load benchmarks: a copy of the bundled james-policy-router and one of plain James
+# 3.8.1 in a temporary folder, each on its own loopback port, and the means to start them. Needs
+# ROOT set by the caller; kills the servers and removes the folder on exit.
+DIST=$ROOT/james-conf/target/james-policy-router
+STOCK=$ROOT/integration-tests/target/stock-james/james-server-memory-app
+[ -d "$DIST/conf" ] || { echo "no assembled distribution in $DIST: run mvn package first" >&2; exit 2; }
+[ -f "$STOCK/james-server-memory-app.jar" ] || { echo "no stock James in $STOCK: run mvn -pl integration-tests generate-test-resources" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+chmod 755 "$WORK"   # smtp-sink runs as nobody
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+bundled_copy() { # folder, SMTP port
+  mkdir -p "$1"
+  cp -r "$DIST/conf" "$DIST/bin" "$DIST/extensions-jars" "$1/"
+  ln -s "$DIST/james-server-memory-app.jar" "$DIST/james-server-memory-app.lib" "$1/"
+  sed -i "s|<bind>127.0.0.1:2525</bind>|<bind>127.0.0.1:$2</bind>|" "$1/conf/smtpserver.xml"
+  sed -i "s|^port=8000$|port=0|" "$1/conf/webadmin.properties"
+}
+
+stock_copy() { # folder, SMTP port: only the first SMTP server (465/587 want keystores), nothing else listening
+  mkdir -p "$1"
+  cp -r "$STOCK/conf" "$STOCK/extensions-jars" "$1/"
+  cp "$STOCK/james-server-memory-app.jar" "$1/"   # its manifest Class-Path is resolved next to the real file
+  ln -s "$DIST/james-server-memory-app.lib" "$1/"
+  sed -i "s|<bind>0.0.0.0:25</bind>|<bind>127.0.0.1:$2</bind>|" "$1/conf/smtpserver.xml"
+  awk '/<smtpserver enabled="true">/ { n++; if (n > 1) sub(/enabled="true"/, "enabled=\"false\"") } { print }' \
+    "$1/conf/smtpserver.xml" > "$1/conf/smtpserver.xml.new" && mv "$1/conf/smtpserver.xml.new" "$1/conf/smtpserver.xml"
+  sed -i 's|<imapserver enabled="true">|<imapserver enabled="false">|' "$1/conf/imapserver.xml"
+  sed -i 's|^enabled=true$|enabled=false|' "$1/conf/jmap.properties"
+  sed -i 's|^jmx.enabled=true$|jmx.enabled=false|' "$1/conf/jmx.properties"
+  sed -i 's|^port=8000$|port=0|' "$1/conf/webadmin.properties"
+}
+
+start() { # label, folder, SMTP port, command...: waits for the port; STARTED_PID is the server's pid
+  local name=$1 home=$2 port=$3
+  shift 3
+  (cd "$home" && exec "$@" > "$home/console.log" 2>&1) &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  for _ in $(seq 1 240); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$name up on port $port"; return; fi
+    sleep 0.5
+  done
+  echo "$name did not start:" >&2; tail -50 "$home/console.log" >&2; exit 1
+}
+
+start_bundled() { # folder, SMTP port
+  start "james-policy-router (file spool)" "$1" "$2" "$1/bin/james-policy-router"
+}
+
+start_stock() { # folder, SMTP port
+  start "plain James 3.8.1 (memory queue)" "$1" "$2" java -Xmx1g -Dworking.directory="$1" \
+    -Dlogback.configurationFile="$DIST/conf/logback.xml" -jar james-server-memory-app.jar
+}
