@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Relay throughput, same run, same client and sinks: the bundled james-policy-router (durable file
 # spool, RoutePolicy + RelayDelivery) against plain James 3.8.1 (memory queue, RemoteDelivery with
-# a gateway), smtp-source -> server -> smtp-sink on loopback. Prints delivered msg/s, the SMTP
+# a gateway) and, when installed and run as root, Postfix (a private instance relaying to its own
+# sink; NO_POSTFIX=1 leaves it out), smtp-source -> server -> smtp-sink on loopback. Prints delivered msg/s, the SMTP
 # connections and transactions each sink saw, and the server CPU per 1,000 delivered messages.
 #
 #   mvn -B -o package -DskipTests                              # james-conf/target/james-policy-router
@@ -24,6 +25,8 @@ BUNDLED_PORT=${BUNDLED_PORT:-25261}
 STOCK_PORT=${STOCK_PORT:-25262}
 BUNDLED_SINK=${BUNDLED_SINK:-25263}
 STOCK_SINK=${STOCK_SINK:-25264}
+POSTFIX_PORT=${POSTFIX_PORT:-25265}
+POSTFIX_SINK=${POSTFIX_SINK:-25266}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-600}
 
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
@@ -32,7 +35,7 @@ SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 . "$ROOT/benchmarks/two-servers.sh"
 
 # the sinks: smtp-sink -c keeps "sess=N quit=N mesg=N" counters on its output
-for port in "$BUNDLED_SINK" "$STOCK_SINK"; do
+for port in "$BUNDLED_SINK" "$STOCK_SINK" "$POSTFIX_SINK"; do
   "$SMTP_SINK" -u nobody -c "127.0.0.1:$port" 1000 > "$WORK/sink-$port.out" 2>&1 &
   PIDS+=($!)
 done
@@ -59,6 +62,36 @@ bundled_PID=$STARTED_PID
 start_stock "$stock" "$STOCK_PORT"
 stock_PID=$STARTED_PID
 
+# Postfix 3.x as a durable relay to its own sink, when it is installed and we are root: a private
+# instance (its own config, queue and data folders), started in the foreground, logging to a file
+postfix_PID=
+if command -v postfix > /dev/null && [ "$(id -u)" = 0 ] && [ -z "${NO_POSTFIX:-}" ]; then
+  pf=$WORK/postfix
+  mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
+  chown postfix "$pf/data"
+  cat > "$pf/conf/main.cf" <<PF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$POSTFIX_SINK
+mydestination =
+myhostname = relay.test
+alias_maps =
+alias_database =
+smtpd_relay_restrictions = permit_mynetworks, reject
+maillog_file = /dev/stdout
+PF
+  # smtpd on our port; no chroot (the private queue has no chroot set-up)
+  awk -v port="127.0.0.1:$POSTFIX_PORT" '$1 == "smtp" && $2 == "inet" { $1 = port } NF >= 8 && $1 !~ /^#/ && $5 == "y" { $5 = "n" } { print }' \
+    /etc/postfix/master.cf > "$pf/conf/master.cf"
+  start "Postfix $(postconf -h mail_version) (durable)" "$pf" "$POSTFIX_PORT" postfix -c "$pf/conf" start-fg
+  postfix_PID=$STARTED_PID
+  trap 'postfix -c "$pf/conf" stop > /dev/null 2>&1 || true; cleanup' EXIT
+fi
+
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # run: server port, sink port, pid, messages, recipients -> "msg/s connections transactions cpu-s-per-1000"
@@ -83,31 +116,46 @@ run() {
     [ "$waited" -lt $((DRAIN_TIMEOUT * 10)) ] || { echo "timeout waiting for the sink on $sink" >&2; end=$(date +%s.%N); break; }
   done
   local transactions=$(( $(counter "$sink" mesg) - before_mesg )) connections=$(( $(counter "$sink" sess) - before_sess ))
-  local cpu=$(( $(cpu_ticks "$pid") - ticks ))
-  printf '%s %s %s %s\n' "$(echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f')" "$connections" "$transactions" \
-    "$(echo "$cpu / $(getconf CLK_TCK) * 1000 / $messages" | bc -l | xargs printf '%.2f')"
+  local cpu=-
+  [ "$pid" = "$postfix_PID" ] || cpu=$(echo "($(cpu_ticks "$pid") - $ticks) / $(getconf CLK_TCK) * 1000 / $messages" | bc -l | xargs printf '%.2f')
+  printf '%s %s %s %s\n' "$(echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f')" "$connections" "$transactions" "$cpu"
 }
 
 echo "warm-up: $WARMUP messages each"
 run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$WARMUP" 1 > /dev/null
 run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$WARMUP" 1 > /dev/null
+postfix_run() { # messages, recipients: Postfix's figures, or nothing without Postfix
+  [ -z "$postfix_PID" ] || run "$POSTFIX_PORT" "$POSTFIX_SINK" "$postfix_PID" "$1" "$2"
+}
+postfix_run "$((WARMUP / 10))" 1 > /dev/null
 for recipients in 1 "$RECIPIENTS"; do
   echo "$MESSAGES messages of $SIZE bytes, $recipients recipient(s) each, $SESSIONS parallel sessions"
-  printf '%-5s | %-38s | %-38s | %s\n' round "plain James: msg/s conn trans cpu/1000" "policy-router: msg/s conn trans cpu/1000" "ratio"
+  printf '%-5s | %-38s | %-38s | %-30s | %s\n' round "plain James: msg/s conn trans cpu/1000" "policy-router: msg/s conn trans cpu/1000" \
+    "Postfix: msg/s conn trans" "ratio to James, to Postfix"
   ratios=()
+  postfix_ratios=()
   for round in $(seq 1 "$ROUNDS"); do
     if [ $((round % 2)) -eq 1 ]; then
       plain=$(run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$MESSAGES" "$recipients")
       ours=$(run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$MESSAGES" "$recipients")
+      postfix=$(postfix_run "$MESSAGES" "$recipients")
     else
+      postfix=$(postfix_run "$MESSAGES" "$recipients")
       ours=$(run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$MESSAGES" "$recipients")
       plain=$(run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$MESSAGES" "$recipients")
     fi
     ratio=$(echo "${ours%% *} / ${plain%% *}" | bc -l)
     ratios+=("$ratio")
-    printf '%-5s | %-38s | %-38s | %.2f\n' "$round" "$plain" "$ours" "$ratio"
+    to_postfix=-
+    if [ -n "$postfix" ]; then
+      to_postfix=$(echo "${ours%% *} / ${postfix%% *}" | bc -l | xargs printf '%.2f')
+      postfix_ratios+=("$to_postfix")
+    fi
+    printf '%-5s | %-38s | %-38s | %-30s | %.2f, %s\n' "$round" "$plain" "$ours" "${postfix:-not installed}" "$ratio" "$to_postfix"
   done
-  printf 'median delivered-rate ratio (policy-router / plain James), %s recipient(s): %.2f\n' "$recipients" \
-    "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }')"
+  median() { printf '%s\n' "$@" | sort -g | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'; }
+  printf 'median delivered-rate ratio, %s recipient(s): policy-router / plain James %.2f' "$recipients" "$(median "${ratios[@]}")"
+  [ ${#postfix_ratios[@]} -eq 0 ] || printf ', policy-router / Postfix %.2f' "$(median "${postfix_ratios[@]}")"
+  echo
 done
-echo "Postfix and Haraka columns: not measured by this script (see docs/relay.md)"
+echo "Postfix's CPU is spread over its processes and is not counted; Haraka is not measured"

@@ -32,6 +32,8 @@ import org.policyrouter.spool.MessageBytes;
  * {@code deferredProcessor}, {@code undeliverableProcessor}.
  */
 abstract class ProgramDelivery extends GenericMailet {
+    /** In a pipe's command line, an argument of its own: replaced by every recipient, and the program run once. */
+    static final String ALL_RECIPIENTS = "${recipients}";
     private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
     private static final AttributeName COMMAND = AttributeName.of(RoutingAttributes.COMMAND);
     private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
@@ -68,10 +70,47 @@ abstract class ProgramDelivery extends GenericMailet {
         String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
         RecipientOutcomes results = new RecipientOutcomes();
-        for (MailAddress recipient : mail.getRecipients()) {
-            results.put(recipient, deliver(mail, nextHop, recipient));
+        Optional<List<String>> batch = batchArgv(mail, nextHop);
+        if (batch.isPresent()) {
+            // one run for every recipient: its exit status is each recipient's outcome
+            RecipientOutcome outcome = run(batch.get(), mail, nextHop, Optional.empty());
+            mail.getRecipients().forEach(recipient -> results.put(recipient, outcome));
+        } else {
+            for (MailAddress recipient : mail.getRecipients()) {
+                results.put(recipient, deliver(mail, nextHop, recipient));
+            }
         }
         outcomes.apply(mail, nextHop, results);
+    }
+
+    /**
+     * For an agent that takes {@link #ALL_RECIPIENTS} and a program that names it: the argv of
+     * the one run, each recipient its own argument where the placeholder stood.
+     */
+    private Optional<List<String>> batchArgv(Mail mail, String nextHop) {
+        List<String> program;
+        try {
+            program = program(mail, nextHop);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (!takesAllRecipients() || !program.contains(ALL_RECIPIENTS)) {
+            return Optional.empty();
+        }
+        List<String> argv = new ArrayList<>();
+        for (String word : program) {
+            if (word.equals(ALL_RECIPIENTS)) {
+                mail.getRecipients().forEach(recipient -> argv.add(recipient.asString()));
+            } else {
+                argv.add(word);
+            }
+        }
+        return Optional.of(argv);
+    }
+
+    /** Whether this agent runs a program naming {@link #ALL_RECIPIENTS} once for all of them. */
+    boolean takesAllRecipients() {
+        return false;
     }
 
     /**
@@ -103,14 +142,19 @@ abstract class ProgramDelivery extends GenericMailet {
         } catch (IllegalArgumentException e) {
             return RecipientOutcome.permanentFailure(e.getMessage());
         }
+        return run(argv, mail, nextHop, Optional.of(recipient));
+    }
+
+    /** One run, for one recipient or (empty) for all of them. */
+    private RecipientOutcome run(List<String> argv, Mail mail, String nextHop, Optional<MailAddress> recipient) {
         Map<String, String> environment = new HashMap<>();
         environment.put("SENDER", mail.getMaybeSender().asString(""));
-        environment.put("RECIPIENT", recipient.asString());
+        environment.put("RECIPIENT", recipient.map(MailAddress::asString).orElse(""));
         environment.put("RECIPIENTS", mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(" ")));
-        environment.put("ORIGINAL_RECIPIENT", originalRecipient(mail, recipient));
+        environment.put("ORIGINAL_RECIPIENT", recipient.map(r -> originalRecipient(mail, r)).orElse(""));
         environment.put("NEXTHOP", nextHop);
         environment.put("QUEUE_ID", mail.getName());
-        environment.putAll(extraEnvironment(mail, recipient));
+        recipient.ifPresent(r -> environment.putAll(extraEnvironment(mail, r)));
         return command.run(argv, environment, stdin -> {
             OutputStream out = unixLineEnds ? UnixLineEnds.of(stdin) : stdin;
             try {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,8 +21,11 @@ public final class VariableTable {
      * A '$' not followed by a name stays literal, so regex anchors such as {@code /foo$/} keep
      * working; a '$' followed by letters can never match in a regex anyway.
      */
-    /** The MDA's placeholder for the unix user, filled at delivery: kept unless variables defines {@code user}. */
-    static final String MDA_USER = "${user}";
+    /**
+     * The delivery agents' own placeholders, filled at delivery (the MDA's unix user, a batch pipe's
+     * recipients): kept as written unless variables defines the name.
+     */
+    static final Set<String> DELIVERY_PLACEHOLDERS = Set.of("${user}", "${recipients}");
     private static final Pattern REFERENCE = Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))");
 
     private final Map<String, String> values;
@@ -65,8 +69,8 @@ public final class VariableTable {
         while (matcher.find()) {
             String name = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
             String value = values.get(name);
-            if (value == null && MDA_USER.equals(matcher.group())) {
-                value = MDA_USER;
+            if (value == null && DELIVERY_PLACEHOLDERS.contains(matcher.group())) {
+                value = matcher.group();
             } else if (value == null) {
                 undefined.add("$" + name);
                 value = "";

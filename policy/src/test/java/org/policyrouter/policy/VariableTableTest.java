@@ -37,6 +37,13 @@ class VariableTableTest {
     }
 
     @Test
+    void keepsTheBatchPipesRecipientsPlaceholder() throws Exception {
+        PolicyTables tables = policy().write("transport", "batch.example |/usr/bin/robot --to ${recipients}").load();
+
+        assertThat(tables.resolve("u@batch.example").nextHop().argv()).containsExactly("/usr/bin/robot", "--to", "${recipients}");
+    }
+
+    @Test
     void keepsADollarThatIsNoVariableSoRegexAnchorsWork() throws Exception {
         PolicyTables tables = policy().write("transport", "/@foo\\.bar$/ relay.example").load();
 
