@@ -14,6 +14,7 @@ public final class PolicyErrors {
     public static final int MAX_ERRORS_PER_FILE = 1000;
 
     private final List<PolicyError> errors = new ArrayList<>();
+    private final List<PolicyError> warnings = new ArrayList<>();
     private final Map<String, Integer> countByFile = new HashMap<>();
     private final Map<String, PolicyError> firstSuppressedByFile = new HashMap<>();
 
@@ -28,6 +29,21 @@ public final class PolicyErrors {
         } else {
             firstSuppressedByFile.putIfAbsent(error.file(), error);
         }
+    }
+
+    /**
+     * A line that is valid but does nothing, such as a destination an earlier rule already matches:
+     * the first rule wins (as the router spec says, and as Postfix's postmap warns and keeps the
+     * first), so the tables still load; {@code check} prints it and the server logs it.
+     */
+    public void warn(String file, int line, String message) {
+        if (warnings.size() < MAX_ERRORS_PER_FILE) {
+            warnings.add(new PolicyError(file, line, "warning: " + message));
+        }
+    }
+
+    public List<PolicyError> warnings() {
+        return List.copyOf(warnings);
     }
 
     public boolean isEmpty() {

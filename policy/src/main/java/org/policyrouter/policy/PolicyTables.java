@@ -26,6 +26,7 @@ public final class PolicyTables {
     private final VariableTable variables;
     private final RewriteTable rewrite;
     private final Optional<AliasTable> aliases;
+    private List<PolicyError> warnings = List.of();
 
     public PolicyTables(TransportTable transport, Optional<NextHop> relayHost) {
         this(transport, relayHost, VariableTable.EMPTY, RewriteTable.EMPTY, Optional.empty());
@@ -72,7 +73,14 @@ public final class PolicyTables {
                     "next hop '" + rule.nextHop() + "' is an MDA, which needs an aliases file with at least a root entry"));
         }
         errors.throwIfAny();
-        return new PolicyTables(transport, relayHost, variables, rewrite, aliases);
+        PolicyTables tables = new PolicyTables(transport, relayHost, variables, rewrite, aliases);
+        tables.warnings = errors.warnings();
+        return tables;
+    }
+
+    /** Lines that load but are never used ({@code file:line: warning: …}), in the order found. */
+    public List<PolicyError> warnings() {
+        return warnings;
     }
 
     /**

@@ -68,7 +68,12 @@ public final class ReloadingPolicyTables implements Closeable {
         throws IOException, PolicyFileException {
         PolicyFingerprint before = PolicyFingerprint.of(directory);
         PolicyTables first = PolicyTables.load(directory, ownDomain, maxTableBytes);
+        logWarnings(directory, first);
         return new ReloadingPolicyTables(directory, ownDomain, maxTableBytes, first, before);
+    }
+
+    private static void logWarnings(Path directory, PolicyTables tables) {
+        tables.warnings().forEach(warning -> LOGGER.warn("policy tables in {}: {}", directory, warning));
     }
 
     /** The snapshot to use for one mail: keep the reference for the whole mail, so it is routed by one version. */
@@ -116,6 +121,7 @@ public final class ReloadingPolicyTables implements Closeable {
             loaded = now;
             failed = null;
             if (changed) {
+                logWarnings(directory, fresh);
                 LOGGER.info("reloaded policy tables from {}: {} transport rules, {} rewrite rules{}", directory,
                     fresh.transport().rules().size(), fresh.rewrite().rules().size(),
                     fresh.relayHost().map(h -> ", relayhost " + h).orElse(""));

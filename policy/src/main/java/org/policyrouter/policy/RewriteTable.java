@@ -59,8 +59,9 @@ public final class RewriteTable {
             boolean recipientDead = !direction.appliesToRecipient() || recipientFirst != null;
             if (senderDead && recipientDead) {
                 int first = senderFirst != null ? senderFirst : recipientFirst;
-                throw new IllegalArgumentException("duplicate rewrite of '" + old + "': line " + first
-                    + " already rewrites it, so this line would never be used");
+                errors.warn(file.name(), line.number(), "duplicate rewrite of '" + old + "': line " + first
+                    + " already rewrites it, so this line is never used");
+                return;
             }
             if (direction.appliesToSender()) {
                 senderLines.putIfAbsent(old.identity(), line.number());

@@ -51,8 +51,9 @@ public final class TransportTable {
             }
             Integer first = firstLineOf.putIfAbsent(destination.identity(), line.number());
             if (first != null) {
-                throw new IllegalArgumentException("duplicate destination '" + destination + "': line " + first
-                    + " already matches it, so this line would never be used");
+                errors.warn(file.name(), line.number(), "duplicate destination '" + destination + "': line " + first
+                    + " already matches it, so this line is never used");
+                return;
             }
             rules.add(new TransportRule(destination, nextHop, file.name(), line.number()));
         });

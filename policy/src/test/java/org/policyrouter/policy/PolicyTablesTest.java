@@ -40,14 +40,17 @@ class PolicyTablesTest {
                 .containsExactly("variables", "transport", "relayhost", "rewrite", "aliases"));
     }
 
+    /** Issue 15: "top entries have precedence": an existing table with a dead duplicate is valid, as postmap warns and keeps the first. */
     @Test
-    void refusesADuplicateDestinationThatCouldNeverMatch() {
-        policy().write("transport", "Foo.Bar 10.0.0.1", "*.foo.bar mx", "foo.bar 10.0.0.2", "/x/ mx", "/x/ local");
+    void aDuplicateDestinationIsAWarningAndTheFirstRuleWins() throws Exception {
+        PolicyTables tables = policy().write("transport", "Foo.Bar 10.0.0.1", "*.foo.bar mx", "foo.bar 10.0.0.2", "/x/ mx", "/x/ local").load();
 
-        assertThatThrownBy(() -> policy().load())
-            .isInstanceOf(PolicyFileException.class)
-            .hasMessageContaining("transport:3: duplicate destination 'foo.bar': line 1 already matches it")
-            .hasMessageContaining("transport:5: duplicate destination '/x/': line 4");
+        assertThat(tables.warnings()).extracting(PolicyError::toString).containsExactly(
+            "transport:3: warning: duplicate destination 'foo.bar': line 1 already matches it, so this line is never used",
+            "transport:5: warning: duplicate destination '/x/': line 4 already matches it, so this line is never used");
+        assertThat(tables.resolve("u@foo.bar").nextHop().spec()).isEqualTo("10.0.0.1");
+        assertThat(tables.resolve("x@y.example").nextHop().spec()).isEqualTo("mx");
+        assertThat(tables.transport().rules()).hasSize(3);
     }
 
     @Test

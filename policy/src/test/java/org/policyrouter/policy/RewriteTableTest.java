@@ -70,7 +70,17 @@ class RewriteTableTest {
             .hasMessageContaining("rewrite:3: old value 'u@a.example' must be a domain, *.wildcard or /regex/")
             .hasMessageContaining("rewrite:4: new value '*.b.example' must be a domain")
             .hasMessageContaining("rewrite:5: invalid regex /(/")
-            .hasMessageContaining("rewrite:8: duplicate rewrite of 'c.example': line 7 already rewrites it")
-            .satisfies(e -> assertThat(((PolicyFileException) e).errors()).extracting(PolicyError::line).containsExactly(1, 2, 3, 4, 5, 8));
+            .satisfies(e -> assertThat(((PolicyFileException) e).errors()).extracting(PolicyError::line).containsExactly(1, 2, 3, 4, 5));
+    }
+
+    @Test
+    void aRewriteAnEarlierLineAlreadyMakesIsAWarningAndTheFirstWins() throws Exception {
+        PolicyTables tables = new PolicyDirectory(dir).write("rewrite", "to c.example d.example", "both c.example e.example",
+            "from c.example f.example").load();
+
+        assertThat(tables.warnings()).extracting(PolicyError::toString)
+            .containsExactly("rewrite:3: warning: duplicate rewrite of 'c.example': line 2 already rewrites it, so this line is never used");
+        assertThat(tables.rewriteRecipient("u@c.example")).isEqualTo("u@d.example");
+        assertThat(tables.rewriteSender("u@c.example")).isEqualTo("u@e.example");
     }
 }

@@ -9,7 +9,7 @@ import org.policyrouter.policy.PolicyError;
 import org.policyrouter.policy.PolicyFileException;
 import org.policyrouter.policy.PolicyTables;
 
-/** Loads the tables named by the arguments, printing every problem as {@code file:line: message}. */
+/** Loads the tables named by the arguments, printing every problem as {@code file:line: message} (warnings too). */
 final class TablesLoader {
     private TablesLoader() {
     }
@@ -21,7 +21,10 @@ final class TablesLoader {
             return Optional.empty();
         }
         try {
-            return Optional.of(PolicyTables.load(arguments.directory(), arguments.me(), arguments.maxTableBytes()));
+            PolicyTables tables = PolicyTables.load(arguments.directory(), arguments.me(), arguments.maxTableBytes());
+            // valid, and still worth the operator's eye: lines that are never used
+            tables.warnings().forEach(err::println);
+            return Optional.of(tables);
         } catch (PolicyFileException e) {
             for (PolicyError error : e.errors()) {
                 err.println(error);

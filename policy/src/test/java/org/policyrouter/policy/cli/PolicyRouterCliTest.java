@@ -82,6 +82,17 @@ class PolicyRouterCliTest {
         assertThat(outLines()).isEmpty();
     }
 
+    /** Issue 15: a repeated destination stopped the server; postmap warns and keeps the first. */
+    @Test
+    void checkWarnsOfADuplicateDestinationWithBothLineNumbersAndExitsZero() {
+        policy().write("transport", "# header", "a.example 10.0.0.1", "b.example mx", "", "a.example 10.0.0.2");
+
+        assertThat(run("check", dir.toString())).isZero();
+        assertThat(errLines()).containsExactly(
+            "transport:5: warning: duplicate destination 'a.example': line 2 already matches it, so this line is never used");
+        assertThat(outLines()).contains(dir + ": OK: 0 variables, 2 transport rules, relayhost not set, 0 rewrite rules, 0 aliases");
+    }
+
     @Test
     void checkRefusesAPipeCommandLineWithAnUnterminatedQuote() {
         policy().write("transport", "ok.example |/bin/true", "x.example |/bin/prog \"unterminated");
