@@ -85,10 +85,15 @@ final class SppRuntime implements AutoCloseable {
         try {
             String name = dns.getHostName(client);
             // James answers the address itself when there is no PTR record; tcpserver leaves the variable unset
-            return name == null || name.equals(client.getHostAddress()) ? Optional.empty() : Optional.of(name);
+            return name == null || name.equals(client.getHostAddress()) ? Optional.empty() : Optional.of(withoutRootDot(name));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** dnsjava names end with the root's dot ({@code client.example.}); tcpserver's TCPREMOTEHOST does not. */
+    static String withoutRootDot(String name) {
+        return name.length() > 1 && name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
     /** qmail's rcpthosts check: relaying allowed, or a domain of ours. */
