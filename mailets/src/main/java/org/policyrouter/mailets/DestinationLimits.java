@@ -35,17 +35,7 @@ final class DestinationLimits {
 
     /** {@code destinationConcurrencyLimit} of the delivery mailet, 10 by default; 0 means no limit. */
     static DestinationLimits configuredFor(GenericMailet mailet) throws MessagingException {
-        String text = mailet.getInitParameter("destinationConcurrencyLimit", "10");
-        try {
-            int limit = Integer.parseInt(text.trim());
-            if (limit < 0) {
-                throw new NumberFormatException();
-            }
-            return new DestinationLimits(limit);
-        } catch (NumberFormatException e) {
-            throw new MessagingException(mailet.getMailetName() + ": parameter destinationConcurrencyLimit: '" + text
-                + "' is not a number of deliveries (0: no limit)");
-        }
+        return new DestinationLimits(MailetParameters.number(mailet, "destinationConcurrencyLimit", 10, 0));
     }
 
     /**
@@ -75,9 +65,5 @@ final class DestinationLimits {
 
     void leave(String destination) {
         active.computeIfPresent(destination, (key, count) -> count <= 1 ? null : count - 1);
-    }
-
-    int active(String destination) {
-        return active.getOrDefault(destination, 0);
     }
 }

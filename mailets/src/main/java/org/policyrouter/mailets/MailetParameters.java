@@ -26,6 +26,24 @@ final class MailetParameters {
         }
     }
 
+    /** A whole number of at least {@code minimum}. */
+    static int number(GenericMailet mailet, String name, int defaultValue, int minimum) throws MessagingException {
+        String text = mailet.getInitParameter(name);
+        if (text == null || text.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value >= minimum) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": '" + text + "' is not a whole number of at least "
+            + minimum);
+    }
+
     /** {@code 16m}, {@code 512k}, {@code 1g} or plain bytes (binary units, as {@code -Xmx}). */
     static long size(GenericMailet mailet, String name, long defaultValue) throws MessagingException {
         String text = mailet.getInitParameter(name);

@@ -8,7 +8,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -61,35 +61,28 @@ public class MxDelivery extends GenericMailet {
         client = SmtpRelayClient.configuredFor(this);
         limits = DestinationLimits.configuredFor(this);
         outcomes = DeliveryOutcomes.configuredFor(this, metrics);
-        try {
-            port = Integer.parseInt(getInitParameter("port", "25"));
-        } catch (NumberFormatException e) {
-            throw new MessagingException(getMailetName() + ": parameter port is not a number");
-        }
+        port = MailetParameters.number(this, "port", 25, 1);
     }
 
     @Override
     public void service(Mail mail) throws MessagingException {
         Map<Domain, List<MailAddress>> byDomain = new LinkedHashMap<>();
         mail.getRecipients().forEach(r -> byDomain.computeIfAbsent(r.getDomain(), d -> new ArrayList<>()).add(r));
-        // RoutePolicy sends one mail per MX domain: the destination whose concurrency is limited
-        if (byDomain.size() == 1) {
-            String domain = byDomain.keySet().iterator().next().asString();
-            if (!limits.enter(domain, mail)) {
-                return;
-            }
-            try {
-                outcomes.apply(mail, "mx", deliverToDomain(mail, domain, mail.getRecipients().stream().collect(Collectors.toList())));
-            } finally {
-                limits.leave(domain);
-            }
+        // RoutePolicy sends one mail per MX domain: the destination whose concurrency is limited (a
+        // mail queued before that may still hold several; it is not limited)
+        Optional<String> destination = byDomain.size() == 1 ? Optional.of(byDomain.keySet().iterator().next().asString()) : Optional.empty();
+        if (destination.isPresent() && !limits.enter(destination.get(), mail)) {
             return;
         }
-        RecipientOutcomes results = new RecipientOutcomes();
-        for (Map.Entry<Domain, List<MailAddress>> domain : byDomain.entrySet()) {
-            results.putAll(deliverToDomain(mail, domain.getKey().asString(), domain.getValue()));
+        try {
+            RecipientOutcomes results = new RecipientOutcomes();
+            for (Map.Entry<Domain, List<MailAddress>> domain : byDomain.entrySet()) {
+                results.putAll(deliverToDomain(mail, domain.getKey().asString(), domain.getValue()));
+            }
+            outcomes.apply(mail, "mx", results);
+        } finally {
+            destination.ifPresent(limits::leave);
         }
-        outcomes.apply(mail, "mx", results);
     }
 
     private RecipientOutcomes deliverToDomain(Mail mail, String domain, List<MailAddress> recipients) throws MessagingException {

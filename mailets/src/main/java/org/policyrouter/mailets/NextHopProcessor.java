@@ -56,15 +56,7 @@ public class NextHopProcessor extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         loopProcessor = getInitParameter("loopProcessor", "undeliverable");
-        String text = getInitParameter("maxHops", String.valueOf(DEFAULT_MAX_HOPS));
-        try {
-            maxHops = Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            maxHops = 0;
-        }
-        if (maxHops < 1) {
-            throw new MessagingException(getMailetName() + ": parameter maxHops must be a number of hops of at least 1, not '" + text + "'");
-        }
+        maxHops = MailetParameters.number(this, "maxHops", DEFAULT_MAX_HOPS, 1);
     }
 
     @Override

@@ -70,33 +70,27 @@ abstract class ProgramDelivery extends GenericMailet {
         String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
         RecipientOutcomes results = new RecipientOutcomes();
-        Optional<List<String>> batch = batchArgv(mail, nextHop);
-        if (batch.isPresent()) {
+        List<String> program;
+        try {
+            program = program(mail, nextHop);
+        } catch (IllegalArgumentException e) {
+            outcomes.apply(mail, nextHop, RecipientOutcomes.of(mail.getRecipients(), RecipientOutcome.permanentFailure(e.getMessage())));
+            return;
+        }
+        if (takesAllRecipients() && program.contains(ALL_RECIPIENTS)) {
             // one run for every recipient: its exit status is each recipient's outcome
-            RecipientOutcome outcome = run(batch.get(), mail, nextHop, Optional.empty());
+            RecipientOutcome outcome = run(withAllRecipients(program, mail), mail, nextHop, Optional.empty());
             mail.getRecipients().forEach(recipient -> results.put(recipient, outcome));
         } else {
             for (MailAddress recipient : mail.getRecipients()) {
-                results.put(recipient, deliver(mail, nextHop, recipient));
+                results.put(recipient, deliver(program, mail, nextHop, recipient));
             }
         }
         outcomes.apply(mail, nextHop, results);
     }
 
-    /**
-     * For an agent that takes {@link #ALL_RECIPIENTS} and a program that names it: the argv of
-     * the one run, each recipient its own argument where the placeholder stood.
-     */
-    private Optional<List<String>> batchArgv(Mail mail, String nextHop) {
-        List<String> program;
-        try {
-            program = program(mail, nextHop);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        if (!takesAllRecipients() || !program.contains(ALL_RECIPIENTS)) {
-            return Optional.empty();
-        }
+    /** The argv of the one run: each recipient its own argument where {@link #ALL_RECIPIENTS} stood. */
+    private static List<String> withAllRecipients(List<String> program, Mail mail) {
         List<String> argv = new ArrayList<>();
         for (String word : program) {
             if (word.equals(ALL_RECIPIENTS)) {
@@ -105,7 +99,7 @@ abstract class ProgramDelivery extends GenericMailet {
                 argv.add(word);
             }
         }
-        return Optional.of(argv);
+        return argv;
     }
 
     /** Whether this agent runs a program naming {@link #ALL_RECIPIENTS} once for all of them. */
@@ -135,10 +129,10 @@ abstract class ProgramDelivery extends GenericMailet {
         return argv;
     }
 
-    private RecipientOutcome deliver(Mail mail, String nextHop, MailAddress recipient) {
+    private RecipientOutcome deliver(List<String> program, Mail mail, String nextHop, MailAddress recipient) {
         List<String> argv;
         try {
-            argv = argv(program(mail, nextHop), mail, recipient);
+            argv = argv(program, mail, recipient);
         } catch (IllegalArgumentException e) {
             return RecipientOutcome.permanentFailure(e.getMessage());
         }

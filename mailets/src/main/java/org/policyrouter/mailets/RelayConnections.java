@@ -5,8 +5,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,6 +25,8 @@ import org.policyrouter.policy.RelayHost;
 import org.policyrouter.spool.Flushes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 
 import com.sun.mail.smtp.SMTPTransport;
 
@@ -58,11 +61,8 @@ final class RelayConnections implements AutoCloseable {
         this.cacheTime = cacheTime;
         this.reuseTime = reuseTime;
         this.writeTimeout = writeTimeout;
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "policyrouter-relay-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
+            new ThreadFactoryBuilder().setNameFormat("policyrouter-relay-watchdog").setDaemon(true).build());
         watchdog.scheduleWithFixedDelay(this::sweep, 250, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -136,17 +136,18 @@ final class RelayConnections implements AutoCloseable {
             return;
         }
         connection.idle();
-        idle.computeIfAbsent(connection.host, host -> new ConcurrentLinkedDeque<>()).addFirst(connection);
+        // atomic with the sweep's removal of an empty deque: a connection never lands in a dropped one
+        idle.compute(connection.host, (host, waiting) -> {
+            Deque<RelayConnection> deque = waiting == null ? new ConcurrentLinkedDeque<>() : waiting;
+            deque.addFirst(connection);
+            return deque;
+        });
     }
 
     /** Closed at once: broken, or in a state no RSET should be trusted with. */
     void discard(RelayConnection connection) {
         busy.remove(connection);
         connection.abort();
-    }
-
-    int idleCount() {
-        return idle.values().stream().mapToInt(Deque::size).sum();
     }
 
     private void sweep() {
@@ -159,14 +160,17 @@ final class RelayConnections implements AutoCloseable {
                 }
             }
             suspended.values().removeIf(suspension -> suspension.until - now < 0);
-            for (Deque<RelayConnection> waiting : idle.values()) {
-                for (Iterator<RelayConnection> it = waiting.iterator(); it.hasNext();) {
-                    RelayConnection connection = it.next();
-                    if (connection.idleLongerThan(cacheTime, now) && waiting.remove(connection)) {
-                        connection.quit(Duration.ofSeconds(1));
-                    }
-                }
+            List<RelayConnection> expired = new ArrayList<>();
+            for (RelayHost host : idle.keySet()) {
+                // MX delivery meets many hosts: a host's deque goes once it is empty
+                idle.computeIfPresent(host, (key, waiting) -> {
+                    waiting.stream().filter(connection -> connection.idleLongerThan(cacheTime, now)).filter(waiting::remove)
+                        .forEach(expired::add);
+                    return waiting.isEmpty() ? null : waiting;
+                });
             }
+            // QUIT outside the map's lock: a peer slow to answer must not hold up a release
+            expired.forEach(connection -> connection.quit(Duration.ofSeconds(1)));
         } catch (RuntimeException e) {
             LOGGER.error("relay connection watchdog: {}", e.toString());
         }

@@ -75,10 +75,8 @@ public class RoutePolicy extends PolicyMailet {
         Map<Object, Group> groups = new LinkedHashMap<>();
         for (MailAddress recipient : mail.getRecipients()) {
             Route route = tables.resolve(recipient.asString());
-            NextHop nextHop = route.nextHop();
-            // MX: one mail per domain, the destination of MxDelivery's concurrency limit
-            Object target = nextHop.type() == NextHop.Type.MX ? List.of(nextHop.deliveryTarget(), recipient.getDomain()) : nextHop.deliveryTarget();
-            groups.computeIfAbsent(target, key -> new Group(nextHop)).add(route, recipient);
+            groups.computeIfAbsent(route.nextHop().deliveryTarget(recipient.getDomain().asString()), target -> new Group(route.nextHop()))
+                .add(route, recipient);
         }
         if (groups.isEmpty()) {
             return;

@@ -57,13 +57,9 @@ public final class SmtpRelayClient implements AutoCloseable {
 
     /** As the delivery mailet's parameters say (see above). */
     static SmtpRelayClient configuredFor(GenericMailet mailet) throws MessagingException {
-        int recipientLimit = Integer.parseInt(mailet.getInitParameter("recipientLimit", "50"));
-        if (recipientLimit < 1) {
-            throw new MessagingException(mailet.getMailetName() + ": parameter recipientLimit must be at least 1");
-        }
         return new SmtpRelayClient(MailetParameters.duration(mailet, "connectTimeout", Duration.ofSeconds(30)),
             MailetParameters.duration(mailet, "commandTimeout", Duration.ofSeconds(300)), mailet.getInitParameterAsOptional("heloName"),
-            recipientLimit, MailetParameters.duration(mailet, "connectionCacheTime", Duration.ofSeconds(2)),
+            MailetParameters.number(mailet, "recipientLimit", 50, 1), MailetParameters.duration(mailet, "connectionCacheTime", Duration.ofSeconds(2)),
             MailetParameters.duration(mailet, "connectionReuseTime", Duration.ofSeconds(300)),
             MailetParameters.duration(mailet, "deadHostTime", Duration.ofSeconds(60)));
     }
@@ -76,15 +72,9 @@ public final class SmtpRelayClient implements AutoCloseable {
                 connectFailures.add(host + ": " + suspended.get());
                 continue;
             }
-            Optional<RelayConnection> cached = connections.cached(host);
+            Optional<RelayConnection> cached = connections.cached(host).filter(this::stillAnswers);
             if (cached.isPresent()) {
-                try {
-                    cached.get().reset();
-                    return transact(cached.get(), sender, recipients, message);
-                } catch (MessagingException e) {
-                    // closed by the peer while it waited: once more on a new connection, not a failure
-                    connections.discard(cached.get());
-                }
+                return transact(cached.get(), sender, recipients, message);
             }
             RelayConnection connection;
             try {
@@ -98,6 +88,17 @@ public final class SmtpRelayClient implements AutoCloseable {
             return transact(connection, sender, recipients, message);
         }
         return allRecipients(recipients, RecipientOutcome.temporaryFailure("connect failed: " + String.join("; ", connectFailures)));
+    }
+
+    /** RSET on a connection from the cache; one the peer closed while it waited is dropped, not counted as a failure. */
+    private boolean stillAnswers(RelayConnection connection) {
+        try {
+            connection.reset();
+            return true;
+        } catch (MessagingException e) {
+            connections.discard(connection);
+            return false;
+        }
     }
 
     /** Every recipient, {@code recipientLimit} to a transaction; the connection goes back to the cache when it ended cleanly. */
@@ -180,13 +181,12 @@ public final class SmtpRelayClient implements AutoCloseable {
 
     /** An I/O error anywhere in the chain: the peer is gone or out of step, the connection must not be reused. */
     private static boolean brokenConnection(MessagingException failure) {
-        for (Throwable e = failure; e != null; e = e instanceof MessagingException && ((MessagingException) e).getNextException() != null
-            ? ((MessagingException) e).getNextException() : e.getCause() == e ? null : e.getCause()) {
-            if (e instanceof java.io.IOException) {
-                return true;
-            }
+        Throwable e = failure;
+        while (e != null && !(e instanceof java.io.IOException)) {
+            Throwable next = e instanceof MessagingException ? ((MessagingException) e).getNextException() : null;
+            e = next != null ? next : e.getCause() == e ? null : e.getCause();
         }
-        return false;
+        return e != null;
     }
 
     private RecipientOutcomes perRecipient(RelayHost host, Collection<MailAddress> recipients,

@@ -143,10 +143,19 @@ public final class NextHop {
     /**
      * What a delivery agent needs to know to deliver: recipients whose next hops have the same
      * target go to it together, in one mail (one SMTP transaction), even when different rules or
-     * spellings chose it ({@code a.example 10.0.0.1:25} and {@code b.example [10.0.0.1]:25}).
+     * spellings chose it ({@code a.example relay.example:25} and {@code b.example Relay.Example:25});
+     * by MX, each recipient domain is a target of its own.
      */
-    public Object deliveryTarget() {
-        return type == Type.SMTP ? List.of(type, relayHosts) : List.of(type, argv.isEmpty() ? target : argv);
+    public Object deliveryTarget(String recipientDomain) {
+        switch (type) {
+            case SMTP:
+                return List.of(type, relayHosts);
+            case MX:
+                // each domain its own MX hosts, and its own destination for concurrency limits
+                return List.of(type, recipientDomain);
+            default:
+                return List.of(type, argv.isEmpty() ? target : argv);
+        }
     }
 
     @Override
