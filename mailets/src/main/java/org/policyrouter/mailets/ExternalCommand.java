@@ -14,11 +14,22 @@ import org.policyrouter.core.process.Stdin;
 /**
  * Runs a delivery program (pipe or MDA) on the shared {@link ProcessRunner} (own process group,
  * clean environment, the message on stdin, the whole group killed at the timeout, stderr kept up
- * to a bound) and reads its end as sysexits: 0 delivered, 75 (EX_TEMPFAIL), a timeout or a
- * program that cannot be started temporary, anything else permanent.
+ * to a bound). A timeout or a program that cannot be started is temporary; an exit status means
+ * what the agent's {@link ExitStatuses} say, by default sysexits.
  */
 public final class ExternalCommand implements AutoCloseable {
     public static final int EX_TEMPFAIL = 75;
+
+    /** What the exit status of a program that ran means for its recipients. */
+    interface ExitStatuses {
+        /** @param text the program's name, its status and its stderr, for the reply */
+        RecipientOutcome outcome(int status, String text);
+    }
+
+    /** sysexits(3), as Postfix's pipe reads them: 0 delivered, 75 temporary, anything else permanent. */
+    static final ExitStatuses SYSEXITS = (status, text) -> status == 0 ? RecipientOutcome.delivered(text)
+        : status == EX_TEMPFAIL ? RecipientOutcome.temporaryFailure(text) : RecipientOutcome.permanentFailure(text);
+
     static final int MAX_STDERR_BYTES = 4096;
     private static final String PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -32,7 +43,11 @@ public final class ExternalCommand implements AutoCloseable {
 
     /** @param environment the program's whole environment, but for a default PATH */
     public RecipientOutcome run(List<String> argv, Map<String, String> environment, Stdin message) {
-        String name = argv.get(0);
+        return run(argv.get(0), argv, environment, message, SYSEXITS);
+    }
+
+    /** @param name the program as replies and logs name it (argv may start with a wrapper) */
+    RecipientOutcome run(String name, List<String> argv, Map<String, String> environment, Stdin message, ExitStatuses statuses) {
         Map<String, String> variables = new HashMap<>();
         variables.put("PATH", PATH);
         variables.putAll(environment);
@@ -57,10 +72,7 @@ public final class ExternalCommand implements AutoCloseable {
             case TIMED_OUT:
                 return RecipientOutcome.temporaryFailure(name + ": killed after the timeout of " + timeout.toSeconds() + "s");
             case EXITED:
-                if (result.exitStatus() == 0) {
-                    return RecipientOutcome.delivered(name + " exited with status 0");
-                }
-                return result.exitStatus() == EX_TEMPFAIL ? RecipientOutcome.temporaryFailure(text) : RecipientOutcome.permanentFailure(text);
+                return statuses.outcome(result.exitStatus(), text);
             default:
                 return RecipientOutcome.permanentFailure(text);
         }

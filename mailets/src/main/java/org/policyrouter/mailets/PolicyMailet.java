@@ -65,6 +65,10 @@ abstract class PolicyMailet extends GenericMailet {
     void initPolicyMailet() throws MessagingException {
     }
 
+    FileSystem fileSystem() {
+        return fileSystem;
+    }
+
     /** The current tables: take it once per mail so a mail is handled by one version. */
     PolicyTables tables() {
         return lease.tables().current();

@@ -1,5 +1,8 @@
 package org.policyrouter.mailets;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +22,8 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.policyrouter.policy.NextHop;
+import org.policyrouter.policy.PolicyError;
+import org.policyrouter.policy.UnknownProcessors;
 import org.policyrouter.policy.PolicyTables;
 import org.policyrouter.policy.Route;
 import org.policyrouter.policy.RoutingAttributes;
@@ -41,6 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <routedProcessor>routed</routedProcessor>               <!-- default -->
  *   <me>example.com</me>            <!-- appended to relay host names without a dot; default: postmaster's domain -->
  *   <reloadInterval>5s</reloadInterval>                     <!-- default; 0 = no hot reload -->
+ *   <!-- queue/NAME must be a built-in queue plugin or a processor of this file, or James does not start -->
+ *   <mailetContainer>file://conf/mailetcontainer.xml</mailetContainer>  <!-- default -->
  * </mailet>
  * }</pre>
  */
@@ -62,10 +69,41 @@ public class RoutePolicy extends PolicyMailet {
     }
 
     @Override
-    void initPolicyMailet() {
+    void initPolicyMailet() throws MessagingException {
         routedProcessor = getInitParameter("routedProcessor", "routed");
+        refuseUnknownProcessors();
         LOGGER.info("RoutePolicy: {} transport rules{}", tables().transport().rules().size(),
             tables().relayHost().map(h -> ", relayhost " + h).orElse(""));
+    }
+
+    /**
+     * A {@code queue/NAME} rule whose processor James does not have would send every such mail to
+     * the error processor: refuse to start instead, as {@code policy-router check} does. The chain
+     * is read from the file James read it from; a later reload is checked by {@code check} only.
+     */
+    private void refuseUnknownProcessors() throws MessagingException {
+        String location = getInitParameter("mailetContainer", "file://conf/mailetcontainer.xml");
+        Path file;
+        try {
+            file = fileSystem().getFile(location).toPath();
+        } catch (IOException e) {
+            file = null;
+        }
+        if (file == null || !Files.isRegularFile(file)) {
+            LOGGER.warn("RoutePolicy: no {}, so queue/NAME next hops are not checked against James's processors (parameter mailetContainer)", location);
+            return;
+        }
+        List<PolicyError> unknown;
+        try {
+            unknown = UnknownProcessors.find(tables(), UnknownProcessors.processorsOf(file), file.toString());
+        } catch (IOException e) {
+            throw new MessagingException(getMailetName() + ": cannot read the processors of " + file + ": " + e.getMessage(), e);
+        }
+        if (!unknown.isEmpty()) {
+            String errors = unknown.stream().map(PolicyError::toString).collect(Collectors.joining("\n"));
+            LOGGER.error("invalid policy:\n{}", errors);
+            throw new MessagingException("invalid policy:\n" + errors);
+        }
     }
 
     @Override
@@ -127,7 +165,7 @@ public class RoutePolicy extends PolicyMailet {
         mail.setAttribute(stringAttribute(RoutingAttributes.NEXT_HOP, nextHop.spec()));
         mail.setAttribute(stringAttribute(RoutingAttributes.NEXT_HOP_TYPE, nextHop.type().label()));
         mail.setAttribute(stringAttribute(RoutingAttributes.RULE, String.join(",", group.rules)));
-        if (nextHop.type() == NextHop.Type.SMTP) {
+        if (!nextHop.relayHosts().isEmpty()) {
             mail.setAttribute(stringAttribute(RoutingAttributes.RELAY_HOSTS, RelayHosts.format(nextHop.relayHosts())));
         }
         if (nextHop.argv().isEmpty()) {

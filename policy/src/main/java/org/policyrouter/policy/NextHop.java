@@ -14,12 +14,29 @@ import java.util.regex.Pattern;
  */
 public final class NextHop {
     public enum Type {
-        SMTP, MX, MDA, PIPE, QUEUE, LOCAL, ERROR, DISCARD;
+        SMTP, MX, MDA, PIPE, QUEUE, LOCAL, ERROR, DISCARD,
+        /** qpsmtpd's {@code queue/maildir}. */
+        MAILDIR,
+        /** qpsmtpd's {@code queue/qmail-queue}. */
+        QMAIL_QUEUE,
+        /** {@code queue/qmqp-forward}: QMQP, as qmail-qmqpc speaks it. */
+        QMQP;
 
+        /** As {@code NextHopIs} and the logs name it: {@code smtp}, {@code qmail-queue}. */
         public String label() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
+
+    /**
+     * The qpsmtpd queue plugins understood as next hops of their own; any other
+     * {@code queue/NAME} names the James processor NAME.
+     */
+    public static final List<String> BUILT_IN_QUEUE_PLUGINS = List.of("maildir", "qmail-queue", "smtp-forward", "qmqp-forward");
+    /** qmail-queue's place in a qmail installation, as qpsmtpd's plugin assumes. */
+    public static final String QMAIL_QUEUE = "/var/qmail/bin/qmail-queue";
+    /** The QMQP port (qmail-qmqpc, Postfix's qmqpd). */
+    public static final int QMQP_PORT = 628;
 
     public static final NextHop MX = new NextHop(Type.MX, "mx", "", List.of());
 
@@ -83,13 +100,64 @@ public final class NextHop {
             return new NextHop(Type.MDA, spec, spec, List.of(), program(spec, "MDA"));
         }
         if (lower.startsWith("queue/")) {
-            String processor = spec.substring("queue/".length());
-            if (!PROCESSOR_NAME.matcher(processor).matches()) {
-                throw new IllegalArgumentException("invalid processor name '" + processor + "' in '" + spec + "'");
-            }
-            return new NextHop(Type.QUEUE, spec, processor, List.of());
+            return queue(spec, ownDomain);
         }
         return new NextHop(Type.SMTP, spec, spec, parseRelayHosts(spec, ownDomain));
+    }
+
+    /**
+     * {@code queue/NAME [ARGUMENTS]}: one of qpsmtpd's queue plugins, with its arguments as in
+     * qpsmtpd's {@code plugins} file, or (without arguments) the James processor NAME.
+     */
+    private static NextHop queue(String spec, Optional<String> ownDomain) {
+        List<String> words = CommandLine.split(spec.substring("queue/".length()));
+        String name = words.isEmpty() ? "" : words.get(0);
+        List<String> arguments = words.isEmpty() ? List.of() : words.subList(1, words.size());
+        switch (name) {
+            case "maildir":
+                MaildirLocation.parse(arguments);
+                return new NextHop(Type.MAILDIR, spec, String.join(" ", arguments), List.of(), arguments);
+            case "qmail-queue":
+                if (arguments.size() > 1) {
+                    throw new IllegalArgumentException("queue/qmail-queue takes one argument, the program, got " + arguments);
+                }
+                String program = arguments.isEmpty() ? QMAIL_QUEUE : arguments.get(0);
+                if (!program.startsWith("/")) {
+                    throw new IllegalArgumentException("queue/qmail-queue needs an absolute path, got '" + program + "'");
+                }
+                return new NextHop(Type.QMAIL_QUEUE, spec, program, List.of(), List.of(program));
+            case "smtp-forward":
+                return new NextHop(Type.SMTP, spec, spec, List.of(forwardHost(spec, arguments, ownDomain)));
+            case "qmqp-forward":
+                if (arguments.isEmpty()) {
+                    throw new IllegalArgumentException("queue/qmqp-forward needs a server: HOST[:PORT], several separated by commas or spaces");
+                }
+                List<RelayHost> servers = new ArrayList<>();
+                // qmail's qmqpservers is one per line; here commas, spaces or both
+                for (String part : String.join(",", arguments).split(",+")) {
+                    if (!part.isEmpty()) {
+                        servers.add(RelayHost.parse(part, ownDomain, QMQP_PORT));
+                    }
+                }
+                return new NextHop(Type.QMQP, spec, spec, servers);
+            default:
+                if (!arguments.isEmpty() || !PROCESSOR_NAME.matcher(name).matches()) {
+                    throw new IllegalArgumentException("invalid processor name '" + spec.substring("queue/".length()) + "' in '" + spec
+                        + "' (built-in queue plugins: " + String.join(", ", BUILT_IN_QUEUE_PLUGINS) + ")");
+                }
+                return new NextHop(Type.QUEUE, spec, name, List.of());
+        }
+    }
+
+    /** qpsmtpd's {@code queue/smtp-forward HOST [PORT]}, or the router's {@code HOST:PORT}. */
+    private static RelayHost forwardHost(String spec, List<String> arguments, Optional<String> ownDomain) {
+        if (arguments.size() == 2 && arguments.get(1).matches("[0-9]{1,5}")) {
+            return RelayHost.parse(arguments.get(0) + ":" + arguments.get(1), ownDomain);
+        }
+        if (arguments.size() != 1) {
+            throw new IllegalArgumentException("queue/smtp-forward needs one server, HOST[:PORT] or HOST PORT, in '" + spec + "'");
+        }
+        return RelayHost.parse(arguments.get(0), ownDomain);
     }
 
     private static List<String> program(String commandLine, String kind) {
@@ -128,14 +196,15 @@ public final class NextHop {
     }
 
     /**
-     * For {@link Type#PIPE} and {@link Type#MDA}: the program and its arguments, split like a shell
-     * splits words (quotes honoured, nothing expanded). Empty otherwise.
+     * For {@link Type#PIPE}, {@link Type#MDA} and {@link Type#QMAIL_QUEUE}: the program and its
+     * arguments, split like a shell splits words (quotes honoured, nothing expanded); for
+     * {@link Type#MAILDIR} its arguments ({@link MaildirLocation}). Empty otherwise.
      */
     public List<String> argv() {
         return argv;
     }
 
-    /** For {@link Type#SMTP}: the hosts, in the order to try them. Empty otherwise. */
+    /** For {@link Type#SMTP} and {@link Type#QMQP}: the hosts, in the order to try them. Empty otherwise. */
     public List<RelayHost> relayHosts() {
         return relayHosts;
     }
@@ -149,6 +218,7 @@ public final class NextHop {
     public Object deliveryTarget(String recipientDomain) {
         switch (type) {
             case SMTP:
+            case QMQP:
                 return List.of(type, relayHosts);
             case MX:
                 // each domain its own MX hosts, and its own destination for concurrency limits

@@ -29,6 +29,11 @@ public final class RelayHost {
      * @throws IllegalArgumentException with a message fit for a {@code file:line:} error
      */
     public static RelayHost parse(String text, Optional<String> ownDomain) {
+        return parse(text, ownDomain, SMTP_PORT);
+    }
+
+    /** As {@link #parse(String, Optional)}, with another port where none is written (QMQP's 628). */
+    public static RelayHost parse(String text, Optional<String> ownDomain, int defaultPort) {
         String spec = text.trim();
         if (spec.isEmpty()) {
             throw new IllegalArgumentException("empty relay host");
@@ -72,7 +77,7 @@ public final class RelayHost {
                 host = host + "." + ownDomain.get();
             }
         }
-        return new RelayHost(host.toLowerCase(Locale.ROOT), portText == null ? SMTP_PORT : parsePort(portText, spec));
+        return new RelayHost(host.toLowerCase(Locale.ROOT), portText == null ? defaultPort : parsePort(portText, spec));
     }
 
     private static int parsePort(String portText, String spec) {

@@ -1,16 +1,23 @@
 package org.policyrouter.policy.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 import org.policyrouter.policy.PolicyError;
 import org.policyrouter.policy.PolicyTables;
 import org.policyrouter.policy.RoutingLoops;
+import org.policyrouter.policy.UnknownProcessors;
 
 /**
  * {@code policy-router check [DIR]}: every error as {@code file:line: message}, exit 0 only when
- * all files are valid and no {@code queue/} next hop hands mail back to a routing processor.
+ * all files are valid and every {@code queue/} next hop names a built-in queue plugin or a
+ * processor of James's chain that does not hand mail back to routing.
  */
 final class CheckCommand {
     private final PrintStream out;
@@ -30,7 +37,19 @@ final class CheckCommand {
             return PolicyRouterCli.INVALID;
         }
         PolicyTables tables = loaded.get();
-        List<PolicyError> loops = RoutingLoops.find(tables, arguments.routingProcessors());
+        List<PolicyError> loops = new ArrayList<>(RoutingLoops.find(tables, arguments.routingProcessors()));
+        Path mailetContainer = arguments.mailetContainer();
+        if (Files.exists(mailetContainer) || arguments.mailetContainerGiven()) {
+            try {
+                loops.addAll(UnknownProcessors.find(tables, UnknownProcessors.processorsOf(mailetContainer), mailetContainer.toString()));
+            } catch (IOException e) {
+                err.println("cannot read the processors of " + mailetContainer + ": " + e.getMessage());
+                return PolicyRouterCli.INVALID;
+            }
+        } else {
+            out.println("note: no " + mailetContainer + ", so queue/NAME processors are not checked (--mailetcontainer FILE)");
+        }
+        loops.sort(Comparator.comparingInt(PolicyError::line));
         if (!loops.isEmpty()) {
             loops.forEach(err::println);
             err.println(arguments.directory() + ": " + loops.size() + (loops.size() == 1 ? " error" : " errors"));

@@ -25,16 +25,18 @@ final class CliArguments {
     private final boolean json;
     private final long maxTableBytes;
     private final Set<String> routingProcessors;
+    private final Optional<Path> mailetContainer;
     private final List<String> operands;
 
     private CliArguments(Path directory, Optional<String> me, Optional<String> sender, boolean json, long maxTableBytes,
-                         Set<String> routingProcessors, List<String> operands) {
+                         Set<String> routingProcessors, Optional<Path> mailetContainer, List<String> operands) {
         this.directory = directory;
         this.me = me;
         this.sender = sender;
         this.json = json;
         this.maxTableBytes = maxTableBytes;
         this.routingProcessors = routingProcessors;
+        this.mailetContainer = mailetContainer;
         this.operands = List.copyOf(operands);
     }
 
@@ -45,6 +47,7 @@ final class CliArguments {
         boolean json = false;
         long maxTableBytes = PolicyFileReader.DEFAULT_MAX_TABLE_BYTES;
         Set<String> routingProcessors = new LinkedHashSet<>(RoutingLoops.DEFAULT_ROUTING_PROCESSORS);
+        Optional<Path> mailetContainer = Optional.empty();
         List<String> operands = new ArrayList<>();
         boolean optionsEnded = false;
         for (int i = 0; i < args.size(); i++) {
@@ -63,6 +66,8 @@ final class CliArguments {
                 maxTableBytes = ByteSize.parse(valueOf(args, ++i, arg));
             } else if (arg.equals("--routing-processors")) {
                 routingProcessors = RoutingLoops.parseProcessors(valueOf(args, ++i, arg));
+            } else if (arg.equals("--mailetcontainer")) {
+                mailetContainer = Optional.of(Paths.get(valueOf(args, ++i, arg)));
             } else {
                 throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
@@ -71,7 +76,7 @@ final class CliArguments {
         if (!operands.isEmpty() && looksLikeDirectory(operands.get(0))) {
             directory = Paths.get(operands.remove(0));
         }
-        return new CliArguments(directory, me, sender, json, maxTableBytes, routingProcessors, operands);
+        return new CliArguments(directory, me, sender, json, maxTableBytes, routingProcessors, mailetContainer, operands);
     }
 
     private static boolean looksLikeDirectory(String operand) {
@@ -109,6 +114,19 @@ final class CliArguments {
     /** {@code --routing-processors}: the processors a {@code queue/} next hop must not hand mail back to. */
     Set<String> routingProcessors() {
         return routingProcessors;
+    }
+
+    /**
+     * {@code --mailetcontainer}: James's processor chain, whose processors {@code queue/NAME} may
+     * name; by default {@code mailetcontainer.xml} beside the policy directory ({@code conf/}).
+     */
+    Path mailetContainer() {
+        return mailetContainer.orElseGet(() -> directory.toAbsolutePath().normalize().resolveSibling("mailetcontainer.xml"));
+    }
+
+    /** Whether {@code --mailetcontainer} was given (a missing default file is only a note). */
+    boolean mailetContainerGiven() {
+        return mailetContainer.isPresent();
     }
 
     /** What follows the directory: the addresses of {@code query}. */

@@ -20,12 +20,13 @@ public final class PolicyRouterCli {
     static final int USAGE = 2;
 
     static final String USAGE_TEXT = String.join("\n",
-        "usage: policy-router check [--me DOMAIN] [--max-table-size SIZE] [--routing-processors P1,P2...] [DIR]",
+        "usage: policy-router check [--me DOMAIN] [--max-table-size SIZE] [--routing-processors P1,P2...] [--mailetcontainer FILE] [DIR]",
         "       policy-router query [--me DOMAIN] [--max-table-size SIZE] [DIR] [--from SENDER] [--json] ADDRESS... (or - to read addresses from stdin)",
         "  DIR      the policy directory (default: conf/policy of the distribution)",
         "  --me     the server's own domain, appended to relay host names without a dot",
         "  --max-table-size  refuse a table file bigger than SIZE (default 16m, as the server's maxTableSize)",
         "  --routing-processors  processors a queue/ next hop must not hand mail back to (default root,transport,routed,deferred)",
+        "  --mailetcontainer     James's processor chain: queue/NAME must name one of its processors (default DIR/../mailetcontainer.xml)",
         "  --from   also show how SENDER is rewritten",
         "  --json   one JSON object per address: address, rewritten, type, target, rule, ...");
 
