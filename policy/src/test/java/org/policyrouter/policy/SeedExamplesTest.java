@@ -49,8 +49,7 @@ class SeedExamplesTest {
             .write("aliases", "root max").load();
 
         assertThat(tables.resolve("user@foo.bar")).isEqualTo(new Route(NextHop.parse("172.10.1.1", Optional.empty()), "transport:2"));
-        assertThat(tables.resolve("user@deep.sub.foo").nextHop().target()).isEqualTo("maildir");
-        assertThat(tables.resolve("user@deep.sub.foo").nextHop().type()).isEqualTo(NextHop.Type.QUEUE);
+        assertThat(tables.resolve("user@deep.sub.foo").nextHop().type()).isEqualTo(NextHop.Type.MAILDIR);
         assertThat(tables.resolve("blah@anywhere.example").nextHop().type()).isEqualTo(NextHop.Type.PIPE);
         assertThat(tables.resolve("blah@anywhere.example").nextHop().target()).isEqualTo("my-mail-robot.pl");
         assertThat(tables.resolve("root@robot.example").nextHop().type()).isEqualTo(NextHop.Type.MDA);

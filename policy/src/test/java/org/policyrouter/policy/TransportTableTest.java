@@ -58,7 +58,7 @@ class TransportTableTest {
         assertThat(relay.relayHosts()).containsExactly(new RelayHost("::1", 2425), new RelayHost("relay2.me.example", 25));
         assertThat(table.lookup("x@b.example").orElseThrow().nextHop().target()).isEqualTo("/usr/bin/robot --flag \"two words\"");
         assertThat(table.lookup("x@c.example").orElseThrow().nextHop().type()).isEqualTo(NextHop.Type.MDA);
-        assertThat(table.lookup("x@d.example").orElseThrow().nextHop().target()).isEqualTo("maildir");
+        assertThat(table.lookup("x@d.example").orElseThrow().nextHop().type()).isEqualTo(NextHop.Type.MAILDIR);
         assertThat(table.lookup("x@e.example").orElseThrow().nextHop().type()).isEqualTo(NextHop.Type.MX);
         assertThat(table.lookup("x@f.example").orElseThrow().nextHop().type()).isEqualTo(NextHop.Type.LOCAL);
         assertThat(table.lookup("x@g.example").orElseThrow().nextHop().target()).isEqualTo("5.1.1 no such domain");

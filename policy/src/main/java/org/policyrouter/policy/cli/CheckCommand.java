@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 import org.policyrouter.policy.PolicyError;
@@ -46,7 +47,7 @@ final class CheckCommand {
                 err.println("cannot read the processors of " + mailetContainer + ": " + e.getMessage());
                 return PolicyRouterCli.INVALID;
             }
-        } else {
+        } else if (!UnknownProcessors.find(tables, Set.of(), "").isEmpty()) {
             out.println("note: no " + mailetContainer + ", so queue/NAME processors are not checked (--mailetcontainer FILE)");
         }
         loops.sort(Comparator.comparingInt(PolicyError::line));
