@@ -18,8 +18,8 @@ import org.policyrouter.policy.RoutingAttributes;
 
 /**
  * Matches every recipient of a mail whose next hop (set by RoutePolicy) has one of the given
- * types: {@code NextHopIs=smtp}, {@code NextHopIs=mda,pipe}. Types: smtp, mx, mda, pipe, queue,
- * local, error, discard.
+ * types: {@code NextHopIs=smtp}, {@code NextHopIs=mda,pipe}. Types: smtp, mx, mda, pipe, queue
+ * (a James processor), local, error, discard, and qpsmtpd's queue plugins maildir, qmail-queue, qmqp.
  */
 public class NextHopIs extends GenericMatcher {
     private static final AttributeName TYPE = AttributeName.of(RoutingAttributes.NEXT_HOP_TYPE);

@@ -75,7 +75,7 @@ abstract class DecisionPrinter {
         NextHop nextHop = decision.route().nextHop();
         fields.put("type", nextHop.type().label());
         fields.put("target", nextHop.target());
-        if (nextHop.type() == NextHop.Type.SMTP) {
+        if (!nextHop.relayHosts().isEmpty()) {
             fields.put("hosts", nextHop.relayHosts().stream().map(RelayHost::toString).collect(Collectors.toList()));
         }
         fields.put("rule", decision.route().rule());
