@@ -35,27 +35,7 @@ echo "routed.example 127.0.0.1:$BUNDLED_SINK" > "$bundled/conf/policy/transport"
 start_bundled "$bundled" "$BUNDLED_PORT"
 
 pf=$WORK/postfix
-mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
-chown postfix "$pf/data"
-cat > "$pf/conf/main.cf" <<PF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$POSTFIX_SINK
-mydestination =
-myhostname = relay.test
-alias_maps =
-alias_database =
-smtpd_relay_restrictions = permit_mynetworks, reject
-maillog_file = /dev/stdout
-PF
-awk -v port="127.0.0.1:$POSTFIX_PORT" '$1 == "smtp" && $2 == "inet" { $1 = port } NF >= 8 && $1 !~ /^#/ && $5 == "y" { $5 = "n" } { print }' \
-  /etc/postfix/master.cf > "$pf/conf/master.cf"
-start "Postfix $(postconf -h mail_version) (durable)" "$pf" "$POSTFIX_PORT" postfix -c "$pf/conf" start-fg
-trap 'postfix -c "$pf/conf" stop > /dev/null 2>&1 || true; cleanup' EXIT
+start_postfix "$pf" "$POSTFIX_PORT" "$POSTFIX_SINK"
 
 counter() { # sink output file, field -> value
   tail -c 200 "$1" | tr '\r' '\n' | grep -o "$2=[0-9]*" | tail -1 | cut -d= -f2 || echo 0

@@ -67,29 +67,8 @@ stock_PID=$STARTED_PID
 postfix_PID=
 if command -v postfix > /dev/null && [ "$(id -u)" = 0 ] && [ -z "${NO_POSTFIX:-}" ]; then
   pf=$WORK/postfix
-  mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
-  chown postfix "$pf/data"
-  cat > "$pf/conf/main.cf" <<PF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$POSTFIX_SINK
-mydestination =
-myhostname = relay.test
-alias_maps =
-alias_database =
-smtpd_relay_restrictions = permit_mynetworks, reject
-maillog_file = /dev/stdout
-PF
-  # smtpd on our port; no chroot (the private queue has no chroot set-up)
-  awk -v port="127.0.0.1:$POSTFIX_PORT" '$1 == "smtp" && $2 == "inet" { $1 = port } NF >= 8 && $1 !~ /^#/ && $5 == "y" { $5 = "n" } { print }' \
-    /etc/postfix/master.cf > "$pf/conf/master.cf"
-  start "Postfix $(postconf -h mail_version) (durable)" "$pf" "$POSTFIX_PORT" postfix -c "$pf/conf" start-fg
+  start_postfix "$pf" "$POSTFIX_PORT" "$POSTFIX_SINK"
   postfix_PID=$STARTED_PID
-  trap 'postfix -c "$pf/conf" stop > /dev/null 2>&1 || true; cleanup' EXIT
 fi
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

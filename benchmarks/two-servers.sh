@@ -59,3 +59,31 @@ start_stock() { # folder, SMTP port
   start "plain James 3.8.1 (memory queue)" "$1" "$2" java -Xmx1g -Dworking.directory="$1" \
     -Dlogback.configurationFile="$DIST/conf/logback.xml" -jar james-server-memory-app.jar
 }
+
+start_postfix() { # folder, SMTP port, relay sink port: a private Postfix instance (own config, queue and data
+  # folders; needs root), a durable relay to the sink, in the foreground, logging to its console.log;
+  # stopped on exit. STARTED_PID is its master's pid.
+  local pf=$1
+  mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
+  chown postfix "$pf/data"
+  cat > "$pf/conf/main.cf" <<PF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$3
+mydestination =
+myhostname = relay.test
+alias_maps =
+alias_database =
+smtpd_relay_restrictions = permit_mynetworks, reject
+maillog_file = /dev/stdout
+PF
+  # smtpd on our port; no chroot (the private queue has no chroot set-up)
+  awk -v port="127.0.0.1:$2" '$1 == "smtp" && $2 == "inet" { $1 = port } NF >= 8 && $1 !~ /^#/ && $5 == "y" { $5 = "n" } { print }' \
+    /etc/postfix/master.cf > "$pf/conf/master.cf"
+  start "Postfix $(postconf -h mail_version) (durable)" "$pf" "$2" postfix -c "$pf/conf" start-fg
+  trap 'postfix -c "'"$pf"'/conf" stop > /dev/null 2>&1 || true; cleanup' EXIT
+}

@@ -23,7 +23,6 @@ import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.MaildirLocation;
 import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.RoutingAttributes;
-import org.policyrouter.spool.MessageBytes;
 
 /**
  * The {@code queue/maildir [DIR [SUBDIRS [MODE]]]} next hop, qpsmtpd's queue/maildir plugin
@@ -115,13 +114,7 @@ public class MaildirDelivery extends GenericMailet {
         StringBuilder top = new StringBuilder("Return-Path: <").append(mail.getMaybeSender().asString("")).append(">\n");
         recipients.forEach(recipient -> top.append("Delivered-To: ").append(recipient.asString()).append('\n'));
         out.write(top.toString().getBytes(StandardCharsets.UTF_8));
-        OutputStream unix = UnixLineEnds.of(out);
-        try {
-            MessageBytes.writeTo(mail.getMessage(), unix);
-        } catch (MessagingException e) {
-            throw new IOException(e);
-        }
-        unix.flush();
+        UnixMessage.writeTo(mail, out);
     }
 
     @Override

@@ -150,13 +150,16 @@ abstract class ProgramDelivery extends GenericMailet {
         environment.put("QUEUE_ID", mail.getName());
         recipient.ifPresent(r -> environment.putAll(extraEnvironment(mail, r)));
         return command.run(argv, environment, stdin -> {
-            OutputStream out = unixLineEnds ? UnixLineEnds.of(stdin) : stdin;
-            try {
-                MessageBytes.writeTo(mail.getMessage(), out);
-            } catch (MessagingException e) {
-                throw new IOException(e);
+            if (unixLineEnds) {
+                UnixMessage.writeTo(mail, stdin);
+            } else {
+                try {
+                    MessageBytes.writeTo(mail.getMessage(), stdin);
+                } catch (MessagingException e) {
+                    throw new IOException(e);
+                }
             }
-            out.close();
+            stdin.close();
         });
     }
 

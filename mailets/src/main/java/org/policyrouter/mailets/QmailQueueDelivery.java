@@ -2,7 +2,6 @@ package org.policyrouter.mailets;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.core.process.ProcessRunner;
 import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.RoutingAttributes;
-import org.policyrouter.spool.MessageBytes;
 
 /**
  * The {@code queue/qmail-queue [PATH]} next hop, qpsmtpd's queue/qmail-queue plugin: runs
@@ -80,13 +78,8 @@ public class QmailQueueDelivery extends GenericMailet {
             envelope = Files.createTempFile("qmail-queue-envelope", "", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(envelope, envelope(mail));
             outcome = command.run(program, List.of("/bin/sh", "-c", ENVELOPE_ON_FD1, program, envelope.toString()), Map.of(), stdin -> {
-                OutputStream out = UnixLineEnds.of(stdin);
-                try {
-                    MessageBytes.writeTo(mail.getMessage(), out);
-                } catch (MessagingException e) {
-                    throw new IOException(e);
-                }
-                out.close();
+                UnixMessage.writeTo(mail, stdin);
+                stdin.close();
             }, QmailQueueExits::outcome);
         } catch (IOException e) {
             outcome = RecipientOutcome.temporaryFailure("4.3.0 cannot write the envelope for " + program + ": " + e.getMessage());

@@ -35,13 +35,7 @@ class BatchPipeTest {
     }
 
     private Mail mailTo(String nextHop, String... recipients) throws Exception {
-        FakeMail.Builder builder = FakeMail.builder().name("batch").sender("sender@client.example")
-            .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("batch").setText("body"))
-            .attribute(new Attribute(AttributeName.of(RoutingAttributes.NEXT_HOP), AttributeValue.of(nextHop)));
-        for (String recipient : recipients) {
-            builder.recipient(new MailAddress(recipient));
-        }
-        return builder.build();
+        return RoutedMail.of(nextHop, "sender@client.example", MimeMessageBuilder.mimeMessageBuilder().setSubject("batch").setText("body"), recipients);
     }
 
     /** A program that appends its arguments and $RECIPIENT to a log, one line per run, and reads the message. */

@@ -43,16 +43,8 @@ class MaildirDeliveryTest {
     }
 
     private static Mail mailTo(String nextHop, String sender, String... recipients) throws Exception {
-        FakeMail.Builder builder = FakeMail.builder().name("maildir")
-            .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("to a maildir").setText("line one\r\nline two\r\n"))
-            .attribute(new Attribute(AttributeName.of(RoutingAttributes.NEXT_HOP), AttributeValue.of(nextHop)));
-        if (!sender.isEmpty()) {
-            builder.sender(sender);
-        }
-        for (String recipient : recipients) {
-            builder.recipient(new MailAddress(recipient));
-        }
-        return builder.build();
+        return RoutedMail.of(nextHop, sender, MimeMessageBuilder.mimeMessageBuilder().setSubject("to a maildir").setText("line one\r\nline two\r\n"),
+            recipients);
     }
 
     /** The message as a Maildir holds it: LF line ends. */

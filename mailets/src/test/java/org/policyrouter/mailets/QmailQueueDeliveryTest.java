@@ -56,16 +56,8 @@ class QmailQueueDeliveryTest {
     }
 
     private static Mail mail(String nextHop, String sender, String... recipients) throws Exception {
-        FakeMail.Builder builder = FakeMail.builder().name("qq")
-            .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("queued").setText("line one\r\nline two\r\n"))
-            .attribute(new Attribute(AttributeName.of(RoutingAttributes.NEXT_HOP), AttributeValue.of(nextHop)));
-        if (!sender.isEmpty()) {
-            builder.sender(sender);
-        }
-        for (String recipient : recipients) {
-            builder.recipient(new MailAddress(recipient));
-        }
-        return builder.build();
+        return RoutedMail.of(nextHop, sender, MimeMessageBuilder.mimeMessageBuilder().setSubject("queued").setText("line one\r\nline two\r\n"),
+            recipients);
     }
 
     @Test
