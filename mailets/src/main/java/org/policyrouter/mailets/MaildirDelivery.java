@@ -16,13 +16,10 @@ import javax.mail.MessagingException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.mailet.AttributeName;
-import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.MaildirLocation;
 import org.policyrouter.policy.NextHop;
-import org.policyrouter.policy.RoutingAttributes;
 
 /**
  * The {@code queue/maildir [DIR [SUBDIRS [MODE]]]} next hop, qpsmtpd's queue/maildir plugin
@@ -40,7 +37,6 @@ import org.policyrouter.policy.RoutingAttributes;
  * }</pre>
  */
 public class MaildirDelivery extends GenericMailet {
-    private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
 
     private final FileSystem fileSystem;
     private final MetricFactory metrics;
@@ -69,8 +65,7 @@ public class MaildirDelivery extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
-            .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: MaildirDelivery must follow RoutePolicy"));
+        String nextHop = RoutedNextHop.of(mail, getMailetName());
         MaildirLocation location = MaildirLocation.parse(NextHop.parse(nextHop, Optional.empty()).argv());
         RecipientOutcomes results;
         try {

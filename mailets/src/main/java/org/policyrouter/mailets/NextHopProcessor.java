@@ -47,7 +47,6 @@ public class NextHopProcessor extends GenericMailet {
     static final int DEFAULT_MAX_HOPS = 50;
     static final AttributeName HOPS = AttributeName.of(RoutingAttributes.HOPS);
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
-    private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
     private static final AttributeName RULE = AttributeName.of(RoutingAttributes.RULE);
 
     private int maxHops;
@@ -61,8 +60,7 @@ public class NextHopProcessor extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
-            .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: NextHopProcessor must follow RoutePolicy"));
+        String nextHop = RoutedNextHop.of(mail, getMailetName());
         String processor = nextHop.substring(nextHop.indexOf('/') + 1);
         int hops = hops(mail) + 1;
         if (hops > maxHops) {

@@ -34,7 +34,6 @@ import org.policyrouter.spool.MessageBytes;
 abstract class ProgramDelivery extends GenericMailet {
     /** In a pipe's command line, an argument of its own: replaced by every recipient, and the program run once. */
     static final String ALL_RECIPIENTS = "${recipients}";
-    private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
     private static final AttributeName COMMAND = AttributeName.of(RoutingAttributes.COMMAND);
     private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
 
@@ -67,8 +66,7 @@ abstract class ProgramDelivery extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
-            .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + getMailetName() + " must follow RoutePolicy"));
+        String nextHop = RoutedNextHop.of(mail, getMailetName());
         RecipientOutcomes results = new RecipientOutcomes();
         List<String> program;
         try {

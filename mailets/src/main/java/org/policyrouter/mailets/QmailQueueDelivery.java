@@ -16,13 +16,10 @@ import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.mailet.AttributeName;
-import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.core.process.ProcessRunner;
 import org.policyrouter.policy.NextHop;
-import org.policyrouter.policy.RoutingAttributes;
 
 /**
  * The {@code queue/qmail-queue [PATH]} next hop, qpsmtpd's queue/qmail-queue plugin: runs
@@ -41,7 +38,6 @@ import org.policyrouter.policy.RoutingAttributes;
  * }</pre>
  */
 public class QmailQueueDelivery extends GenericMailet {
-    private static final AttributeName NEXT_HOP = AttributeName.of(RoutingAttributes.NEXT_HOP);
     /** Opens the envelope file ($1) on fd 1 and becomes the program ($0). */
     private static final String ENVELOPE_ON_FD1 = "exec \"$0\" 1<\"$1\"";
 
@@ -69,8 +65,7 @@ public class QmailQueueDelivery extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        String nextHop = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
-            .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: QmailQueueDelivery must follow RoutePolicy"));
+        String nextHop = RoutedNextHop.of(mail, getMailetName());
         String program = program(nextHop);
         RecipientOutcome outcome;
         Path envelope = null;
