@@ -41,11 +41,10 @@ import org.policyrouter.spool.MessageBytes;
  * with each server's error. (A server that timed out may have queued the message: like any
  * hand-off without an answer, the mail may arrive twice, never not at all.)
  *
- * <p>A {@link RelayHost} always has a port, 25 when none was written ({@link RelayHost#parse}):
- * parse QMQP servers with {@link #server} for QMQP's port 628 instead.
+ * <p>The servers come parsed by the policy ({@code queue/qmqp-forward}), with QMQP's port 628
+ * where none was written.
  */
 public final class QmqpClient implements AutoCloseable {
-    public static final int QMQP_PORT = 628;
     /** A reply is a status letter and a line of text; a longer one does not come from a QMQP server. */
     static final int MAX_REPLY_LENGTH = 1000;
 
@@ -58,14 +57,6 @@ public final class QmqpClient implements AutoCloseable {
         this.connectTimeout = connectTimeout;
         this.timeout = timeout;
         this.watchdog = new WriteWatchdog("policyrouter-qmqp-watchdog", timeout);
-    }
-
-    /** {@code host}, {@code host:port}, {@code [ipv6]} or {@code [ipv6]:port}, as {@link RelayHost#parse}, but 628 when no port is written. */
-    static RelayHost server(String written, Optional<String> ownDomain) {
-        RelayHost parsed = RelayHost.parse(written, ownDomain);
-        String spec = written.trim();
-        boolean portWritten = spec.indexOf(':', spec.lastIndexOf(']') + 1) >= 0;
-        return portWritten ? parsed : new RelayHost(parsed.host(), QMQP_PORT);
     }
 
     RecipientOutcomes deliver(List<RelayHost> servers, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {

@@ -1,6 +1,5 @@
 package org.policyrouter.mailets;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -22,17 +21,17 @@ final class RelayConnection {
     final SMTPTransport transport;
     private final Socket socket;
     private final long openedAt = System.nanoTime();
+    private final WriteWatchdog.Watch writes;
     private volatile long idleSince;
-    /** {@link System#nanoTime()} when the write now in progress started; 0 when none is. */
-    private volatile long writeStartedAt;
     private volatile boolean aborted;
     /** A transaction was started since the last RSET (or the EHLO). */
     private boolean dirty;
 
-    RelayConnection(RelayHost host, SMTPTransport transport, Socket socket) {
+    RelayConnection(RelayHost host, SMTPTransport transport, Socket socket, WriteWatchdog watchdog) {
         this.host = host;
         this.transport = transport;
         this.socket = socket;
+        this.writes = watchdog.watch(host.toString(), this::abort);
     }
 
     /** Before each transaction but the first: RSET, so that no state of the last one is left over. */
@@ -65,39 +64,15 @@ final class RelayConnection {
         return now - openedAt > limit.toNanos();
     }
 
-    boolean writeStuckLongerThan(Duration limit, long now) {
-        long started = writeStartedAt;
-        return started != 0 && now - started > limit.toNanos();
-    }
-
     /** The message's bytes go through here: each write is timed, so a peer that stops reading is noticed. */
     OutputStream watched(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(int b) throws IOException {
-                writeStartedAt = System.nanoTime();
-                try {
-                    out.write(b);
-                } finally {
-                    writeStartedAt = 0;
-                }
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) throws IOException {
-                writeStartedAt = System.nanoTime();
-                try {
-                    out.write(bytes, offset, length);
-                } finally {
-                    writeStartedAt = 0;
-                }
-            }
-        };
+        return writes.timed(out);
     }
 
     /** Breaks the connection at once (a stuck write fails with an I/O error); no QUIT. */
     void abort() {
         aborted = true;
+        writes.close();
         try {
             socket.close();
         } catch (IOException | RuntimeException e) {
@@ -108,6 +83,7 @@ final class RelayConnection {
     /** QUIT, waiting at most {@code patience} for the reply, then closed. */
     void quit(Duration patience) {
         try {
+            writes.close();
             socket.setSoTimeout((int) Math.max(1, patience.toMillis()));
             transport.close();
         } catch (IOException | MessagingException | RuntimeException e) {

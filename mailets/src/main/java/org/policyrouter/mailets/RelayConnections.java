@@ -13,9 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import javax.mail.MessagingException;
 import javax.mail.Session;
@@ -26,7 +23,6 @@ import org.policyrouter.spool.Flushes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 
 import com.sun.mail.smtp.SMTPTransport;
 
@@ -35,9 +31,9 @@ import com.sun.mail.smtp.SMTPTransport;
  * cleanly waits up to {@code cacheTime} (Postfix's smtp_connection_cache_time_limit, 2 s) for the
  * next mail to the same host and is reused, RSET first, for at most {@code reuseTime} after it was
  * opened (smtp_connection_reuse_time_limit, 300 s). A host that did not answer is skipped for
- * {@code deadHostTime} (see {@link #suspension}). Its one thread, the watchdog, closes idle
- * connections past their time and breaks any write a peer has not taken for {@code writeTimeout}
- * (JavaMail's own write timeout starts a thread per connection).
+ * {@code deadHostTime} (see {@link #suspension}). Its one thread, a {@link WriteWatchdog}, breaks
+ * any write a peer has not taken for {@code writeTimeout} (JavaMail's own write timeout starts a
+ * thread per connection) and closes idle connections past their time.
  */
 final class RelayConnections implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
@@ -48,22 +44,18 @@ final class RelayConnections implements AutoCloseable {
     private final Session session;
     private final Duration cacheTime;
     private final Duration reuseTime;
-    private final Duration writeTimeout;
     private final Map<RelayHost, Deque<RelayConnection>> idle = new ConcurrentHashMap<>();
     private final Set<RelayConnection> busy = ConcurrentHashMap.newKeySet();
     private final Map<RelayHost, Suspension> suspended = new ConcurrentHashMap<>();
     private final Duration deadHostTime;
-    private final ScheduledExecutorService watchdog;
+    private final WriteWatchdog watchdog;
 
     RelayConnections(Session session, Duration cacheTime, Duration reuseTime, Duration writeTimeout, Duration deadHostTime) {
         this.session = session;
         this.deadHostTime = deadHostTime;
         this.cacheTime = cacheTime;
         this.reuseTime = reuseTime;
-        this.writeTimeout = writeTimeout;
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(
-            new ThreadFactoryBuilder().setNameFormat("policyrouter-relay-watchdog").setDaemon(true).build());
-        watchdog.scheduleWithFixedDelay(this::sweep, 250, 250, TimeUnit.MILLISECONDS);
+        this.watchdog = new WriteWatchdog("policyrouter-relay-watchdog", writeTimeout, this::sweep);
     }
 
     /**
@@ -113,7 +105,7 @@ final class RelayConnections implements AutoCloseable {
         SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
         try {
             transport.connect(host.host(), host.port(), null, null);
-            RelayConnection connection = new RelayConnection(host, transport, OPENED.get());
+            RelayConnection connection = new RelayConnection(host, transport, OPENED.get(), watchdog);
             busy.add(connection);
             LOGGER.debug("connected to {}", host);
             return connection;
@@ -150,16 +142,10 @@ final class RelayConnections implements AutoCloseable {
         connection.abort();
     }
 
+    /** Run by the watchdog's thread: idle connections past their time go, and ended suspensions. */
     private void sweep() {
-        try {
-            long now = System.nanoTime();
-            for (RelayConnection connection : busy) {
-                if (connection.writeStuckLongerThan(writeTimeout, now)) {
-                    LOGGER.warn("{}: the next hop took no data for {}: connection closed", connection, writeTimeout);
-                    connection.abort();
-                }
-            }
-            suspended.values().removeIf(suspension -> suspension.until - now < 0);
+        long now = System.nanoTime();
+        suspended.values().removeIf(suspension -> suspension.until - now < 0);
             List<RelayConnection> expired = new ArrayList<>();
             for (RelayHost host : idle.keySet()) {
                 // MX delivery meets many hosts: a host's deque goes once it is empty
@@ -169,16 +155,13 @@ final class RelayConnections implements AutoCloseable {
                     return waiting.isEmpty() ? null : waiting;
                 });
             }
-            // QUIT outside the map's lock: a peer slow to answer must not hold up a release
-            expired.forEach(connection -> connection.quit(Duration.ofSeconds(1)));
-        } catch (RuntimeException e) {
-            LOGGER.error("relay connection watchdog: {}", e.toString());
-        }
+        // QUIT outside the map's lock: a peer slow to answer must not hold up a release
+        expired.forEach(connection -> connection.quit(Duration.ofSeconds(1)));
     }
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        watchdog.close();
         idle.values().forEach(waiting -> {
             for (RelayConnection connection = waiting.pollFirst(); connection != null; connection = waiting.pollFirst()) {
                 connection.quit(Duration.ofSeconds(1));

@@ -2,11 +2,7 @@ package org.policyrouter.mailets;
 
 import org.apache.james.metrics.api.MetricFactory;
 import javax.inject.Inject;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.mail.MessagingException;
 
@@ -36,7 +32,7 @@ import org.policyrouter.policy.RoutingAttributes;
  * }</pre>
  */
 public class RelayDelivery extends GenericMailet {
-    private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
+    private final RoundRobin roundRobin = new RoundRobin();
     private SmtpRelayClient client;
     private DestinationLimits limits;
     private final MetricFactory metrics;
@@ -63,7 +59,7 @@ public class RelayDelivery extends GenericMailet {
             return;
         }
         try {
-            List<RelayHost> hosts = rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
+            List<RelayHost> hosts = roundRobin.rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
             RecipientOutcomes results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
             outcomes.apply(mail, RelayHosts.format(hosts), results);
         } finally {
@@ -74,14 +70,6 @@ public class RelayDelivery extends GenericMailet {
     @Override
     public void destroy() {
         client.close();
-    }
-
-    /** Round robin across mails: each mail starts one host further along the list. */
-    private List<RelayHost> rotate(String key, List<RelayHost> hosts) {
-        int start = Math.floorMod(roundRobin.computeIfAbsent(key, k -> new AtomicInteger()).getAndIncrement(), hosts.size());
-        List<RelayHost> rotated = new ArrayList<>(hosts.subList(start, hosts.size()));
-        rotated.addAll(hosts.subList(0, start));
-        return rotated;
     }
 
     @Override

@@ -19,8 +19,8 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
  * Breaks a write that a peer has not taken for {@code limit}: a socket's SO_TIMEOUT bounds reads
  * only, and a peer that stops reading leaves a blocking write hanging for ever. One thread checks
  * every 250 ms and runs the stuck watch's abort (closing its socket, so that the write fails with
- * an I/O error). The same check as {@link RelayConnections}' sweep, kept free of SMTP so that it
- * can be shared.
+ * an I/O error). The SMTP relay client and the QMQP client share it; a client may give it a
+ * chore of its own to run on the same thread (the relay cache's idle connections).
  */
 final class WriteWatchdog implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
@@ -28,9 +28,16 @@ final class WriteWatchdog implements AutoCloseable {
     private final Duration limit;
     private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService thread;
+    private final Runnable chore;
 
     WriteWatchdog(String threadName, Duration limit) {
+        this(threadName, limit, () -> { });
+    }
+
+    /** @param chore also run every 250 ms, after the check of the writes */
+    WriteWatchdog(String threadName, Duration limit, Runnable chore) {
         this.limit = limit;
+        this.chore = chore;
         this.thread = Executors.newSingleThreadScheduledExecutor(new ThreadFactoryBuilder().setNameFormat(threadName).setDaemon(true).build());
         thread.scheduleWithFixedDelay(this::sweep, 250, 250, TimeUnit.MILLISECONDS);
     }
@@ -43,6 +50,16 @@ final class WriteWatchdog implements AutoCloseable {
     }
 
     private void sweep() {
+        try {
+            breakStuckWrites();
+            chore.run();
+        } catch (RuntimeException e) {
+            // the thread must go on: a scheduled task that throws is never run again
+            LOGGER.error("write watchdog: {}", e.toString());
+        }
+    }
+
+    private void breakStuckWrites() {
         long now = System.nanoTime();
         for (Watch watch : watches) {
             long started = watch.writeStartedAt;

@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A Postfix instance of a test's own, as benchmarks/relay-load.sh starts one: its own config,
@@ -23,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * Postfix accepts stays in {@code incoming/}, for {@link #postcat} to read. Postfix starts only
  * as root (its daemons drop to the postfix user): otherwise the test is skipped.
  */
-final class PrivatePostfix implements AutoCloseable {
+public final class PrivatePostfix implements AutoCloseable {
     static final String POSTFIX = "/usr/sbin/postfix";
     static final String DAEMONS = "/usr/lib/postfix/sbin";
 
@@ -69,33 +71,40 @@ final class PrivatePostfix implements AutoCloseable {
     }
 
     /** Skips the calling test class unless Postfix can be started here. */
-    static PrivatePostfix start(Path dir, List<String> mainCf, List<String> masterCf, List<Integer> ports) throws Exception {
+    public static PrivatePostfix start(Path dir, List<String> mainCf, List<String> masterCf, List<Integer> ports) throws Exception {
         assumeTrue(Files.isExecutable(Path.of(DAEMONS, "qmqpd")), "Postfix is not installed (apt-get install postfix)");
         assumeTrue("root".equals(System.getProperty("user.name")), "Postfix's master starts only as root");
         return new PrivatePostfix(dir, mainCf, masterCf, ports);
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
     /** postcat's output for one queued message, read whole: for small messages. */
-    String postcat(String option, String queueId) throws Exception {
+    public String postcat(String option, String queueId) throws Exception {
         try (InputStream out = postcatStream(option, queueId)) {
             return new String(out.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 
     /** postcat's output as it comes, for a message too large to hold. */
-    InputStream postcatStream(String option, String queueId) throws IOException {
+    public InputStream postcatStream(String option, String queueId) throws IOException {
         Process postcat = new ProcessBuilder("postcat", "-c", conf.toString(), option, "-q", queueId)
             .redirectError(dir.resolve("postcat.err").toFile()).start();
         return postcat.getInputStream();
     }
 
-    String log() throws IOException {
+    /** The IDs of the messages Postfix accepted (in {@code incoming/}, where they stay without a qmgr). */
+    public List<String> incoming() throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("queue/incoming"))) {
+            return files.filter(Files::isRegularFile).map(file -> file.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+
+    public String log() throws IOException {
         Path log = dir.resolve("maillog");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "(no log)";
     }

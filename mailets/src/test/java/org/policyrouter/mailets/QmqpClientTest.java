@@ -16,7 +16,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
@@ -290,15 +289,6 @@ class QmqpClientTest {
             }
         }
         assertThat(sha256.digest()).as("SHA-256 of the queued body").isEqualTo(bigMessageBodySha256);
-    }
-
-    @Test
-    void aServerWithoutPortGetsQmqpsPort() {
-        assertThat(QmqpClient.server("qmqp.example.com", Optional.empty())).isEqualTo(new RelayHost("qmqp.example.com", 628));
-        assertThat(QmqpClient.server("qmqp.example.com:25", Optional.empty())).isEqualTo(new RelayHost("qmqp.example.com", 25));
-        assertThat(QmqpClient.server("[2001:db8::1]", Optional.empty())).isEqualTo(new RelayHost("2001:db8::1", 628));
-        assertThat(QmqpClient.server("[2001:db8::1]:6280", Optional.empty())).isEqualTo(new RelayHost("2001:db8::1", 6280));
-        assertThat(QmqpClient.server("qmqp", Optional.of("example.com"))).isEqualTo(new RelayHost("qmqp.example.com", 628));
     }
 
     RecipientOutcomes deliver(List<RelayHost> servers, MimeMessage message) throws Exception {
