@@ -23,7 +23,6 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.policyrouter.core.LogText;
 import org.policyrouter.policy.RelayHost;
-import org.policyrouter.spool.MessageBytes;
 
 /**
  * Hands one message to a QMQP server as qmail-qmqpc(8) does (http://cr.yp.to/proto/qmqp.html):
@@ -132,7 +131,7 @@ public final class QmqpClient implements AutoCloseable {
         long total = netstringLength(messageLength) + envelope.length;
         out.write((total + ":" + messageLength + ":").getBytes(StandardCharsets.US_ASCII));
         ExactLength body = new ExactLength(out, messageLength);
-        writeLf(message, body);
+        UnixMessage.writeTo(message, body);
         body.checkComplete();
         out.write(',');
         out.write(envelope);
@@ -191,25 +190,8 @@ public final class QmqpClient implements AutoCloseable {
     /** The first pass: the length of the message with LF line ends, counted, not stored. */
     private static long lfLength(MimeMessage message) throws IOException, MessagingException {
         ExactLength counter = new ExactLength(OutputStream.nullOutputStream(), Long.MAX_VALUE);
-        writeLf(message, counter);
+        UnixMessage.writeTo(message, counter);
         return counter.written;
-    }
-
-    private static void writeLf(MimeMessage message, OutputStream out) throws IOException, MessagingException {
-        // UnixLineEnds keeps a final lone CR until it is closed; closing must not close the socket
-        try (OutputStream lf = UnixLineEnds.of(new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] bytes, int offset, int length) throws IOException {
-                out.write(bytes, offset, length);
-            }
-
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
-        })) {
-            MessageBytes.writeTo(message, lf);
-        }
     }
 
     /** netstring(sender) then netstring(recipient) for each: a few hundred bytes, kept in memory. */

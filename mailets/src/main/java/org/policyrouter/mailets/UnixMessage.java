@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
 
 import org.apache.mailet.Mail;
 import org.policyrouter.spool.MessageBytes;
@@ -19,6 +20,15 @@ final class UnixMessage {
 
     /** Writes the message to {@code out}, which stays open. */
     static void writeTo(Mail mail, OutputStream out) throws IOException {
+        try {
+            writeTo(mail.getMessage(), out);
+        } catch (MessagingException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** As {@link #writeTo(Mail, OutputStream)}, JavaMail's errors as they come (an I/O error of {@code out} may be inside). */
+    static void writeTo(MimeMessage message, OutputStream out) throws IOException, MessagingException {
         // closing the converter writes a CR that ended the message; out itself stays open
         try (OutputStream unix = UnixLineEnds.of(new FilterOutputStream(out) {
             @Override
@@ -31,9 +41,7 @@ final class UnixMessage {
                 flush();
             }
         })) {
-            MessageBytes.writeTo(mail.getMessage(), unix);
-        } catch (MessagingException e) {
-            throw new IOException(e);
+            MessageBytes.writeTo(message, unix);
         }
     }
 }
