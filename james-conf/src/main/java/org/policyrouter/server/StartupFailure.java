@@ -7,7 +7,7 @@ import java.util.List;
 import org.policyrouter.policy.PolicyFileException;
 import org.policyrouter.spool.SpoolLockedException;
 
-/** Turns a start-up exception chain into the one sentence an operator needs. */
+/** Turns a start-up exception chain into the one line an operator needs. */
 final class StartupFailure {
     private StartupFailure() {
     }
@@ -27,11 +27,12 @@ final class StartupFailure {
         }
         for (Throwable t : chain) {
             if (t instanceof PolicyFileException) {
-                return "invalid policy table:\n" + t.getMessage();
+                // one line: several errors are separated by "; ", each still file:line: message
+                return "invalid policy table: " + String.join("; ", t.getMessage().strip().split("\\R+"));
             }
         }
         Throwable root = chain.get(chain.size() - 1);
-        return root.getClass().getSimpleName() + ": " + root.getMessage();
+        return (root.getClass().getSimpleName() + ": " + root.getMessage()).replaceAll("\\R+", "; ");
     }
 
     private static List<Throwable> causes(Throwable failure) {

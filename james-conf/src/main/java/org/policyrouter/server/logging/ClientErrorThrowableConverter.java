@@ -20,6 +20,10 @@ import ch.qos.logback.core.CoreConstants;
  * in place of {@code %n%ex} / {@code %n%rEx}: it writes its own line break before a trace, so the
  * pattern ends with {@code %clientEx%n}. Control characters in exception messages are escaped, the
  * trace's own line breaks and tabs kept.
+ *
+ * <p>{@code %clientEx{summary}} (the bundled console): every exception on its entry's line, at any
+ * level; the stack traces are for the log file. A start refused for a broken table is then a few
+ * one-line entries on the console, not 50 lines of trace before the one that matters.
  */
 public class ClientErrorThrowableConverter extends RootCauseFirstThrowableProxyConverter {
     @Override
@@ -36,7 +40,8 @@ public class ClientErrorThrowableConverter extends RootCauseFirstThrowableProxyC
         if (throwable == null) {
             return "";
         }
-        if (event.getLevel().isGreaterOrEqual(Level.WARN) || debugEnabled(event.getLoggerName())) {
+        boolean summaryOnly = "summary".equals(getFirstOption());
+        if (!summaryOnly && (event.getLevel().isGreaterOrEqual(Level.WARN) || debugEnabled(event.getLoggerName()))) {
             return super.convert(event);
         }
         StringBuilder summary = new StringBuilder(" (");
