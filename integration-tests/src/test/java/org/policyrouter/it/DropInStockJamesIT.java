@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -17,41 +18,51 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.policyrouter.it.spool.WebAdmin;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The drop-in use: the stock James 3.8.1 memory distribution from Maven Central, its own memory
- * queue and Guice composition (none of ours), our jar copied into its extensions-jars/, our
- * mailets named in its mailetcontainer.xml. Only what any operator must change anyway is changed:
- * ports (loopback, unprivileged), the TLS/IMAP/POP3/JMAP listeners that need a keystore are
- * turned off, and our loggers log at INFO.
- *
- * <p>Routing sits in the stock {@code transport} processor, where relay-allowed mail would go to
- * RemoteDelivery: RoutePolicy gives it a next hop and sends it to {@code routed}, whose fallback
- * for next hops this test does not deliver is the stock {@code relay} processor, never
- * {@code transport} again, so no mail is routed twice. A temporary failure goes to
- * {@code deferred}, where Defer enqueues the mail into the memory app's {@code spool} queue,
- * delayed, in state {@code transport}: when due, James's own spooler routes it again.
+ * The drop-in use, as README.md's "Drop-in" section tells an operator (issue 16): the stock James
+ * 3.8.1 memory distribution from Maven Central, its own memory queue, Guice composition, handler
+ * chain (JMX statistics on, as shipped), logging and start command
+ * ({@code java -Dworking.directory=. …} from its folder: a relative working directory); the
+ * README's blocks applied as written ({@link DropInReadme}). Besides those, only what any test
+ * must change: ports (loopback, free), the listeners that need a keystore or a port of their own
+ * (TLS SMTP, IMAP, JMAP, JMX's RMI) off, the log file in the James folder, the relay network
+ * narrowed to 127.0.0.1 so that 127.0.0.20 is a client from outside. Then the tables an
+ * operator fills: a transport rule, a qpsmtpd check (badmailfrom), an spp plugin.
  */
 class DropInStockJamesIT {
     static final SmtpSink SINK = SmtpSink.start();
     static ScriptedSmtpServer busyThenAccepting;
     static JamesProcess james;
     static int smtpPort;
+    static int webAdminPort;
 
     @TempDir
     static Path tmp;
 
     @BeforeAll
-    static void startStockJamesWithOurJar() throws Exception {
-        // refuses the first two transactions with 451, accepts from the third on
-        busyThenAccepting = ScriptedSmtpServer.deferringFirst(2);
+    static void installAsReadmeSaysAndStart() throws Exception {
+        // refuses the first transaction with 451, accepts from the second on
+        busyThenAccepting = ScriptedSmtpServer.deferringFirst(1);
         smtpPort = JamesProcess.freePort();
-        Path home = stockJamesWithOurJar(smtpPort);
-        Files.createDirectories(home.resolve("conf/policy"));
+        webAdminPort = JamesProcess.freePort();
+        Path home = stockJames();
+        DropInReadme.read(Paths.get("../README.md")).install(PolicyRouterJames.distribution(), home);
         Files.writeString(home.resolve("conf/policy/transport"), "dropin.example " + SINK.hostAndPort() + "\n"
             + "busy.example " + busyThenAccepting.hostAndPort() + "\n");
-        james = JamesProcess.start(home, List.of("java", "-Dworking.directory=" + home,
-            "-Dlogback.configurationFile=" + home.resolve("conf/logback.xml"), "-jar", "james-server-memory-app.jar"));
+        Files.writeString(home.resolve("conf/qpsmtpd/plugins"), "badmailfrom\n");
+        Files.writeString(home.resolve("conf/qpsmtpd/badmailfrom"), "spammer@bad.example\n");
+        Path plugin = home.resolve("plugins/refuse-blocked");
+        Files.writeString(plugin, "#!/bin/sh\ncase \"$SMTPRCPTTO\" in blocked@*) echo 'E553 sorry, refused by plugin';; esac\n");
+        Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(home.resolve("conf/smtpplugins"), "[rcpt]\nplugins/refuse-blocked\n");
+
+        // James's README: java -Dworking.directory=. -Dlogback.configurationFile=conf/logback.xml … -jar, from its folder
+        james = JamesProcess.start(home, List.of("java", "-Dworking.directory=.", "-Dlogback.configurationFile=conf/logback.xml",
+            "-Djdk.tls.ephemeralDHKeySize=2048", "-jar", "james-server-memory-app.jar"));
         james.awaitBanner(smtpPort, Duration.ofSeconds(90));
     }
 
@@ -66,88 +77,96 @@ class DropInStockJamesIT {
         }
     }
 
-    static void send(String recipient, String subject, String body) throws IOException {
-        try (SmtpConversation smtp = SmtpConversation.connect(smtpPort)) {
-            smtp.readReply();
-            assertThat(smtp.command("EHLO client.example")).startsWith("250");
-            assertThat(smtp.command("MAIL FROM:<sender@client.example>")).startsWith("250");
-            assertThat(smtp.command("RCPT TO:<" + recipient + ">")).startsWith("250");
-            assertThat(smtp.data("Subject: " + subject + "\r\n\r\n" + body + "\r\n")).startsWith("250");
-        }
-    }
-
-    @Test
-    void theExtensionJarLoadsInAStockJamesAndItsMailetsRouteMail() throws Exception {
-        send("user@dropin.example", "drop-in", "routed by the extension jar");
-
-        assertThat(SmtpSink.raw(SINK.awaitMessages(1).get(0))).contains("Subject: drop-in", "routed by the extension jar");
-        assertThat(james.output()).contains("Loading custom classpath resource", "extensions-jars/james-policy-router-");
-    }
-
-    @Test
-    void aMailDeferredByA451IsRetriedThroughTheStockMemoryQueueAndDeliveredOnceTheHopAccepts() throws Exception {
-        send("user@busy.example", "retried", "deferred twice, then delivered");
-
-        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> busyThenAccepting.messages().size() >= 1);
-        assertThat(new String(busyThenAccepting.messages().get(0), StandardCharsets.UTF_8)).contains("Subject: retried");
-        // two 451s, each followed by a deferral (retrySchedule 2s), then the transaction that delivered
-        assertThat(busyThenAccepting.transactionCount()).isEqualTo(3);
-        assertThat(james.output())
-            .contains("deferred, to=<user@busy.example>, attempts=1", "deferred, to=<user@busy.example>, attempts=2")
-            .doesNotContain("attempts=3");
-        // nothing is left to retry: no second delivery, no further attempt
-        Thread.sleep(5000);
-        assertThat(busyThenAccepting.messages()).hasSize(1);
-        assertThat(busyThenAccepting.transactionCount()).isEqualTo(3);
-    }
-
-    private static Path stockJamesWithOurJar(int smtpPort) throws IOException {
+    /** The stock distribution in a folder of its own; only ports, keystore listeners and the log file's place changed. */
+    private static Path stockJames() throws IOException {
         Path stock = Paths.get("target/stock-james/james-server-memory-app").toAbsolutePath();
-        Path dist = PolicyRouterJames.distribution();
         Path home = tmp.resolve("james-server-memory-app");
         PolicyRouterJames.copyTree(stock, home);
-        Files.createSymbolicLink(home.resolve("james-server-memory-app.lib"), dist.resolve("james-server-memory-app.lib"));
-        try (var jars = Files.list(dist.resolve("extensions-jars"))) {
-            for (Path jar : (Iterable<Path>) jars::iterator) {
-                Files.copy(jar, home.resolve("extensions-jars").resolve(jar.getFileName()));
-            }
-        }
+        Files.createSymbolicLink(home.resolve("james-server-memory-app.lib"), PolicyRouterJames.distribution().resolve("james-server-memory-app.lib"));
         Path conf = home.resolve("conf");
-        edit(conf.resolve("smtpserver.xml"), s -> disableAllButFirst(s.replace("<bind>0.0.0.0:25</bind>", "<bind>127.0.0.1:" + smtpPort + "</bind>"), "<smtpserver enabled=\"true\">"));
+        // the relay network is this test's client only: 127.0.0.20 plays a client from outside
+        edit(conf.resolve("smtpserver.xml"), s -> disableAllButFirst(s.replace("<bind>0.0.0.0:25</bind>", "<bind>127.0.0.1:" + smtpPort + "</bind>")
+            .replace("<authorizedAddresses>127.0.0.0/8</authorizedAddresses>", "<authorizedAddresses>127.0.0.1/32</authorizedAddresses>"),
+            "<smtpserver enabled=\"true\">"));
         // POP3 and ManageSieve ship disabled already
         edit(conf.resolve("imapserver.xml"), s -> s.replaceAll("enabled=\"true\"", "enabled=\"false\""));
         edit(conf.resolve("jmap.properties"), s -> s.replace("enabled=true", "enabled=false"));
         edit(conf.resolve("jmx.properties"), s -> s.replace("jmx.enabled=true", "jmx.enabled=false"));
-        edit(conf.resolve("webadmin.properties"), s -> s.replace("port=8000", "port=" + freePortUnchecked()));
-        edit(conf.resolve("logback.xml"), s -> s.replace("/logs/james", home.resolve("james").toString())
-            .replace("<logger name=\"org.apache.james\" level=\"INFO\" />",
-                "<logger name=\"org.apache.james\" level=\"INFO\" />\n        <logger name=\"org.policyrouter\" level=\"INFO\" />"));
-        edit(conf.resolve("mailetcontainer.xml"), s -> s
-            // in transport, where relay-allowed mail would go to RemoteDelivery
-            .replace("<mailet match=\"relay-allowed\" class=\"ToProcessor\">",
-                "<mailet match=\"relay-allowed\" class=\"org.policyrouter.mailets.RoutePolicy\">\n"
-                + "                <policyDirectory>file://conf/policy</policyDirectory>\n"
-                + "                <routedProcessor>routed</routedProcessor>\n"
-                + "            </mailet>\n"
-                + "            <mailet match=\"relay-allowed\" class=\"ToProcessor\">")
-            .replace("<processor state=\"error\"", "<processor state=\"routed\" enableJmx=\"false\">\n"
-                + "            <mailet match=\"org.policyrouter.matchers.NextHopIs=smtp\" class=\"org.policyrouter.mailets.RelayDelivery\"/>\n"
-                + "            <!-- not back to transport: RoutePolicy would route the mail again -->\n"
-                + "            <mailet match=\"All\" class=\"ToProcessor\"><processor>relay</processor></mailet>\n"
-                + "        </processor>\n"
-                + "        <processor state=\"deferred\" enableJmx=\"false\">\n"
-                + "            <mailet match=\"All\" class=\"org.policyrouter.mailets.Defer\">\n"
-                + "                <queue>spool</queue>\n"
-                + "                <retryProcessor>transport</retryProcessor>\n"
-                + "                <retrySchedule>2s</retrySchedule>\n"
-                + "                <jitter>0</jitter>\n"
-                + "            </mailet>\n"
-                + "        </processor>\n"
-                + "        <processor state=\"undeliverable\" enableJmx=\"false\">\n"
-                + "            <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/undeliverable/</repositoryPath></mailet>\n"
-                + "        </processor>\n"
-                + "        <processor state=\"error\""));
+        edit(conf.resolve("webadmin.properties"), s -> s.replace("port=8000", "port=" + webAdminPort));
+        edit(conf.resolve("logback.xml"), s -> s.replace("/logs/james", home.resolve("james").toString()));
         return home;
+    }
+
+    static String send(String from, String recipient, String subject) throws IOException {
+        try (SmtpConversation smtp = SmtpConversation.connect(smtpPort)) {
+            assertThat(smtp.readReply()).startsWith("220 ");
+            assertThat(smtp.command("EHLO client.example")).startsWith("250");
+            String mail = smtp.command("MAIL FROM:<" + from + ">");
+            if (!mail.startsWith("250")) {
+                return mail;
+            }
+            String rcpt = smtp.command("RCPT TO:<" + recipient + ">");
+            if (!rcpt.startsWith("250")) {
+                return rcpt;
+            }
+            return smtp.data("Subject: " + subject + "\r\n\r\nsent to " + recipient + "\r\n");
+        }
+    }
+
+    @Test
+    void aTransportRuleRoutesMailAndOurLinesAreLogged() throws Exception {
+        assertThat(send("sender@client.example", "user@dropin.example", "drop-in")).startsWith("250");
+
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+            .until(() -> SINK.messages().stream().map(SmtpSink::raw).anyMatch(raw -> raw.contains("Subject: drop-in")));
+        assertThat(james.output()).contains("Loading custom classpath resource", "extensions-jars/james-policy-router-");
+        // README's logback step: our INFO lines are no longer hidden by the stock root level
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> james.output().lines()
+            .anyMatch(line -> line.contains("to=<user@dropin.example>, relay=" + SINK.hostAndPort()) && line.contains("status=sent")));
+    }
+
+    @Test
+    void aQpsmtpdCheckRefusesAClientFromOutsideWithQpsmtpdsText() throws Exception {
+        // relay clients are immune to badmailfrom, as in qpsmtpd
+        try (SmtpConversation smtp = SmtpConversation.openFrom("127.0.0.20", smtpPort, Duration.ofSeconds(30))) {
+            assertThat(smtp.readReply()).startsWith("220 ");
+            assertThat(smtp.command("EHLO client.example")).startsWith("250");
+            assertThat(smtp.command("MAIL FROM:<spammer@bad.example>")).isEqualTo("550 5.7.1 Your envelope sender is in my badmailfrom list");
+        }
+        assertThat(james.output()).contains("badmailfrom");
+    }
+
+    @Test
+    void anSppPluginRunsFromTheRelativeWorkingDirectory() throws Exception {
+        assertThat(send("sender@client.example", "blocked@dropin.example", "refused")).isEqualTo("553 sorry, refused by plugin");
+        assertThat(send("sender@client.example", "fine@dropin.example", "accepted")).startsWith("250");
+    }
+
+    @Test
+    void aDeferredMailWaitsInJamesQueueAndWebAdminFlushesItToDelivery() throws Exception {
+        WebAdmin webAdmin = new WebAdmin(webAdminPort);
+        assertThat(send("sender@client.example", "user@busy.example", "retried")).startsWith("250");
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> webAdmin.delayedMails("spool").size() == 1);
+        JsonNode deferred = webAdmin.delayedMails("spool").get(0);
+        assertThat(deferred.get("recipients").toString()).contains("user@busy.example");
+        assertThat(busyThenAccepting.transactionCount()).isEqualTo(1);
+        assertThat(james.output()).contains("deferred, to=<user@busy.example>, attempts=1");
+        // our queue routes are installed and point to James's for its own queue
+        assertThat(webAdmin.status("GET", "/spool/queues/spool/messages")).isEqualTo(404);
+
+        webAdmin.flushDelayed("spool");
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> busyThenAccepting.messages().size() == 1);
+        assertThat(new String(busyThenAccepting.messages().get(0), StandardCharsets.UTF_8)).contains("Subject: retried");
+        assertThat(busyThenAccepting.transactionCount()).isEqualTo(2);
+        assertThat(webAdmin.delayedMails("spool")).isEmpty();
+    }
+
+    @Test
+    void theReadmeHasEveryDropInStep() throws Exception {
+        // the jar and tables, smtpserver.xml, mailetcontainer.xml twice, mailrepositorystore.xml, webadmin.properties, logback.xml
+        assertThat(DropInReadme.read(Paths.get("../README.md")).size()).isEqualTo(7);
     }
 
     private static String disableAllButFirst(String xml, String marker) {
@@ -160,14 +179,6 @@ class DropInStockJamesIT {
         }
         m.appendTail(out);
         return out.toString();
-    }
-
-    private static int freePortUnchecked() {
-        try {
-            return JamesProcess.freePort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void edit(Path file, java.util.function.UnaryOperator<String> edit) throws IOException {

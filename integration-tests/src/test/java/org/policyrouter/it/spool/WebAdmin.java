@@ -12,12 +12,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** James WebAdmin over HTTP, as an operator's curl would use it. */
-final class WebAdmin {
+public final class WebAdmin {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
 
-    WebAdmin(int port) {
+    public WebAdmin(int port) {
         this.base = "http://127.0.0.1:" + port;
     }
 
@@ -25,7 +25,7 @@ final class WebAdmin {
         return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8);
     }
 
-    JsonNode get(String path) throws Exception {
+    public JsonNode get(String path) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), 200);
     }
 
@@ -34,12 +34,12 @@ final class WebAdmin {
     }
 
     /** James's MailQueueRoutes: the mails of a queue waiting for a later delivery (name, sender, recipients, nextDelivery). */
-    JsonNode delayedMails(String queue) throws Exception {
+    public JsonNode delayedMails(String queue) throws Exception {
         return get("/mailQueues/" + encode(queue) + "/mails?delayed=true");
     }
 
     /** James's flush: every delayed mail of the queue is due now ({@code PATCH … {"delayed": false}}, 204). */
-    void flushDelayed(String queue) throws Exception {
+    public void flushDelayed(String queue) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/mailQueues/" + encode(queue) + "/mails?delayed=true"))
             .header("Content-Type", "application/json")
             .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"delayed\": false}")).build();
@@ -69,7 +69,7 @@ final class WebAdmin {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(), 200);
     }
 
-    int status(String method, String path) throws Exception {
+    public int status(String method, String path) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody()).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
     }

@@ -178,11 +178,11 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     public final Response onConnect(SMTPSession session) {
         if (!SessionChannel.isOpen(session)) {
             // refused by a connection limit before us: no DNS lookups, no counting for a closed connection
-            return null;
+            return NoReply.NONE;
         }
         Verdict verdict = checkConnect(new JamesConnection(session));
         if (!verdict.code().rejects()) {
-            return null;
+            return NoReply.NONE;
         }
         Stage stage = verdict.connectStage();
         SMTPResponse response = new SMTPResponse(stage.replyCode(verdict.code()), stage.replyText(verdict));

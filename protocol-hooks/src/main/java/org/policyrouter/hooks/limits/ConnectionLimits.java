@@ -16,6 +16,7 @@ import org.policyrouter.hooks.core.ConnectionCounter;
 import org.policyrouter.hooks.core.Options;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.policyrouter.hooks.core.NoReply;
 
 /**
  * Simultaneous connections: at most {@code maxConnections} in all and {@code maxConnectionsPerIp}
@@ -89,7 +90,7 @@ public class ConnectionLimits implements ConnectHandler<SMTPSession>, Disconnect
                 client.getHostAddress(), fromClient - 1, maxConnectionsPerIp);
             return refuse(session, "Too many connections from " + client.getHostAddress() + ", try again later");
         }
-        return null;
+        return NoReply.NONE;
     }
 
     private static Response refuse(SMTPSession session, String text) {

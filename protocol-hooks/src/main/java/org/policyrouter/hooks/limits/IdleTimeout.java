@@ -6,6 +6,7 @@ import org.apache.james.protocols.api.handler.ConnectHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.policyrouter.hooks.netty.IdleTimeouts;
 import org.policyrouter.hooks.netty.JamesInternals;
+import org.policyrouter.hooks.core.NoReply;
 
 /**
  * The server's {@code <connectiontimeout>} honoured as configured: a client that sends nothing for
@@ -24,6 +25,6 @@ public class IdleTimeout implements ConnectHandler<SMTPSession> {
     @Override
     public Response onConnect(SMTPSession session) {
         IdleTimeouts.install(session, "421 4.4.2 " + session.getConfiguration().getHelloName() + " Error: timeout exceeded");
-        return null;
+        return NoReply.NONE;
     }
 }

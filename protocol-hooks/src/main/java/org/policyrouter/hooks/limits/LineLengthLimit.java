@@ -17,6 +17,7 @@ import org.policyrouter.hooks.netty.LineFraming;
 import org.policyrouter.hooks.core.Options;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.policyrouter.hooks.core.NoReply;
 
 /**
  * Long lines are taken whole, and a message with a line over the limit is refused as a whole: never
@@ -86,7 +87,7 @@ public class LineLengthLimit implements ConnectHandler<SMTPSession>, DataLineFil
     @Override
     public Response onConnect(SMTPSession session) {
         LineFraming.install(session, maxLineLength);
-        return null;
+        return NoReply.NONE;
     }
 
     /** A line of the message: the marker of a too-long one is noted (once logged) and left out. */

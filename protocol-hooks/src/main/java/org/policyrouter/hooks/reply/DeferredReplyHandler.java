@@ -32,6 +32,7 @@ import org.policyrouter.hooks.netty.SessionChannel;
 import org.policyrouter.hooks.netty.SessionTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.policyrouter.hooks.core.NoReply;
 
 /**
  * Gives each accepted message its queue ID (the mail's name, and the attribute
@@ -96,7 +97,7 @@ public class DeferredReplyHandler implements ConnectHandler<SMTPSession>, DataLi
         CommandInjectionScan.atConnect(session);
         // reading pauses in order while a reply is held, and while DATA waits to be stored
         SessionChannel.of(session).ifPresent(SessionChannel::installReadGate);
-        return null;
+        return NoReply.NONE;
     }
 
     /** Runs before James's SendMailHandler enqueues the mail (handlers listed before CoreCmdHandlerLoader). */

@@ -78,7 +78,8 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         JamesInternals.reportOnce();
         Path workingDirectory;
         try {
-            workingDirectory = fileSystem.getBasedir().toPath();
+            // James documents -Dworking.directory=. : a relative base would give plugins an empty working directory
+            workingDirectory = fileSystem.getBasedir().toPath().toAbsolutePath().normalize();
         } catch (FileNotFoundException e) {
             throw new ConfigurationException("spp: no James working directory", e);
         }

@@ -16,6 +16,7 @@ import org.policyrouter.hooks.netty.ReadGate;
 import org.policyrouter.hooks.netty.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.policyrouter.hooks.core.NoReply;
 
 /**
  * The connection: builds the session's plugin environment (tcpserver's variables, the client
@@ -39,13 +40,13 @@ final class SppConnectHandler implements ConnectHandler<SMTPSession> {
     public Response onConnect(SMTPSession session) {
         if (!SessionChannel.isOpen(session)) {
             // refused by a connection limit before us: no plugin runs for a closed connection
-            return null;
+            return NoReply.NONE;
         }
         InetAddress client = session.getRemoteAddress().getAddress();
         Map<String, String> environment = new LinkedHashMap<>(runtime.config.clientEnvironment.forClient(client));
         if (environment.containsKey(SppSession.NOSPP)) {
             // NOSPP for this client's network: qmail-spp does not even read its file
-            return null;
+            return NoReply.NONE;
         }
         Optional<SmtpPluginsFile> plugins = runtime.pluginsFor(environment);
         if (plugins.isEmpty()) {
@@ -54,7 +55,7 @@ final class SppConnectHandler implements ConnectHandler<SMTPSession> {
         }
         if (plugins.get().isEmpty()) {
             // nothing to run in this session: every other part of the handler passes
-            return null;
+            return NoReply.NONE;
         }
         environment.putAll(TcpServerVariables.of(session));
         if (session.isRelayingAllowed()) {
@@ -78,7 +79,7 @@ final class SppConnectHandler implements ConnectHandler<SMTPSession> {
             ReadGate.hold(session);
             runtime.workers().execute(() -> open(session, greeting, connectVerdict(spp)));
         }
-        return null;
+        return NoReply.NONE;
     }
 
     private PluginVerdict connectVerdict(SppSession spp) {
