@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -17,6 +18,10 @@ import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
+
+import org.policyrouter.core.LogText;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import spark.Request;
 import spark.Service;
@@ -38,6 +43,7 @@ import spark.Service;
  */
 public class SpoolQueueRoutes implements Routes {
     static final String BASE = "/spool/queues";
+    private static final Logger AUDIT = LoggerFactory.getLogger("org.policyrouter.audit");
     private static final String MESSAGES = BASE + "/:queue/messages";
     private static final int DEFAULT_LIMIT = 100;
 
@@ -58,16 +64,30 @@ public class SpoolQueueRoutes implements Routes {
     public void define(Service service) {
         service.get(MESSAGES, (request, response) -> list(request, selection(request)), json);
         service.get(MESSAGES + "/:queueId", (request, response) -> list(request, existing(request)), json);
-        service.patch(MESSAGES, (request, response) -> act(request, selection(request)), json);
-        service.patch(MESSAGES + "/:queueId", (request, response) -> act(request, existing(request)), json);
+        service.patch(MESSAGES, (request, response) -> audited(request, act(request, selection(request))), json);
+        service.patch(MESSAGES + "/:queueId", (request, response) -> audited(request, act(request, existing(request))), json);
         service.delete(MESSAGES, (request, response) -> {
             if (request.queryParams("domain") == null || request.queryParams("domain").isBlank()) {
                 throw badRequest("give domain=…, or delete one message by its queue ID; James's DELETE /mailQueues/{queue}/mails clears a whole queue");
             }
-            return count("deleted", queue(request).removeRecipients(recipientInDomain(request.queryParams("domain").trim()),
-                "removed (recipients in " + request.queryParams("domain").trim() + ")"));
+            return audited(request, count("deleted", queue(request).removeRecipients(recipientInDomain(request.queryParams("domain").trim()),
+                "removed (recipients in " + request.queryParams("domain").trim() + ")")));
         }, json);
-        service.delete(MESSAGES + "/:queueId", (request, response) -> count("deleted", queue(request).remove(existing(request), "deleted")), json);
+        service.delete(MESSAGES + "/:queueId", (request, response) ->
+            audited(request, count("deleted", queue(request).remove(existing(request), "deleted"))), json);
+    }
+
+    /**
+     * Every change an operator makes, one line: who (the WebAdmin client's address), what, on
+     * which mails, and how many it touched; as Postfix's postsuper logs each of its changes.
+     */
+    private static Map<String, Object> audited(Request request, Map<String, Object> result) {
+        String which = request.params("queueId") != null ? request.params("queueId")
+            : request.queryParams("domain") != null ? "domain " + request.queryParams("domain").trim()
+            : request.queryParams("queueId") != null ? request.queryParams("queueId").trim() : "all";
+        AUDIT.info("WebAdmin client {}: {} {} {} in queue {}: {}", request.ip(), request.requestMethod(),
+            Optional.ofNullable(request.queryParams("action")).orElse("delete"), LogText.escape(which), request.params("queue"), result);
+        return result;
     }
 
     private List<Map<String, Object>> list(Request request, Predicate<QueuedMail> which) {

@@ -1,0 +1,86 @@
+package org.policyrouter.spool.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The running server's WebAdmin, over HTTP, as the queue commands use it. */
+final class WebAdminClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final String base;
+
+    WebAdminClient(String base) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    /** The address in {@code conf/webadmin.properties} of the distribution: {@code host} and {@code port}, as the server reads them. */
+    static WebAdminClient fromConf(Path home) throws IOException {
+        Properties properties = new Properties();
+        Path file = home.resolve("conf/webadmin.properties");
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        String host = properties.getProperty("host", "localhost").trim();
+        String port = properties.getProperty("port", "8000").trim();
+        return new WebAdminClient("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+    }
+
+    static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8);
+    }
+
+    String base() {
+        return base;
+    }
+
+    JsonNode get(String path) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    JsonNode patch(String path) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).method("PATCH", HttpRequest.BodyPublishers.noBody()));
+    }
+
+    JsonNode delete(String path) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
+    /** The answer's JSON; a status other than 200 is an error carrying WebAdmin's own message. */
+    private JsonNode send(HttpRequest.Builder request) throws IOException {
+        HttpRequest built = request.timeout(TIMEOUT).build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(built, HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (IOException e) {
+            throw new IOException("cannot reach WebAdmin at " + base + " (is the server running? --webadmin URL): " + e, e);
+        }
+        if (response.statusCode() != 200) {
+            String message = response.body();
+            try {
+                message = JSON.readTree(message).path("message").asText(message);
+            } catch (IOException e) {
+                // not JSON: the body as it is
+            }
+            throw new IOException(built.method() + " " + built.uri().getPath() + ": " + response.statusCode() + " " + message);
+        }
+        return JSON.readTree(response.body());
+    }
+}
