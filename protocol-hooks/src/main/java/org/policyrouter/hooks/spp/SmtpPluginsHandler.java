@@ -33,6 +33,7 @@ import org.apache.james.protocols.smtp.hook.MailHook;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.policyrouter.hooks.core.RelayControl;
 import org.policyrouter.hooks.netty.JamesInternals;
 import org.policyrouter.hooks.netty.SessionChannel;
 import org.slf4j.Logger;
@@ -107,7 +108,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     @Override
     public List<Class<?>> getMarkerInterfaces() {
-        return List.of(LineHandler.class, AuthHook.class);
+        return List.of(LineHandler.class, AuthHook.class, RelayControl.class);
     }
 
     @Override
@@ -119,6 +120,10 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         }
         if (interfaceName.equals(AuthHook.class)) {
             auth.setOtherHooks(extensions.stream().filter(hook -> hook != this).map(AuthHook.class::cast).collect(Collectors.toList()));
+        }
+        if (interfaceName.equals(RelayControl.class)) {
+            // the qpsmtpd relay checks of this chain, wherever they are listed: RELAYCLIENT and SMTPRCPTHOSTSOK follow them
+            runtime.setRelayControls(extensions.stream().map(RelayControl.class::cast).collect(Collectors.toList()));
         }
     }
 
