@@ -125,6 +125,18 @@ class DnsChecksIT {
     }
 
     @Test
+    void acceptsAnIpv4AddressLiteralSenderAsQpsmtpdDoes(GuiceJamesServer server) throws Exception {
+        // James's MailAddress drops the brackets: the reply names a@192.0.2.1
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@[192.0.2.1]")).isEqualTo("250 2.1.0 Sender <a@192.0.2.1> OK");
+    }
+
+    @Test
+    void anIpv6AddressLiteralSenderIsRefusedByJamesBeforeAnyCheck(GuiceJamesServer server) throws Exception {
+        // James 3.8.1's MailAddress parses IPv4 literals only (docs/smtp-checks.md, resolvable_fromhost)
+        assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@[IPv6:2001:db8::1]")).startsWith("501 ");
+    }
+
+    @Test
     void refusesSendersWhoseDomainPublishesANullMx(GuiceJamesServer server) throws Exception {
         assertThat(QpsmtpdChain.mailFromReply(server, "127.0.0.23", "client.example", "a@nullmx.example"))
             .isEqualTo("550 5.7.27 Sender domain nullmx.example does not accept mail (null MX)");

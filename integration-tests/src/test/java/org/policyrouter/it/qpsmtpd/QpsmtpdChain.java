@@ -20,7 +20,7 @@ import org.policyrouter.it.SmtpConversation;
  */
 final class QpsmtpdChain {
     static final String INSIDE = "127.0.0.1";
-    private static final String VALID_RCPT = "<handler class=\"org.apache.james.smtpserver.fastfail.ValidRcptHandler\"/>";
+    private static final String VALID_RCPT = "<handler class=\"org.policyrouter.hooks.recipients.ValidRcptOrPostmaster\"/>";
     private static final String AUTHORIZED = "<authorizedAddresses>127.0.0.0/8</authorizedAddresses>";
 
     private final Path configDir;

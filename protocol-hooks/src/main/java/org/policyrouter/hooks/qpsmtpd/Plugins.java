@@ -10,6 +10,7 @@ import org.policyrouter.hooks.core.ControlFileException;
 import org.policyrouter.hooks.core.ControlFiles.ControlFile;
 import org.policyrouter.hooks.core.EnvelopeAddress;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
+import org.policyrouter.hooks.core.RelayControl;
 import org.policyrouter.hooks.core.ReturnCode;
 import org.policyrouter.hooks.core.Verdict;
 import org.slf4j.Logger;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * previous list. Options of this handler (configDir, fallbackDir, dnsServers, dnsTimeout …)
  * apply to every listed check.
  */
-public class Plugins extends QpsmtpdHandler {
+public class Plugins extends QpsmtpdHandler implements RelayControl {
     private static final Logger LOGGER = LoggerFactory.getLogger(Plugins.class);
 
     private ControlFile<List<QpsmtpdHandler>> checks;
@@ -151,6 +152,22 @@ public class Plugins extends QpsmtpdHandler {
     @Override
     public Verdict dataPost(Connection connection) {
         return firstDecision(check -> check.checkDataPost(connection));
+    }
+
+    /** The relay decision of the listed relay checks (relay), for handlers that come before this one. */
+    @Override
+    public void decideRelay(Connection connection) {
+        relayControls().forEach(check -> check.decideRelay(connection));
+    }
+
+    /** rcpthosts as the listed rcpt_ok reads it; false when no listed check accepts domains. */
+    @Override
+    public boolean isRcptHost(String domain) {
+        return relayControls().anyMatch(check -> check.isRcptHost(domain));
+    }
+
+    private java.util.stream.Stream<RelayControl> relayControls() {
+        return checks.get().stream().filter(RelayControl.class::isInstance).map(RelayControl.class::cast);
     }
 
     /** Disconnect goes to the checks the connection started with, even if the file changed since. */

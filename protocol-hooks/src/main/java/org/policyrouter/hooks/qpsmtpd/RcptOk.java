@@ -13,6 +13,7 @@ import org.policyrouter.hooks.core.ControlFiles.ControlFile;
 import org.policyrouter.hooks.core.ControlLine;
 import org.policyrouter.hooks.core.EnvelopeAddress;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
+import org.policyrouter.hooks.core.RelayControl;
 import org.policyrouter.hooks.core.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * <li>a domain listed in rcpthosts/morercpthosts/me: OK (we are its MX or backup MX);</li>
  * <li>anything else: 550 5.7.1 Relaying denied.</li>
  * </ul>
+ * The same lists give the qmail-spp plugins SMTPRCPTHOSTSOK ({@link RelayControl#isRcptHost}).
  * Unlike qpsmtpd 0.94, an allow-listed host (whitelisthost) is not a relay client. Put it after
  * the other recipient checks: OK ends the RCPT checks.
  */
-public class RcptOk extends QpsmtpdHandler {
+public class RcptOk extends QpsmtpdHandler implements RelayControl {
     private static final Logger LOGGER = LoggerFactory.getLogger(RcptOk.class);
 
     private ControlFile<Hosts> rcptHosts;
@@ -66,13 +68,17 @@ public class RcptOk extends QpsmtpdHandler {
             LOGGER.debug("rcpt_ok: {} from {} left to James", LogText.escape(recipient), connection.remoteIp());
             return Verdict.DECLINED;
         }
-        if (rcptHosts.get().contains(domain.get()) || moreRcptHosts.get().containsExactly(domain.get())
-            || me.get().containsExactly(domain.get())) {
+        if (isRcptHost(domain.get())) {
             LOGGER.debug("rcpt_ok: {} in rcpthosts", LogText.escape(recipient));
             return Verdict.OK;
         }
         LOGGER.info("rcpt_ok: relaying to {} denied for {}", LogText.escape(recipient), connection.remoteIp());
         return Verdict.deny("Relaying denied", "7.1");
+    }
+
+    @Override
+    public boolean isRcptHost(String domain) {
+        return rcptHosts.get().contains(domain) || moreRcptHosts.get().containsExactly(domain) || me.get().containsExactly(domain);
     }
 
     /** Host names, exact or (leading '.') with all their subdomains. */

@@ -7,6 +7,7 @@ import org.policyrouter.hooks.core.EnvelopeAddress;
 import org.policyrouter.hooks.core.Immunity;
 import org.policyrouter.hooks.core.IpList;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
+import org.policyrouter.hooks.core.RelayControl;
 import org.policyrouter.hooks.core.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * relayclients (address, prefix ending in '.' or ':', CIDR) and morerelayclients (no CIDR).
  * The decision is James's own relaying flag, so James's relay check, AUTH and the mailet
  * container's SMTPIsAuthNetwork all agree with it; the {@code relayclient} connection note
- * mirrors it for other checks.
+ * mirrors it for other checks. The decision is taken once per connection, by whichever comes
+ * first: this check's connect hook or a handler asking through {@link RelayControl} (the qmail-spp
+ * handler, for RELAYCLIENT, whatever the handler order in smtpserver.xml).
  *
  * <pre>
  * &lt;handler class="org.policyrouter.hooks.qpsmtpd.Relay"&gt;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * &lt;/handler&gt;
  * </pre>
  */
-public class Relay extends QpsmtpdHandler {
+public class Relay extends QpsmtpdHandler implements RelayControl {
+    private static final String DECIDED = "relay.decided";
     private static final Logger LOGGER = LoggerFactory.getLogger(Relay.class);
 
     private ControlFile<IpList> relayClients;
@@ -48,6 +52,16 @@ public class Relay extends QpsmtpdHandler {
 
     @Override
     public Verdict connect(Connection connection) {
+        decideRelay(connection);
+        return Verdict.DECLINED;
+    }
+
+    @Override
+    public void decideRelay(Connection connection) {
+        if (connection.connectionNotes().get(DECIDED).isPresent()) {
+            return;
+        }
+        connection.connectionNotes().put(DECIDED, true);
         if (noRelayClients.get().contains(connection.remoteAddress())) {
             LOGGER.info("relay: {} in norelayclients, relaying disabled", connection.remoteIp());
             connection.setRelayClient(false);
@@ -56,7 +70,6 @@ public class Relay extends QpsmtpdHandler {
             connection.setRelayClient(true);
         }
         connection.connectionNotes().put(Immunity.RELAY_CLIENT, connection.isRelayClient() ? 1 : 0);
-        return Verdict.DECLINED;
     }
 
     /**

@@ -34,6 +34,11 @@ import org.policyrouter.hooks.core.Verdict;
  * {@code 450 4.4.3 Temporary address resolution failure} — qpsmtpd 0.94 turns that into a
  * permanent 5xx under reject_type perm. All lookups of one MAIL FROM share one DNS timeout.
  * Sets the transaction note {@code resolvable_fromhost} (mx, a, ip, null, whitelist or the failure).
+ *
+ * <p>A domain whose only addresses are invalid is refused, also when it has no MX but an A
+ * record: qpsmtpd's documentation says so (config.pod: "reject the sender address if it resolves
+ * to something listed in the invalid_resolvable_fromhost config file"); 0.94's code accepts it,
+ * because it notes "a" before judging the address and then takes the note for a pass.
  */
 public class ResolvableFromhost extends QpsmtpdHandler {
     static final String NOTE = "resolvable_fromhost";
@@ -77,7 +82,7 @@ public class ResolvableFromhost extends QpsmtpdHandler {
             return Verdict.DECLINED;
         }
         Optional<String> domain = sender.domain();
-        if (domain.isPresent() && domain.get().startsWith("[")) {
+        if (domain.isPresent() && isAddressLiteral(domain.get())) {
             notes.put(NOTE, "ip");
             return Verdict.DECLINED;
         }
@@ -95,6 +100,16 @@ public class ResolvableFromhost extends QpsmtpdHandler {
                 return rejection.reject(connection, "FQDN required in the envelope sender", "1.8",
                     notes.string(NOTE).orElse("unresolvable"));
         }
+    }
+
+    /**
+     * An address literal ({@code [192.0.2.1]}, {@code [IPv6:2001:db8::1]}) names the host itself:
+     * nothing to resolve, as in qpsmtpd (which recognises the IPv4 form only). James's MailAddress
+     * hands hooks {@code a@[192.0.2.1]} without its brackets; a bare dotted quad cannot be a host
+     * name (no top-level domain is all digits, RFC 3696 2), nor can anything with a colon.
+     */
+    static boolean isAddressLiteral(String domain) {
+        return IpAddresses.isLiteral(domain);
     }
 
     private Outcome resolve(String domain, Notes notes) {

@@ -28,11 +28,14 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.protocols.smtp.hook.AuthHook;
 import org.apache.james.protocols.smtp.hook.HeloHook;
+import org.apache.james.protocols.smtp.hook.Hook;
 import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookResultHook;
 import org.apache.james.protocols.smtp.hook.MailHook;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.policyrouter.hooks.core.RelayControl;
 import org.policyrouter.hooks.netty.JamesInternals;
 import org.policyrouter.hooks.netty.SessionChannel;
 import org.slf4j.Logger;
@@ -52,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * smtpserver.xml handler does. With no plugin configured it does nothing at all.
  */
 public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook, MailHook, RcptHook, AuthHook,
-    DataLineFilter, JamesMessageHook, CommandHandler<SMTPSession>, ExtensibleHandler {
+    DataLineFilter, JamesMessageHook, CommandHandler<SMTPSession>, ExtensibleHandler, HookResultHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(SmtpPluginsHandler.class);
 
     private final FileSystem fileSystem;
@@ -108,7 +111,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
 
     @Override
     public List<Class<?>> getMarkerInterfaces() {
-        return List.of(LineHandler.class, AuthHook.class);
+        return List.of(LineHandler.class, AuthHook.class, RelayControl.class, RcptHook.class);
     }
 
     @Override
@@ -120,6 +123,13 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         }
         if (interfaceName.equals(AuthHook.class)) {
             auth.setOtherHooks(extensions.stream().filter(hook -> hook != this).map(AuthHook.class::cast).collect(Collectors.toList()));
+        }
+        if (interfaceName.equals(RcptHook.class)) {
+            envelope.setRcptHooks(extensions.stream().map(RcptHook.class::cast).collect(Collectors.toList()));
+        }
+        if (interfaceName.equals(RelayControl.class)) {
+            // the qpsmtpd relay checks of this chain, wherever they are listed: RELAYCLIENT and SMTPRCPTHOSTSOK follow them
+            runtime.setRelayControls(extensions.stream().map(RelayControl.class::cast).collect(Collectors.toList()));
         }
     }
 
@@ -141,6 +151,12 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
         return envelope.doRcpt(session, sender, rcpt);
+    }
+
+    /** A C at RCPT takes effect once James's RCPT hooks are done with the address the client sent. */
+    @Override
+    public HookResult onHookResult(SMTPSession session, HookResult result, long executionTime, Hook hook) {
+        return envelope.onHookResult(session, result, hook);
     }
 
     @Override

@@ -58,8 +58,9 @@ final class SppConnectHandler implements ConnectHandler<SMTPSession> {
             return NoReply.NONE;
         }
         environment.putAll(TcpServerVariables.of(session));
-        if (session.isRelayingAllowed()) {
-            // tcpserver rules give RELAYCLIENT to the networks allowed to relay; here James's authorizedAddresses
+        if (runtime.relayClient(session)) {
+            // tcpserver rules give RELAYCLIENT to the networks allowed to relay; here the relay checks'
+            // decision (relayclients, norelayclients) over James's authorizedAddresses
             environment.putIfAbsent("RELAYCLIENT", "");
         }
         SppSession spp = new SppSession(plugins.get(), environment);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +17,8 @@ import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.policyrouter.hooks.core.JamesConnection;
+import org.policyrouter.hooks.core.RelayControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,7 @@ final class SppRuntime implements AutoCloseable {
     private final DNSService dns;
     private final DomainList domains;
     private final ExecutorService workers;
+    private volatile List<RelayControl> relayControls = List.of();
 
     SppRuntime(SppConfiguration config, Path workingDirectory, SmtpPluginsSource source, DNSService dns, DomainList domains) {
         this.config = config;
@@ -96,17 +100,42 @@ final class SppRuntime implements AutoCloseable {
         return name.length() > 1 && name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
-    /** qmail's rcpthosts check: relaying allowed, or a domain of ours. */
+    /** The qpsmtpd relay checks of the same handler chain (relay, rcpt_ok, or the plugins file running them). */
+    void setRelayControls(List<RelayControl> controls) {
+        relayControls = List.copyOf(controls);
+    }
+
+    /**
+     * Whether the client may relay, as the relay checks decide it: tcpserver gives qmail's
+     * RELAYCLIENT before qmail-smtpd starts, so the [connection] plugins see it too. The checks
+     * decide once per connection; if they come later in the chain, they find the decision taken.
+     */
+    boolean relayClient(SMTPSession session) {
+        JamesConnection connection = new JamesConnection(session);
+        for (RelayControl control : relayControls) {
+            try {
+                control.decideRelay(connection);
+            } catch (RuntimeException e) {
+                LOGGER.error("spp: relay decision failed, James's own kept", e);
+            }
+        }
+        return session.isRelayingAllowed();
+    }
+
+    /** qmail's rcpthosts check: relaying allowed, a domain of ours, or one in rcpthosts/morercpthosts (rcpt_ok's lists). */
     boolean rcptHostsOk(SMTPSession session, Domain domain) {
         if (session.isRelayingAllowed()) {
             return true;
         }
         try {
-            return domains.containsDomain(domain);
+            if (domains.containsDomain(domain)) {
+                return true;
+            }
         } catch (DomainListException e) {
             LOGGER.warn("spp: cannot read the domain list for SMTPRCPTHOSTSOK", e);
-            return false;
         }
+        String name = domain.asString();
+        return relayControls.stream().anyMatch(control -> control.isRcptHost(name));
     }
 
     /** Plugins still running are interrupted: James has stopped listening and closes its connections. */
