@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * The drop-in installation as README.md writes it: its fenced blocks whose info string says
  * {@code dropin}. {@code ```sh dropin} runs with bash in the bundled distribution, {@code $JAMES}
  * set; {@code ```xml dropin FILE before|after ANCHOR} goes into {@code FILE} of the James folder
- * at the first ANCHOR; {@code ```properties dropin FILE append} is appended. The test installs
+ * at the first ANCHOR, or {@code replace}s it; {@code ```properties dropin FILE append} is appended. The test installs
  * from the text operators read, so the two cannot drift apart.
  */
 final class DropInReadme {
@@ -80,6 +80,13 @@ final class DropInReadme {
             switch (info[3]) {
                 case "append":
                     Files.writeString(file, content + (content.endsWith("\n") ? "" : "\n") + body);
+                    return;
+                case "replace":
+                    if (!content.contains(info[4])) {
+                        throw new IllegalStateException("README's anchor '" + info[4] + "' is not in " + file);
+                    }
+                    Files.writeString(file, content.replaceFirst(java.util.regex.Pattern.quote(info[4]),
+                        java.util.regex.Matcher.quoteReplacement(body.stripTrailing())));
                     return;
                 case "before":
                 case "after":

@@ -143,6 +143,17 @@ class DropInStockJamesIT {
     }
 
     @Test
+    void thePostmasterWithoutDomainIsAcceptedAsRfc5321Requires() throws Exception {
+        try (SmtpConversation smtp = SmtpConversation.openFrom("127.0.0.20", smtpPort, Duration.ofSeconds(30))) {
+            assertThat(smtp.readReply()).startsWith("220 ");
+            assertThat(smtp.command("EHLO client.example")).startsWith("250");
+            assertThat(smtp.command("MAIL FROM:<someone@client.example>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<Postmaster>")).startsWith("250");
+            assertThat(smtp.data("Subject: to the postmaster\r\n\r\nhello\r\n")).startsWith("250");
+        }
+    }
+
+    @Test
     void aDeferredMailWaitsInJamesQueueAndWebAdminFlushesItToDelivery() throws Exception {
         WebAdmin webAdmin = new WebAdmin(webAdminPort);
         assertThat(send("sender@client.example", "user@busy.example", "retried")).startsWith("250");
@@ -165,8 +176,8 @@ class DropInStockJamesIT {
 
     @Test
     void theReadmeHasEveryDropInStep() throws Exception {
-        // the jar and tables, smtpserver.xml, mailetcontainer.xml twice, mailrepositorystore.xml, webadmin.properties, logback.xml
-        assertThat(DropInReadme.read(Paths.get("../README.md")).size()).isEqualTo(7);
+        // the jar and tables, smtpserver.xml twice, mailetcontainer.xml three times, mailrepositorystore.xml, webadmin.properties, logback.xml
+        assertThat(DropInReadme.read(Paths.get("../README.md")).size()).isEqualTo(9);
     }
 
     private static String disableAllButFirst(String xml, String marker) {
