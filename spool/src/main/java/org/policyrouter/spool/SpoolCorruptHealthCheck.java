@@ -51,6 +51,6 @@ public class SpoolCorruptHealthCheck implements HealthCheck {
         }
         return count == 0 ? Result.healthy(COMPONENT)
             : Result.degraded(COMPONENT, count + (count == 1 ? " file" : " files") + " in " + corrupt
-                + " could not be read back: look at them, then remove them");
+                + " could not be read back, for an operator to look at and remove");
     }
 }

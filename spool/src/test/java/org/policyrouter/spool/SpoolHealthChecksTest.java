@@ -65,6 +65,6 @@ class SpoolHealthChecksTest {
 
         Result result = check(check);
         assertThat(result.getStatus()).isEqualTo(ResultStatus.DEGRADED);
-        assertThat(result.getCause()).hasValue("2 files in " + configuration.corrupt() + " could not be read back: look at them, then remove them");
+        assertThat(result.getCause()).hasValue("2 files in " + configuration.corrupt() + " could not be read back, for an operator to look at and remove");
     }
 }

@@ -136,7 +136,7 @@ class ObservabilityIT {
         assertThat(webAdmin.getText("/healthcheck").statusCode()).as("degraded still answers 200").isEqualTo(200);
         assertThat(degraded.get("status").asText()).isEqualTo("degraded");
         assertThat(check(degraded, "Spool corrupt files").get("cause").asText())
-            .isEqualTo("1 file in " + corrupt.toRealPath() + " could not be read back: look at them, then remove them");
+            .isEqualTo("1 file in " + corrupt.toRealPath() + " could not be read back, for an operator to look at and remove");
         assertThat(check(degraded, "Policy tables").get("cause").asText())
             .startsWith("last reload failed, still routing with the last good tables: ")
             .endsWith("policy: transport:3: port 99999 out of range 1-65535 in relay host 'host:99999'");
