@@ -3,6 +3,10 @@ package org.policyrouter.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +41,7 @@ class DropInStockJamesIT {
     static ScriptedSmtpServer busyThenAccepting;
     static JamesProcess james;
     static int smtpPort;
+    static int webAdminPort;
 
     @TempDir
     static Path tmp;
@@ -101,6 +106,19 @@ class DropInStockJamesIT {
         assertThat(busyThenAccepting.transactionCount()).isEqualTo(3);
     }
 
+    @Test
+    void oneLineEachTurnsOnTheMetricsRouteAndThePolicyTablesHealthCheck() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + webAdminPort + "/healthcheck/checks/Policy%20tables")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        assertThat(health.body()).contains("\"componentName\":\"Policy tables\"", "\"status\":\"healthy\"");
+
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + webAdminPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("# TYPE policyrouter_delivery_sent_total counter");
+    }
+
     private static Path stockJamesWithOurJar(int smtpPort) throws IOException {
         Path stock = Paths.get("target/stock-james/james-server-memory-app").toAbsolutePath();
         Path dist = PolicyRouterJames.distribution();
@@ -118,7 +136,11 @@ class DropInStockJamesIT {
         edit(conf.resolve("imapserver.xml"), s -> s.replaceAll("enabled=\"true\"", "enabled=\"false\""));
         edit(conf.resolve("jmap.properties"), s -> s.replace("enabled=true", "enabled=false"));
         edit(conf.resolve("jmx.properties"), s -> s.replace("jmx.enabled=true", "jmx.enabled=false"));
-        edit(conf.resolve("webadmin.properties"), s -> s.replace("port=8000", "port=" + freePortUnchecked()));
+        webAdminPort = freePortUnchecked();
+        // what docs/spool.md asks of a drop-in operator: GET /metrics, and the policy tables' health check
+        edit(conf.resolve("webadmin.properties"), s -> s.replace("port=8000", "port=" + webAdminPort)
+            + "\nextensions.routes=org.apache.james.webadmin.dropwizard.MetricsRoutes\n");
+        edit(conf.resolve("healthcheck.properties"), s -> s + "\nadditional.healthchecks=org.policyrouter.mailets.PolicyTablesHealthCheck\n");
         edit(conf.resolve("logback.xml"), s -> s.replace("/logs/james", home.resolve("james").toString())
             .replace("<logger name=\"org.apache.james\" level=\"INFO\" />",
                 "<logger name=\"org.apache.james\" level=\"INFO\" />\n        <logger name=\"org.policyrouter\" level=\"INFO\" />"));
