@@ -45,6 +45,7 @@ public class SpoolQueueModule extends AbstractModule {
         healthChecks.addBinding().to(SpoolCorruptHealthCheck.class);
     }
 
+    /** At start (the factory is a Startable for this only): one gauge for the whole spool, not one per queue. */
     @ProvidesIntoSet
     InitializationOperation deferredQueueGauge(SpoolMailQueueFactory factory, GaugeRegistry gauges) {
         return InitilizationOperationBuilder.forClass(SpoolMailQueueFactory.class)
