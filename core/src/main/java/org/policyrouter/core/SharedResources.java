@@ -1,8 +1,11 @@
 package org.policyrouter.core;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Objects that handlers (or mailets) with the same configuration share, such as a DNS resolver with
@@ -23,6 +26,11 @@ public final class SharedResources<K, T extends AutoCloseable> {
     /** How many objects are held now (created or not yet). */
     public synchronized int size() {
         return open.size();
+    }
+
+    /** The objects created so far and still held. */
+    public synchronized List<T> created() {
+        return open.values().stream().map(Entry::created).filter(Objects::nonNull).collect(Collectors.toList());
     }
 
     private void release(K key, Entry<T> entry) {

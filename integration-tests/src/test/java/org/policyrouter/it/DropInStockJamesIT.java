@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.net.http.HttpResponse;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -175,9 +176,20 @@ class DropInStockJamesIT {
     }
 
     @Test
+    void theMetricsRouteAndThePolicyTablesHealthCheckAnswer() throws Exception {
+        WebAdmin webAdmin = new WebAdmin(webAdminPort);
+        HttpResponse<String> health = webAdmin.getText("/healthcheck/checks/Policy%20tables");
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        assertThat(health.body()).contains("\"componentName\":\"Policy tables\"", "\"status\":\"healthy\"");
+
+        assertThat(webAdmin.getText("/metrics").body()).contains("# TYPE policyrouter_delivery_sent_total counter");
+    }
+
+    @Test
     void theReadmeHasEveryDropInStep() throws Exception {
-        // the jar and tables, smtpserver.xml twice, mailetcontainer.xml three times, mailrepositorystore.xml, webadmin.properties, logback.xml
-        assertThat(DropInReadme.read(Paths.get("../README.md")).size()).isEqualTo(9);
+        // the jar and tables, smtpserver.xml twice, mailetcontainer.xml three times, mailrepositorystore.xml, webadmin.properties,
+        // healthcheck.properties, logback.xml
+        assertThat(DropInReadme.read(Paths.get("../README.md")).size()).isEqualTo(10);
     }
 
     private static String disableAllButFirst(String xml, String marker) {

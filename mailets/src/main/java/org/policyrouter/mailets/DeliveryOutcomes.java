@@ -15,6 +15,7 @@ import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
@@ -43,6 +44,9 @@ final class DeliveryOutcomes {
     private final MailetContext context;
     private final String deferredProcessor;
     private final String undeliverableProcessor;
+    private static final AttributeName NEXT_HOP_TYPE = AttributeName.of(RoutingAttributes.NEXT_HOP_TYPE);
+
+    private final MetricFactory metrics;
     /** Recipients per outcome (the spool counts retries, expiries and reports). */
     private final Metric sent;
     private final Metric deferred;
@@ -52,6 +56,7 @@ final class DeliveryOutcomes {
         this.context = context;
         this.deferredProcessor = deferredProcessor;
         this.undeliverableProcessor = undeliverableProcessor;
+        this.metrics = metrics;
         this.sent = metrics.generate("policyrouter.delivery.sent");
         this.deferred = metrics.generate("policyrouter.delivery.deferred");
         this.bounced = metrics.generate("policyrouter.delivery.bounced");
@@ -118,9 +123,12 @@ final class DeliveryOutcomes {
     private Failures sort(Mail mail, String nextHop, RecipientOutcomes outcomes) {
         Failures failures = new Failures();
         long delayMillis = mail.getLastUpdated() == null ? 0 : System.currentTimeMillis() - mail.getLastUpdated().getTime();
+        String type = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP_TYPE, String.class).orElse("unknown");
         outcomes.forEach((recipient, outcome) -> {
             LOGGER.info("{}: to=<{}>, relay={}, delay={}s, status={} ({})", mail.getName(), recipient.asString(), nextHop,
                 delayMillis / 1000.0, statusWord(outcome.status()), outcome.reply());
+            // Dropwizard metrics have no labels: the type goes into the name (policyrouter_delivery_sent_smtp_total)
+            metrics.generate("policyrouter.delivery." + statusWord(outcome.status()) + "." + type).increment();
             if (outcome.status() == RecipientOutcome.Status.DELIVERED) {
                 sent.increment();
             } else if (outcome.status() == RecipientOutcome.Status.TEMPORARY_FAILURE) {

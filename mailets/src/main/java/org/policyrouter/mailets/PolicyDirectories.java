@@ -3,8 +3,10 @@ package org.policyrouter.mailets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import javax.inject.Singleton;
 
@@ -48,6 +50,13 @@ public final class PolicyDirectories {
         } catch (IOException | PolicyFileException e) {
             throw new OpenFailed(e);
         }
+    }
+
+    /** The directories open now whose last reload failed: why, with file and line. */
+    List<String> reloadFailures() {
+        return open.created().stream()
+            .flatMap(tables -> tables.lastReloadFailure().map(failure -> tables.directory() + ": " + failure).stream())
+            .collect(Collectors.toList());
     }
 
     /** Directories with at least one lease: what still has a poller. */

@@ -11,10 +11,12 @@ import org.apache.james.core.builder.MimeMessageBuilder;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.policyrouter.policy.RoutingAttributes;
 import org.policyrouter.spool.SpoolAttributes;
 
 /**
@@ -27,12 +29,14 @@ class DeliveryOutcomesTest {
     static final String PERM_REPLY = "127.0.0.1:2526 said: 550 5.1.1 no such user";
 
     RecordingMailetContext context;
+    RecordingMetricFactory metrics;
     DeliveryOutcomes outcomes;
 
     @BeforeEach
     void setUp() {
         context = new RecordingMailetContext();
-        outcomes = new DeliveryOutcomes(context.context, "deferred", "undeliverable", new RecordingMetricFactory());
+        metrics = new RecordingMetricFactory();
+        outcomes = new DeliveryOutcomes(context.context, "deferred", "undeliverable", metrics);
     }
 
     static MailImpl mail(String name, String... recipients) throws Exception {
@@ -71,6 +75,24 @@ class DeliveryOutcomesTest {
         assertThat(mail.getErrorMessage()).isEqualTo(TEMP_REPLY);
         assertThat(SpoolAttributes.lastError(mail)).contains(TEMP_REPLY);
         assertThat(errorLog(mail)).singleElement().satisfies(entry -> assertThat(entry).endsWith(" 127.0.0.1:2526 " + TEMP_REPLY));
+    }
+
+    @Test
+    void countsEachRecipientPerOutcomeAndPerNextHopType() throws Exception {
+        MailImpl mail = mail("1A2B3C", "ok@relay.example", "soft@relay.example", "hard@relay.example");
+        mail.setAttribute(new Attribute(AttributeName.of(RoutingAttributes.NEXT_HOP_TYPE), AttributeValue.of("qmail-queue")));
+        RecipientOutcomes results = new RecipientOutcomes();
+        results.put(address("ok@relay.example"), RecipientOutcome.delivered("250 OK"));
+        results.put(address("soft@relay.example"), RecipientOutcome.temporaryFailure(TEMP_REPLY));
+        results.put(address("hard@relay.example"), RecipientOutcome.permanentFailure(PERM_REPLY));
+
+        outcomes.apply(mail, "/var/qmail/bin/qmail-queue", results);
+
+        assertThat(metrics.countFor("policyrouter.delivery.sent")).isEqualTo(1);
+        assertThat(metrics.countFor("policyrouter.delivery.sent.qmail-queue")).isEqualTo(1);
+        assertThat(metrics.countFor("policyrouter.delivery.deferred.qmail-queue")).isEqualTo(1);
+        assertThat(metrics.countFor("policyrouter.delivery.bounced.qmail-queue")).isEqualTo(1);
+        assertThat(metrics.countFor("policyrouter.delivery.sent.smtp")).isZero();
     }
 
     @Test

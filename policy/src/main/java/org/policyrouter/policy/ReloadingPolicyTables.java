@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ public final class ReloadingPolicyTables implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReloadingPolicyTables.class);
     /** "Within seconds" of an edit, for a check that costs a few stat calls. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
+    private static final int MAX_ERRORS_SHOWN = 3;
 
     private final Path directory;
     private final Optional<String> ownDomain;
@@ -42,6 +44,8 @@ public final class ReloadingPolicyTables implements Closeable {
     private PolicyFingerprint loaded;
     /** The files as they were at the last failed attempt, so a broken edit is logged once. */
     private PolicyFingerprint failed;
+    /** Why the last reload failed ({@code file:line: message}); null once one succeeded. */
+    private volatile String failure;
     private ScheduledExecutorService poller;
 
     private ReloadingPolicyTables(Path directory, Optional<String> ownDomain, long maxTableBytes, PolicyTables first,
@@ -81,6 +85,19 @@ public final class ReloadingPolicyTables implements Closeable {
         return current;
     }
 
+    public Path directory() {
+        return directory;
+    }
+
+    /**
+     * Why the last reload failed, while the last good tables are still in use: {@code file:line:
+     * message} for each error of a broken edit (the first few), or what vanished. Empty once a
+     * reload succeeds.
+     */
+    public Optional<String> lastReloadFailure() {
+        return Optional.ofNullable(failure);
+    }
+
     /**
      * Reloads when a file was added, removed or modified since the snapshot was loaded. Safe to
      * call from many threads; never throws.
@@ -104,6 +121,7 @@ public final class ReloadingPolicyTables implements Closeable {
         if (!vanished.isEmpty()) {
             // a removed transport would send everything by MX: removing a table is never a valid edit
             failed = now;
+            failure = String.join(", ", vanished) + " vanished";
             if (!failedBefore) {
                 LOGGER.error("policy tables in {} not reloaded: {} vanished; still using the last good version "
                     + "(to empty a table, leave the file without rules instead of removing it)", directory, String.join(", ", vanished));
@@ -120,6 +138,7 @@ public final class ReloadingPolicyTables implements Closeable {
             current = fresh;
             loaded = now;
             failed = null;
+            failure = null;
             if (changed) {
                 logWarnings(directory, fresh);
                 LOGGER.info("reloaded policy tables from {}: {} transport rules, {} rewrite rules{}", directory,
@@ -129,12 +148,14 @@ public final class ReloadingPolicyTables implements Closeable {
             return true;
         } catch (PolicyFileException e) {
             failed = now;
+            failure = describe(e.errors());
             if (!failedBefore) {
                 LOGGER.error("policy tables in {} not reloaded, {} error(s); still using the last good version:", directory, e.errors().size());
                 e.errors().forEach(error -> LOGGER.error("{}", error));
             }
         } catch (IOException e) {
             failed = now;
+            failure = e.toString();
             if (!failedBefore) {
                 LOGGER.error("policy tables in {} not reloaded ({}); still using the last good version", directory, e.toString());
             }
@@ -142,11 +163,18 @@ public final class ReloadingPolicyTables implements Closeable {
             // a bug or an exhausted heap: the files stay marked as failed, so the same edit is not
             // tried again at every poll, and the next edit is loaded as usual
             failed = now;
+            failure = "unexpected " + e;
             if (!failedBefore) {
                 LOGGER.error("policy tables in {} not reloaded: unexpected {}; still using the last good version", directory, e.toString(), e);
             }
         }
         return false;
+    }
+
+    /** The first errors of a broken edit, on one line: a health check shows it, the log has them all. */
+    private static String describe(List<PolicyError> errors) {
+        String shown = errors.stream().limit(MAX_ERRORS_SHOWN).map(PolicyError::toString).collect(Collectors.joining("; "));
+        return errors.size() > MAX_ERRORS_SHOWN ? shown + "; and " + (errors.size() - MAX_ERRORS_SHOWN) + " more errors" : shown;
     }
 
     /** Checks for changes every {@code interval} on a daemon thread, until {@link #close()}. */

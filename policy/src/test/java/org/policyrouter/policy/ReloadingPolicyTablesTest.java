@@ -100,9 +100,12 @@ class ReloadingPolicyTablesTest {
                 .anyMatch(line -> line.contains("still using the last good version"))
                 .contains("transport:2: port 99999 out of range 1-65535 in relay host 'host:99999'",
                     "transport:3: undefined variable $undefined (define it in variables)");
+            assertThat(tables.lastReloadFailure()).hasValue("transport:2: port 99999 out of range 1-65535 in relay host 'host:99999'; "
+                + "transport:3: undefined variable $undefined (define it in variables)");
 
             policy().write("transport", "a.example 10.0.0.3");
             assertThat(tables.refreshIfChanged()).isTrue();
+            assertThat(tables.lastReloadFailure()).isEmpty();
             assertThat(hopFor(tables.current(), "u@a.example")).isEqualTo("10.0.0.3");
         }
     }
@@ -144,6 +147,7 @@ class ReloadingPolicyTablesTest {
             Files.move(dir, moved);
             try {
                 assertThat(tables.refreshIfChanged()).isFalse();
+                assertThat(tables.lastReloadFailure()).hasValueSatisfying(failure -> assertThat(failure).contains("vanished"));
                 assertThat(hopFor(tables.current(), "u@a.example")).isEqualTo("10.0.0.1");
             } finally {
                 Files.move(moved, dir);

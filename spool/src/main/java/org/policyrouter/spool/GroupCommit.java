@@ -34,11 +34,6 @@ final class GroupCommit {
         this.enabled = enabled;
     }
 
-    /** Group commit of a directory's entries: a rename is durable once the directory is fsynced. */
-    static GroupCommit forDirectory(Path directory, boolean enabled) {
-        return new GroupCommit(() -> forceDirectory(directory), enabled);
-    }
-
     /** Registers a change made before this call and returns its ticket for {@link #await}. */
     synchronized long register() {
         return ++requested;

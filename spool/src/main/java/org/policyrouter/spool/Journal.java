@@ -76,13 +76,13 @@ final class Journal implements Closeable {
     private final List<JournalSegment> rolled = new ArrayList<>();
     private volatile boolean closed;
 
-    private Journal(Path directory, Path corrupt, boolean fsync, long segmentSize, Duration relocationDelay,
+    private Journal(Path directory, Path corrupt, Fsyncs fsyncs, long segmentSize, Duration relocationDelay,
                     BiConsumer<JournalSegment, Set<String>> onlyBodiesLeft) {
         this.directory = directory;
-        this.fsync = fsync;
+        this.fsync = fsyncs.enabled();
         this.files = new SegmentFiles(directory, fsync, segmentSize);
         this.recovery = new JournalRecovery(directory, corrupt, fsync);
-        this.commit = new GroupCommit(this::syncCurrent, fsync);
+        this.commit = fsyncs.groupCommit(this::syncCurrent);
         this.relocationDelay = relocationDelay;
         this.onlyBodiesLeft = onlyBodiesLeft;
     }
@@ -93,15 +93,15 @@ final class Journal implements Closeable {
      * whose body may still be referred to. Appends start only after {@link #startAppending}, once
      * the caller has pinned the bodies that are still needed.
      */
-    static Journal open(Path directory, Path corrupt, boolean fsync, long segmentSize, Duration relocationDelay,
+    static Journal open(Path directory, Path corrupt, Fsyncs fsyncs, long segmentSize, Duration relocationDelay,
                         BiConsumer<JournalSegment, Set<String>> onlyBodiesLeft, List<JournalRecovery.Recovered> recovered) throws IOException {
         boolean created = !Files.isDirectory(directory);
         SpoolDirectory.createPrivateDirectories(directory);
-        if (created && fsync) {
+        if (created && fsyncs.enabled()) {
             // the segments' directory entries are synced, so must the directory's own be
             GroupCommit.forceDirectory(directory.toAbsolutePath().getParent());
         }
-        Journal journal = new Journal(directory, corrupt, fsync, segmentSize, relocationDelay, onlyBodiesLeft);
+        Journal journal = new Journal(directory, corrupt, fsyncs, segmentSize, relocationDelay, onlyBodiesLeft);
         try {
             synchronized (journal.lock) {
                 journal.files.tidyUp();

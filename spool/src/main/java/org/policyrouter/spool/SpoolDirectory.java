@@ -40,22 +40,22 @@ final class SpoolDirectory {
     private final boolean fsync;
     private final GroupCommit sync;
 
-    private SpoolDirectory(Path directory, Path corrupt, boolean fsync) {
+    private SpoolDirectory(Path directory, Path corrupt, Fsyncs fsyncs) {
         this.directory = directory;
         this.corrupt = corrupt;
-        this.fsync = fsync;
-        this.sync = GroupCommit.forDirectory(directory, fsync);
+        this.fsync = fsyncs.enabled();
+        this.sync = fsyncs.groupCommit(() -> GroupCommit.forceDirectory(directory));
     }
 
     /** Creates the directory if needed and removes temporary files a crash left behind. */
-    static SpoolDirectory open(Path directory, Path corrupt, boolean fsync) throws IOException {
+    static SpoolDirectory open(Path directory, Path corrupt, Fsyncs fsyncs) throws IOException {
         createPrivateDirectories(directory);
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(directory, TEMP_PREFIX + "*")) {
             for (Path temp : stale) {
                 Files.deleteIfExists(temp);
             }
         }
-        return new SpoolDirectory(directory, corrupt, fsync);
+        return new SpoolDirectory(directory, corrupt, fsyncs);
     }
 
     static void createPrivateDirectories(Path directory) throws IOException {

@@ -362,6 +362,12 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         return supplyWithLock(() -> (long) waiting.size() + held.size() + inFlight.size());
     }
 
+    /** The mails waiting for a later attempt: delayed, not due yet (held ones not counted). */
+    public long deferredSize() {
+        long now = System.currentTimeMillis();
+        return supplyWithLock(() -> waiting.stream().filter(mail -> mail.notBefore > now).count());
+    }
+
     /**
      * Makes every delayed mail due now, in its original arrival order. Like Postfix's flush, a
      * request to try now, kept in memory: after a restart a mail not tried yet waits for its time.

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 
+import org.apache.james.lifecycle.api.Startable;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueueFactory;
@@ -22,7 +23,14 @@ import com.google.common.collect.ImmutableSet;
  * lives in the one spool, which is locked and read back when the factory is made: a second process
  * on the same spool fails here, before anything else starts.
  */
-public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
+public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue>, Startable {
+    /**
+     * A gauge: the mails of every queue waiting for a later attempt (Postfix's deferred queue).
+     * Registered by the Guice module: James's MailQueueMetricContract allows a queue one gauge.
+     */
+    public static final String DEFERRED_QUEUE_GAUGE = "policyrouter.spool.deferred-queue";
+
+    private final Fsyncs fsyncs;
     private final SpoolStore store;
     private final MailQueueItemDecoratorFactory decorators;
     private final MetricFactory metrics;
@@ -32,7 +40,8 @@ public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
     @Inject
     public SpoolMailQueueFactory(SpoolConfiguration configuration, MailQueueItemDecoratorFactory decorators, MetricFactory metrics,
                                  GaugeRegistry gauges) throws IOException {
-        this.store = SpoolStore.open(configuration);
+        this.fsyncs = Fsyncs.timed(configuration.fsync(), metrics);
+        this.store = SpoolStore.open(configuration, fsyncs);
         this.decorators = decorators;
         this.metrics = metrics;
         this.gauges = gauges;
@@ -46,6 +55,16 @@ public class SpoolMailQueueFactory implements MailQueueFactory<SpoolMailQueue> {
     @Override
     public SpoolMailQueue createQueue(MailQueueName name, PrefetchCount count) {
         return queues.computeIfAbsent(name, queueName -> SpoolMailQueue.open(queueName, store, decorators, metrics, gauges));
+    }
+
+    /** Mails waiting for a later attempt, in every queue. */
+    public long deferredSize() {
+        return queues.values().stream().mapToLong(SpoolMailQueue::deferredSize).sum();
+    }
+
+    /** The first failed fsync: nothing has been acknowledged since, and nothing will be until a restart. */
+    Optional<String> fsyncFailure() {
+        return fsyncs.failure();
     }
 
     @Override

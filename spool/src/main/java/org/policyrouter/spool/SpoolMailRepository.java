@@ -82,7 +82,7 @@ public class SpoolMailRepository implements MailRepository, Configurable, Initia
     public void init() throws Exception {
         File base = fileSystem.getFile("file://" + url.getPath().asString());
         Path path = base.toPath();
-        directory = SpoolDirectory.open(path, path.resolveSibling("corrupt"), fsync);
+        directory = SpoolDirectory.open(path, path.resolveSibling("corrupt"), Fsyncs.untimed(fsync));
         List<String> names = directory.names();
         Map<String, Long> modified = new HashMap<>();
         names.sort(Comparator.comparingLong(name -> modified.computeIfAbsent(name, n -> directory.file(n).toFile().lastModified())));

@@ -70,6 +70,7 @@ final class SpoolStore implements Closeable {
 
     private final SpoolConfiguration configuration;
     private final SpoolLock lock;
+    private final Fsyncs fsyncs;
     /** Tells this store's bodies from another spool's: a body id means something only here. */
     private final String storeId = SpoolNames.newQueueId();
     private final AtomicLong sequence = new AtomicLong();
@@ -79,15 +80,16 @@ final class SpoolStore implements Closeable {
     private SpoolDirectory bodyFiles;
     private Journal journal;
 
-    private SpoolStore(SpoolConfiguration configuration, SpoolLock lock) {
+    private SpoolStore(SpoolConfiguration configuration, SpoolLock lock, Fsyncs fsyncs) {
         this.configuration = configuration;
         this.lock = lock;
+        this.fsyncs = fsyncs;
     }
 
     /** Locks the spool and reads it back: what was waiting, deferred or being processed at the last stop is waiting again. */
-    static SpoolStore open(SpoolConfiguration configuration) throws IOException {
+    static SpoolStore open(SpoolConfiguration configuration, Fsyncs fsyncs) throws IOException {
         SpoolLock lock = SpoolLock.acquire(configuration.root());
-        SpoolStore store = new SpoolStore(configuration, lock);
+        SpoolStore store = new SpoolStore(configuration, lock, fsyncs);
         try {
             store.recover();
         } catch (IOException | RuntimeException e) {
@@ -432,9 +434,8 @@ final class SpoolStore implements Closeable {
 
     /** At start: bodies, then the journal, then deferred/; envelopes without their body and bodies without an envelope go. */
     private void recover() throws IOException {
-        boolean fsync = configuration.fsync();
-        bodyFiles = SpoolDirectory.open(configuration.bodies(), configuration.corrupt(), fsync);
-        deferredFiles = SpoolDirectory.open(configuration.deferred(), configuration.corrupt(), fsync);
+        bodyFiles = SpoolDirectory.open(configuration.bodies(), configuration.corrupt(), fsyncs);
+        deferredFiles = SpoolDirectory.open(configuration.deferred(), configuration.corrupt(), fsyncs);
         for (String name : bodyFiles.names()) {
             try {
                 SpoolFileFormat.messageRange(bodyFiles.file(name));
@@ -444,7 +445,7 @@ final class SpoolStore implements Closeable {
             }
         }
         List<JournalRecovery.Recovered> records = new ArrayList<>();
-        journal = Journal.open(configuration.incoming(), configuration.corrupt(), fsync, configuration.journalSegmentBytes(),
+        journal = Journal.open(configuration.incoming(), configuration.corrupt(), fsyncs, configuration.journalSegmentBytes(),
             configuration.relocationDelay(), this::relocate, records);
         for (JournalRecovery.Recovered record : records) {
             if (record.kind == JournalFormat.Kind.MESSAGE) {

@@ -88,7 +88,7 @@ class JournalTest {
         if (journal != null) {
             journal.close();
         }
-        journal = Journal.open(journalDirectory(), corruptDirectory(), true, segmentBytes, relocationDelay,
+        journal = Journal.open(journalDirectory(), corruptDirectory(), Fsyncs.ON, segmentBytes, relocationDelay,
             (segment, bodies) -> onlyBodiesLeft.accept(segment, bodies), recovered);
         return journal;
     }

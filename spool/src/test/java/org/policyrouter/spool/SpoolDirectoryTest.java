@@ -24,7 +24,7 @@ class SpoolDirectoryTest {
 
     @BeforeEach
     void open() throws IOException {
-        incoming = SpoolDirectory.open(root.resolve("spool/incoming"), root.resolve("spool/corrupt"), true);
+        incoming = SpoolDirectory.open(root.resolve("spool/incoming"), root.resolve("spool/corrupt"), Fsyncs.ON);
     }
 
     @Test
@@ -79,7 +79,7 @@ class SpoolDirectoryTest {
     void removesTemporaryFilesACrashLeftBehind() throws Exception {
         Files.write(incoming.path().resolve(SpoolDirectory.TEMP_PREFIX + "half-written"), new byte[] {1, 2, 3});
 
-        SpoolDirectory reopened = SpoolDirectory.open(incoming.path(), root.resolve("spool/corrupt"), true);
+        SpoolDirectory reopened = SpoolDirectory.open(incoming.path(), root.resolve("spool/corrupt"), Fsyncs.ON);
 
         assertThat(reopened.names()).isEmpty();
         try (var files = Files.list(incoming.path())) {
@@ -159,7 +159,7 @@ class SpoolDirectoryTest {
 
     @Test
     void movesAFileBetweenDirectories() throws Exception {
-        SpoolDirectory active = SpoolDirectory.open(root.resolve("spool/active"), root.resolve("spool/corrupt"), true);
+        SpoolDirectory active = SpoolDirectory.open(root.resolve("spool/active"), root.resolve("spool/corrupt"), Fsyncs.ON);
         incoming.write("m1", ENVELOPE, out -> out.write(MESSAGE));
 
         active.moveFrom(incoming, "m1", true);

@@ -207,6 +207,19 @@ class SpoolStoreTest {
     }
 
     @Test
+    void theDeferredQueueCountsTheMailsWaitingForALaterAttempt() throws Exception {
+        open();
+        accept(received("due", RAW));
+        accept(received("later", RAW), Duration.ofHours(1));
+        take().done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+
+        assertThat(factory.deferredSize()).isEqualTo(1);
+        queue.flush();
+        take().done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        assertThat(factory.deferredSize()).isZero();
+    }
+
+    @Test
     void theBytesAsReceivedSurviveDeferralsCopiesHeaderTouchesAndRestarts() throws Exception {
         open();
         accept(received("Q", RAW));

@@ -69,6 +69,11 @@ public final class WebAdmin {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(), 200);
     }
 
+    /** Status and body as text, whatever the status: GET /metrics (Prometheus's text format), GET /healthcheck (503 when unhealthy). */
+    public HttpResponse<String> getText(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public int status(String method, String path) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody()).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
