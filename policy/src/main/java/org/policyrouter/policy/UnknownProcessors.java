@@ -1,21 +1,14 @@
 package org.policyrouter.policy;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import org.xml.sax.SAXException;
 
 /**
  * {@code queue/NAME} next hops that name neither a built-in queue plugin nor a processor of
@@ -32,23 +25,15 @@ public final class UnknownProcessors {
      * @throws IOException when the file cannot be read or is not XML
      */
     public static Set<String> processorsOf(Path mailetContainer) throws IOException {
-        try (InputStream in = Files.newInputStream(mailetContainer)) {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            // a configuration file, not a place to fetch entities from
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            NodeList processors = factory.newDocumentBuilder().parse(in).getElementsByTagName("processor");
-            Set<String> states = new LinkedHashSet<>();
-            for (int i = 0; i < processors.getLength(); i++) {
-                String state = ((Element) processors.item(i)).getAttribute("state");
-                if (!state.isEmpty()) {
-                    states.add(state);
-                }
+        NodeList processors = XmlFiles.read(mailetContainer).getElementsByTagName("processor");
+        Set<String> states = new LinkedHashSet<>();
+        for (int i = 0; i < processors.getLength(); i++) {
+            String state = ((Element) processors.item(i)).getAttribute("state");
+            if (!state.isEmpty()) {
+                states.add(state);
             }
-            return states;
-        } catch (ParserConfigurationException | SAXException e) {
-            throw new IOException(mailetContainer + ": " + e.getMessage(), e);
         }
+        return states;
     }
 
     /** One {@code transport:N: …} error per {@code queue/NAME} rule whose processor is not in {@code processors}. */

@@ -58,7 +58,11 @@ class QueueCliIT {
         IDS.add(DeferredQueueIT.send(server, List.of("one@down.example"), "first"));
         IDS.add(DeferredQueueIT.send(server, List.of("two@down.example"), "second"));
         IDS.add(DeferredQueueIT.send(server, List.of("three@gone.example"), "third"));
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cli("mailq", "--json").output.split("\"state\":\"deferred\"", -1).length - 1 == 3);
+        awaitDeferred(3);
+    }
+
+    static void awaitDeferred(int count) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cli("mailq", "--json").output.split("\"state\":\"deferred\"", -1).length - 1 == count);
     }
 
     @AfterAll
@@ -142,7 +146,18 @@ class QueueCliIT {
 
     @Test
     @Order(5)
+    void requeueAfterAPolicyChangeTriesEveryMailAgain() {
+        // the flush before has been tried and deferred again
+        awaitDeferred(3);
+        assertThat(cli("requeue").output).isEqualTo("requeued: 3 (each routed by the current policy tables as it is tried)\n");
+
+        assertThat(audit()).anyMatch(line -> line.startsWith("WebAdmin client 127.0.0.1: PATCH flush all in queue spool: {flushed=3}"));
+    }
+
+    @Test
+    @Order(6)
     void deleteRemovesByQueueIdOrByDomain() {
+        awaitDeferred(3);
         assertThat(cli("delete", IDS.get(0)).output).isEqualTo("deleted: 1\n");
         assertThat(cli("delete", "--domain", "gone.example").output).isEqualTo("deleted: 1\n");
 
@@ -153,7 +168,7 @@ class QueueCliIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void anUnknownIdOrAStoppedServerIsAClearErrorAndStatusOne() {
         Run unknown = cli("show", "NOSUCHID");
         assertThat(unknown.status).isEqualTo(1);
@@ -165,7 +180,7 @@ class QueueCliIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theDistributionsScriptRunsTheSameCommand() throws Exception {
         Process script = new ProcessBuilder(PolicyRouterJames.distribution().resolve("bin/policy-router").toString(), "mailq", "--webadmin", webAdmin)
             .redirectErrorStream(true).start();

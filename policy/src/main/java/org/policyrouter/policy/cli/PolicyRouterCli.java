@@ -9,7 +9,9 @@ import java.util.List;
 
 /**
  * {@code bin/policy-router}: {@code check} validates a policy directory, {@code query} shows what
- * the router would do with addresses (Postfix's {@code postfix check} and {@code postmap -q}).
+ * the router would do with addresses (Postfix's {@code postfix check} and {@code postmap -q}),
+ * {@code config} what the configuration files set ({@code postconf -n}). The queue commands are
+ * {@code org.policyrouter.spool.cli.QueueCli}'s.
  * Exit status: 0 fine, 1 invalid tables (or unreadable directory), 2 wrong usage.
  */
 public final class PolicyRouterCli {
@@ -22,6 +24,8 @@ public final class PolicyRouterCli {
     static final String USAGE_TEXT = String.join("\n",
         "usage: policy-router check [--me DOMAIN] [--max-table-size SIZE] [--routing-processors P1,P2...] [--mailetcontainer FILE] [DIR]",
         "       policy-router query [--me DOMAIN] [--max-table-size SIZE] [DIR] [--from SENDER] [--json] ADDRESS... (or - to read addresses from stdin)",
+        "       policy-router config [CONF]      what the configuration files set (postconf -n): CONF defaults to conf/ of the distribution",
+        "       policy-router mailq|show|flush|requeue|hold|release|delete ...   the running server's queue (see docs/spool.md)",
         "  DIR      the policy directory (default: conf/policy of the distribution)",
         "  --me     the server's own domain, appended to relay host names without a dot",
         "  --max-table-size  refuse a table file bigger than SIZE (default 16m, as the server's maxTableSize)",
@@ -41,6 +45,13 @@ public final class PolicyRouterCli {
         if (args.isEmpty() || args.contains("-h") || args.contains("--help")) {
             (args.isEmpty() ? err : out).println(USAGE_TEXT);
             return args.isEmpty() ? USAGE : OK;
+        }
+        if (args.get(0).equals("config")) {
+            if (args.size() > 2) {
+                err.println("policy-router: config takes one directory");
+                return USAGE;
+            }
+            return new ConfigCommand(out, err).run(args.size() == 2 ? Paths.get(args.get(1)) : defaultDirectory().getParent());
         }
         try {
             CliArguments arguments = CliArguments.parse(args.subList(1, args.size()), defaultDirectory());

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  * policy-router mailq [--domain D] [--json]       the queue: ID, state, arrival, sender, recipients, last error; totals by domain
  * policy-router show ID [--json]                  one message's mails (a message split by next hop has several)
  * policy-router flush [ID | --domain D]           try now (postqueue -f / -s / -i)
+ * policy-router requeue [ID | --domain D]         after a policy change (postsuper -r): every retry is routed by the
+ *                                                 current tables, so this is a flush that says so
  * policy-router hold ID | --domain D              keep from delivery until released (postsuper -h)
  * policy-router release ID | --domain D           (postsuper -H)
  * policy-router delete ID | --domain D            (postsuper -d; a domain removes only its recipients)
@@ -29,7 +31,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  * Exit status: 0 done, 1 the server refused or cannot be reached, 2 wrong usage.
  */
 public final class QueueCli {
-    static final List<String> COMMANDS = List.of("mailq", "show", "flush", "hold", "release", "delete");
+    static final List<String> COMMANDS = List.of("mailq", "show", "flush", "requeue", "hold", "release", "delete");
     private static final String MESSAGES = "/spool/queues/spool/messages";
     private static final int PAGE = 1000;
 
@@ -47,7 +49,7 @@ public final class QueueCli {
             arguments = Arguments.parse(args);
         } catch (IllegalArgumentException e) {
             err.println("policy-router: " + e.getMessage());
-            err.println("usage: policy-router mailq|show|flush|hold|release|delete [ID] [--domain D] [--json] [--webadmin URL]");
+            err.println("usage: policy-router mailq|show|flush|requeue|hold|release|delete [ID] [--domain D] [--json] [--webadmin URL]");
             return 2;
         }
         try {
@@ -81,15 +83,17 @@ public final class QueueCli {
                 return 0;
             }
             default: {
-                // flush, hold, release
-                String action = "action=" + arguments.command;
-                if (!arguments.command.equals("flush")) {
+                // flush (requeue), hold, release
+                String action = "action=" + (arguments.command.equals("requeue") ? "flush" : arguments.command);
+                if (!action.endsWith("flush")) {
                     arguments.requireIdOrDomain();
                 }
                 JsonNode result = arguments.id.isPresent() ? webAdmin.patch(MESSAGES + "/" + WebAdminClient.encode(arguments.id.get()) + "?" + action)
                     : webAdmin.patch(MESSAGES + "?" + action + arguments.domain.map(domain -> "&domain=" + WebAdminClient.encode(domain)).orElse(""));
-                String counted = arguments.command.equals("flush") ? "flushed" : arguments.command.equals("hold") ? "held" : "released";
-                out.println(arguments.json ? result.toString() : counted + ": " + result.path(counted).asLong());
+                String counted = action.endsWith("flush") ? "flushed" : arguments.command.equals("hold") ? "held" : "released";
+                out.println(arguments.json ? result.toString() : (arguments.command.equals("requeue")
+                    ? "requeued: " + result.path(counted).asLong() + " (each routed by the current policy tables as it is tried)"
+                    : counted + ": " + result.path(counted).asLong()));
                 return 0;
             }
         }
