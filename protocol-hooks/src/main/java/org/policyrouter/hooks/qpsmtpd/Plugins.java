@@ -109,6 +109,11 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
         return true;
     }
 
+    @Override
+    protected boolean reportsRejections() {
+        return false;
+    }
+
     private interface Hook {
         Verdict run(QpsmtpdHandler check);
     }
