@@ -53,12 +53,19 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     private DNSService dnsService;
     private DomainList domainList;
     private CheckEnvironment environment;
+    private WatchedFiles watchedFiles = new WatchedFiles();
 
     @Inject
     public void setJamesServices(FileSystem fileSystem, DNSService dnsService, DomainList domainList) {
         this.fileSystem = fileSystem;
         this.dnsService = dnsService;
         this.domainList = domainList;
+    }
+
+    /** The server's registry of watched files, which ControlFilesHealthCheck reports on. */
+    @Inject
+    public void setWatchedFiles(WatchedFiles watchedFiles) {
+        this.watchedFiles = watchedFiles;
     }
 
     /** The name in qpsmtpd's plugins file, e.g. {@code badmailfrom}. */
@@ -104,7 +111,7 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     public void init(Configuration configuration) throws ConfigurationException {
         JamesInternals.reportOnce();
         try {
-            environment = CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList);
+            environment = CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList, watchedFiles);
             configure(environment);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ConfigurationException(getClass().getName() + ": " + e.getMessage(), e);
