@@ -70,6 +70,18 @@ class RejectLogTest {
     }
 
     @Test
+    void aRejectionDecidedWhenTheGreetingIsReleasedIsLoggedToo() {
+        Earlytalker check = CheckFixtures.configured(new Earlytalker(), config);
+        FakeConnection client = FakeConnection.from("192.0.2.7").talksEarly(true);
+
+        check.checkConnect(client);
+
+        assertThat(client.greetingVerdict().code().rejects()).isTrue();
+        assertThat(log.lines()).containsExactly("earlytalker: 192.0.2.7 connect -> 450 Connecting host started transmitting "
+            + "before SMTP greeting [temporary, disconnect]");
+    }
+
+    @Test
     void whatTheClientSentIsEscapedIntoOnePrintableLine() throws Exception {
         Files.writeString(config.resolve("badrcptto"), "@example.com\n");
         BadRcptTo check = CheckFixtures.configured(new BadRcptTo(), config);
