@@ -57,15 +57,19 @@ public final class CheckEnvironment {
     }
 
     /** The environment of a check inside James, from its options and James's services. */
-    public static CheckEnvironment fromJames(Options options, FileSystem fileSystem, DNSService dnsService, DomainList domainList) {
+    public static CheckEnvironment fromJames(Options options, FileSystem fileSystem, DNSService dnsService, DomainList domainList,
+                                             WatchedFiles watchedFiles) {
         Path configDir = resolve(fileSystem, options.string("configDir", DEFAULT_CONFIG_DIR));
         String fallback = options.string("fallbackDir", DEFAULT_FALLBACK_DIR).trim();
         Optional<Path> fallbackDir = fallback.isEmpty() || fallback.equalsIgnoreCase("none")
             ? Optional.empty() : Optional.of(resolve(fileSystem, fallback));
-        ControlFiles files = new ControlFiles(configDir, fallbackDir, options.duration("reloadInterval", Duration.ofSeconds(1)));
+        ControlFiles files = new ControlFiles(configDir, fallbackDir, options.duration("reloadInterval", Duration.ofSeconds(1)), watchedFiles);
         SharedResources.Lease<Dns> dns = sharedDns(options, dnsService);
         return new CheckEnvironment(options, files, dns, domain -> isLocal(domainList, domain),
-            location -> resolve(fileSystem, location), dns::close);
+            location -> resolve(fileSystem, location), () -> {
+                files.close();
+                dns.close();
+            });
     }
 
     /** The same environment for another set of options (a plugin in the plugins file); its owner releases it. */
@@ -74,8 +78,9 @@ public final class CheckEnvironment {
     }
 
     /**
-     * Lets go of the shared DNS resolver (its threads end with the last handler using it): the
-     * handler that built this environment calls it when James destroys the handler.
+     * Lets go of the shared DNS resolver (its threads end with the last handler using it) and of
+     * the health check's view of the control files: the handler that built this environment calls
+     * it when James destroys the handler.
      */
     public void release() {
         release.run();

@@ -38,16 +38,33 @@ public final class ControlFiles {
     private final Optional<Path> fallbackDir;
     private final long checkIntervalNanos;
     private final LongSupplier nanoClock;
+    private final WatchedFiles registry;
 
+    /** Control files no health check sees (tests, tools). */
     public ControlFiles(Path configDir, Optional<Path> fallbackDir, Duration checkInterval) {
-        this(configDir, fallbackDir, checkInterval, System::nanoTime);
+        this(configDir, fallbackDir, checkInterval, new WatchedFiles());
+    }
+
+    /** Control files whose load errors {@code registry} reports, until {@link #close()}. */
+    public ControlFiles(Path configDir, Optional<Path> fallbackDir, Duration checkInterval, WatchedFiles registry) {
+        this(configDir, fallbackDir, checkInterval, System::nanoTime, registry);
     }
 
     ControlFiles(Path configDir, Optional<Path> fallbackDir, Duration checkInterval, LongSupplier nanoClock) {
+        this(configDir, fallbackDir, checkInterval, nanoClock, new WatchedFiles());
+    }
+
+    ControlFiles(Path configDir, Optional<Path> fallbackDir, Duration checkInterval, LongSupplier nanoClock, WatchedFiles registry) {
         this.configDir = Objects.requireNonNull(configDir);
         this.fallbackDir = fallbackDir;
         this.checkIntervalNanos = checkInterval.toNanos();
         this.nanoClock = nanoClock;
+        this.registry = registry;
+    }
+
+    /** The handler that opened these files is gone: a health check no longer reports them. */
+    public void close() {
+        registry.forget(this);
     }
 
     public Path configDir() {
@@ -64,7 +81,9 @@ public final class ControlFiles {
      * last good value stays in force and the error is logged with file and line.
      */
     public <T> ControlFile<T> parsed(String name, Function<List<ControlLine>, T> parser) {
-        return new ControlFile<>(name, parser);
+        ControlFile<T> file = new ControlFile<>(name, parser);
+        registry.register(file, this);
+        return file;
     }
 
     /** Where a control file of this name is read from: the config directory wins if it has one. */
@@ -85,11 +104,12 @@ public final class ControlFiles {
     }
 
     /** A control file and its parsed value, re-read when a file it was read from changes. */
-    public final class ControlFile<T> {
+    public final class ControlFile<T> implements WatchedFile {
         private final String name;
         private final Function<List<ControlLine>, T> parser;
         private volatile Loaded<T> loaded;
         private volatile long nextCheck;
+        private volatile String loadError;
 
         private ControlFile(String name, Function<List<ControlLine>, T> parser) {
             this.name = name;
@@ -118,13 +138,23 @@ public final class ControlFiles {
             }
         }
 
+        @Override
+        public Optional<String> loadError() {
+            get();
+            return Optional.ofNullable(loadError);
+        }
+
         private Loaded<T> load(Loaded<T> previous) {
             Map<Path, FileStamp> stamps = new LinkedHashMap<>();
             candidates(name).forEach(path -> stamps.put(path, FileStamp.of(path)));
             try {
                 List<ControlLine> lines = read(locate(name), new ArrayList<>(), stamps);
-                return new Loaded<>(parser.apply(lines), stamps);
+                Loaded<T> good = new Loaded<>(parser.apply(lines), stamps);
+                loadError = null;
+                return good;
             } catch (ControlFileException | UncheckedIOException e) {
+                // ControlFileException messages start with file:line; a read error names the file
+                loadError = e.getMessage();
                 if (previous == null) {
                     LOGGER.error("control file {}: {}; using it as empty until fixed", name, e.getMessage());
                     return new Loaded<>(parser.apply(List.of()), stamps);

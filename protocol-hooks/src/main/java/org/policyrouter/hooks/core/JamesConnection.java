@@ -99,7 +99,7 @@ public final class JamesConnection implements Connection {
         GreetingHold.install(session).ifPresent(hold -> hold.after(wait, talkedEarly -> {
             Verdict verdict = decision.apply(talkedEarly);
             if (verdict.code().rejects()) {
-                hold.open(List.of(Stage.CONNECT.replyCode(verdict.code()) + " " + Stage.CONNECT.replyText(verdict)), false, true);
+                hold.open(List.of(Stage.CONNECT.replyLine(verdict)), false, true);
             } else {
                 hold.open(List.of(), true, false);
             }

@@ -1,5 +1,9 @@
 package org.policyrouter.hooks.core;
 
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
 import javax.inject.Inject;
 
 import org.apache.commons.configuration2.Configuration;
@@ -49,12 +53,19 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     private DNSService dnsService;
     private DomainList domainList;
     private CheckEnvironment environment;
+    private WatchedFiles watchedFiles = new WatchedFiles();
 
     @Inject
     public void setJamesServices(FileSystem fileSystem, DNSService dnsService, DomainList domainList) {
         this.fileSystem = fileSystem;
         this.dnsService = dnsService;
         this.domainList = domainList;
+    }
+
+    /** The server's registry of watched files, which ControlFilesHealthCheck reports on. */
+    @Inject
+    public void setWatchedFiles(WatchedFiles watchedFiles) {
+        this.watchedFiles = watchedFiles;
     }
 
     /** The name in qpsmtpd's plugins file, e.g. {@code badmailfrom}. */
@@ -100,7 +111,7 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     public void init(Configuration configuration) throws ConfigurationException {
         JamesInternals.reportOnce();
         try {
-            environment = CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList);
+            environment = CheckEnvironment.fromJames(Options.fromXml(configuration), fileSystem, dnsService, domainList, watchedFiles);
             configure(environment);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ConfigurationException(getClass().getName() + ": " + e.getMessage(), e);
@@ -126,44 +137,73 @@ public abstract class QpsmtpdHandler implements ConnectHandler<SMTPSession>, Dis
     public void release() {
     }
 
+    /**
+     * False for a handler that runs other checks (the plugins file): they report their own
+     * rejections under their own names, so the runner would only repeat the line.
+     */
+    protected boolean reportsRejections() {
+        return true;
+    }
+
     /** Runs one hook of a check; a check that fails is skipped, as qpsmtpd skips a plugin that dies. */
-    private Verdict guarded(String hook, java.util.function.Supplier<Verdict> check) {
+    private Verdict guarded(String hook, Stage stage, Connection connection, String command, Supplier<Verdict> check) {
+        Verdict verdict;
         try {
-            Verdict verdict = check.get();
-            if (verdict.code() == ReturnCode.OK && !mayAccept()) {
-                LOGGER.warn("{}: OK from a check that is not relay control, ignored ({})", pluginName(), hook);
-                return Verdict.DECLINED;
-            }
-            return verdict;
+            verdict = check.get();
         } catch (RuntimeException e) {
             LOGGER.error("{}: {} hook failed, skipped", pluginName(), hook, e);
             return Verdict.DECLINED;
         }
+        if (verdict.code() == ReturnCode.OK && !mayAccept()) {
+            LOGGER.warn("{}: OK from a check that is not relay control, ignored ({})", pluginName(), hook);
+            return Verdict.DECLINED;
+        }
+        return reported(stage, connection, command, verdict);
+    }
+
+    /** Every verdict of every check passes here once: the place its rejection is logged. */
+    private Verdict reported(Stage stage, Connection connection, String command, Verdict verdict) {
+        if (verdict.code().rejects() && reportsRejections()) {
+            Stage replyStage = stage == Stage.CONNECT ? verdict.connectStage() : stage;
+            // a rejection before the greeting always ends the connection (onConnect, holdGreeting)
+            boolean disconnects = verdict.code().disconnects() || stage == Stage.CONNECT;
+            RejectLog.rejected(pluginName(), connection.remoteIp(), command, replyStage.replyLine(verdict),
+                verdict.code().isTemporary(), disconnects);
+        }
+        return verdict;
+    }
+
+    /**
+     * Holds the greeting (earlytalker); the decision taken when the wait is over is reported like
+     * any verdict of a hook.
+     */
+    protected final void holdGreeting(Connection connection, Duration wait, Function<Boolean, Verdict> decision) {
+        connection.holdGreeting(wait, talkedEarly -> reported(Stage.CONNECT, connection, RejectLog.CONNECT, decision.apply(talkedEarly)));
     }
 
     /** The hooks with the guard applied, as James and the plugins-file runner call them. */
     public final Verdict checkConnect(Connection connection) {
-        return guarded("connect", () -> connect(connection));
+        return guarded("connect", Stage.CONNECT, connection, RejectLog.CONNECT, () -> connect(connection));
     }
 
     public final Verdict checkHelo(Connection connection, String host) {
-        return guarded("helo", () -> helo(connection, host));
+        return guarded("helo", Stage.HELO, connection, RejectLog.helo(host), () -> helo(connection, host));
     }
 
     public final Verdict checkMail(Connection connection, EnvelopeAddress sender) {
-        return guarded("mail", () -> mail(connection, sender));
+        return guarded("mail", Stage.MAIL, connection, RejectLog.mailFrom(sender), () -> mail(connection, sender));
     }
 
     public final Verdict checkRcpt(Connection connection, EnvelopeAddress recipient) {
-        return guarded("rcpt", () -> rcpt(connection, recipient));
+        return guarded("rcpt", Stage.RCPT, connection, RejectLog.rcptTo(recipient), () -> rcpt(connection, recipient));
     }
 
     public final Verdict checkUnrecognized(Connection connection, String command) {
-        return guarded("unrecognized_command", () -> unrecognized(connection, command));
+        return guarded("unrecognized_command", Stage.UNRECOGNIZED, connection, command, () -> unrecognized(connection, command));
     }
 
     public final Verdict checkDataPost(Connection connection) {
-        return guarded("data_post", () -> dataPost(connection));
+        return guarded("data_post", Stage.DATA_POST, connection, RejectLog.END_OF_DATA, () -> dataPost(connection));
     }
 
     public final void checkDisconnect(Connection connection) {

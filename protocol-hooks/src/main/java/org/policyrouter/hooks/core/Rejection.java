@@ -77,7 +77,8 @@ public final class Rejection {
             }
             return Verdict.DECLINED;
         }
-        LOGGER.info("{}: fail, {} ({})", checkName, LogText.escape(logReason), client);
+        // DEBUG: the rejection itself is logged once, with its reply, by the handler (RejectLog)
+        LOGGER.debug("{}: fail, {} ({})", checkName, LogText.escape(logReason), client);
         return Verdict.of(code, message, detail);
     }
 }

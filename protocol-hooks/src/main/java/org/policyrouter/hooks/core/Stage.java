@@ -62,4 +62,9 @@ public enum Stage {
         String code = replyCode(verdict.code());
         return code.charAt(0) + "." + verdict.statusDetail().orElse("7.1") + " " + text;
     }
+
+    /** The reply as the client reads it: {@code 550 5.7.1 Relaying denied}. */
+    public String replyLine(Verdict verdict) {
+        return replyCode(verdict.code()) + " " + replyText(verdict);
+    }
 }

@@ -57,7 +57,7 @@ public class Earlytalker extends QpsmtpdHandler {
         if (connection.isRelayClient()) {
             return Verdict.DECLINED;
         }
-        connection.holdGreeting(wait, talkedEarly -> decide(connection, talkedEarly));
+        holdGreeting(connection, wait, talkedEarly -> decide(connection, talkedEarly));
         return Verdict.DECLINED;
     }
 

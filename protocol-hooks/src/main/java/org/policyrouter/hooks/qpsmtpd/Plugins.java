@@ -2,6 +2,7 @@ package org.policyrouter.hooks.qpsmtpd;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 import org.policyrouter.hooks.core.CheckEnvironment;
@@ -9,6 +10,7 @@ import org.policyrouter.hooks.core.Connection;
 import org.policyrouter.hooks.core.ControlFileException;
 import org.policyrouter.hooks.core.ControlFiles.ControlFile;
 import org.policyrouter.hooks.core.EnvelopeAddress;
+import org.policyrouter.hooks.core.Options;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
 import org.policyrouter.hooks.core.RelayControl;
 import org.policyrouter.hooks.core.ReturnCode;
@@ -27,11 +29,14 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * For each SMTP stage the listed checks run in file order until one does not decline, as in
- * qpsmtpd. Lines for plugins James already covers (queue/*, logging/*, tls, auth/*…) or that we
- * do not implement are skipped and named in one log line when the file is (re)loaded. An edited
- * file takes effect for new connections; an invalid one (an unknown option value) keeps the
- * previous list. Options of this handler (configDir, fallbackDir, dnsServers, dnsTimeout …)
- * apply to every listed check.
+ * qpsmtpd. Lines for plugins James already covers (queue/*, logging/*, tls, auth/*…) are skipped
+ * and named in one INFO line when the file is (re)loaded. A plugin we do not implement
+ * (spamassassin, virus/clamdscan …) is a WARN naming it and its file:line, because what it does
+ * is then not done at all; with {@code <unsupportedPlugins>refuse</unsupportedPlugins>} it is an
+ * error instead, and James does not start. An edited file takes effect for new connections; an
+ * invalid one (an unknown option value, a refused plugin) keeps the previous list. A file that
+ * cannot be used at start stops James: running no check at all is not a fallback. Options of
+ * this handler (configDir, fallbackDir, dnsServers, dnsTimeout …) apply to every listed check.
  */
 public class Plugins extends QpsmtpdHandler implements RelayControl {
     private static final Logger LOGGER = LoggerFactory.getLogger(Plugins.class);
@@ -46,8 +51,20 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
 
     @Override
     public void configure(CheckEnvironment environment) {
-        checks = environment.controlFiles().parsed("plugins", lines -> replaceChecks(instantiate(environment, PluginsFile.parse(lines))));
-        checks.get();
+        boolean refuseUnsupported = refusesUnsupported(environment.options());
+        checks = environment.controlFiles().parsed("plugins",
+            lines -> replaceChecks(instantiate(environment, PluginsFile.parse(lines), refuseUnsupported)));
+        checks.loadError().ifPresent(error -> {
+            throw new IllegalStateException("plugins file not usable: " + error);
+        });
+    }
+
+    private static boolean refusesUnsupported(Options options) {
+        String value = options.string("unsupportedPlugins", "warn").trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("warn") && !value.equals("refuse")) {
+            throw options.invalid("unsupportedPlugins", value, "warn or refuse");
+        }
+        return value.equals("refuse");
     }
 
     /**
@@ -76,7 +93,18 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
         }
     }
 
-    private static List<QpsmtpdHandler> instantiate(CheckEnvironment environment, List<PluginsFile.Entry> entries) {
+    private static List<QpsmtpdHandler> instantiate(CheckEnvironment environment, List<PluginsFile.Entry> entries, boolean refuseUnsupported) {
+        for (PluginsFile.Entry entry : entries) {
+            if (entry.isUnsupported() && refuseUnsupported) {
+                throw new ControlFileException(entry.where + ": " + entry.name + " is not implemented here, and unsupportedPlugins is refuse: "
+                    + "remove the line, or configure what it does in James");
+            }
+            if (entry.isUnsupported()) {
+                // an operator who lists spamassassin believes mail is scanned: say loudly that it is not
+                LOGGER.warn("qpsmtpd plugins: {}: {} is not implemented here and is skipped: what it does is not done "
+                    + "(<unsupportedPlugins>refuse</unsupportedPlugins> makes this an error)", entry.where, entry.name);
+            }
+        }
         List<QpsmtpdHandler> loaded = new ArrayList<>();
         for (PluginsFile.Entry entry : entries) {
             if (entry.check.isEmpty()) {
@@ -84,7 +112,7 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
             }
             QpsmtpdHandler check = entry.check.get().get();
             try {
-                check.configure(environment.withOptions(org.policyrouter.hooks.core.Options.layered(environment.options(), entry.options)));
+                check.configure(environment.withOptions(Options.layered(environment.options(), entry.options)));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 loaded.forEach(Plugins::releaseQuietly);
                 throw new ControlFileException("plugins: " + entry.line + ": " + e.getMessage());
@@ -107,6 +135,11 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
     protected boolean mayAccept() {
         // the listed checks' own guard has already turned an OK from anything but relay control into DECLINED
         return true;
+    }
+
+    @Override
+    protected boolean reportsRejections() {
+        return false;
     }
 
     private interface Hook {

@@ -57,20 +57,31 @@ final class PluginsFile {
     private PluginsFile() {
     }
 
+    static final String JAMES_DOES_THIS = "James does this itself";
+    static final String NOT_IMPLEMENTED = "not implemented";
+
     /** One line of the plugins file, resolved. */
     static final class Entry {
         final String line;
+        /** file:line, for messages. */
+        final String where;
         final String name;
         final Optional<Supplier<QpsmtpdHandler>> check;
         final Options options;
         final String skipReason;
 
-        private Entry(String line, String name, Supplier<QpsmtpdHandler> check, Options options, String skipReason) {
-            this.line = line;
+        private Entry(ControlLine line, String name, Supplier<QpsmtpdHandler> check, Options options, String skipReason) {
+            this.line = line.text();
+            this.where = line.where();
             this.name = name;
             this.check = Optional.ofNullable(check);
             this.options = options;
             this.skipReason = skipReason;
+        }
+
+        /** Skipped, and what the plugin does is then not done at all (a scanner, a filter). */
+        boolean isUnsupported() {
+            return check.isEmpty() && NOT_IMPLEMENTED.equals(skipReason);
         }
     }
 
@@ -86,9 +97,9 @@ final class PluginsFile {
             String skip = null;
             if (check == null) {
                 skip = JAMES_DOES_IT.contains(name) || JAMES_DOES_IT_PREFIXES.stream().anyMatch(name::startsWith)
-                    ? "James does this itself" : "not implemented";
+                    ? JAMES_DOES_THIS : NOT_IMPLEMENTED;
             }
-            entries.add(new Entry(line.text(), plugin, check, options, skip));
+            entries.add(new Entry(line, plugin, check, options, skip));
         }
         return List.copyOf(entries);
     }

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.policyrouter.core.LogText;
+import org.policyrouter.hooks.core.EnvelopeAddress;
+import org.policyrouter.hooks.core.RejectLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,23 +25,24 @@ public final class PluginChain {
     }
 
     public PluginVerdict connect(SppSession session) {
-        return run(Section.CONNECTION, session, Optional.empty());
+        return run(Section.CONNECTION, session, RejectLog.CONNECT, Optional.empty());
     }
 
     public PluginVerdict helo(SppSession session, String heloHost) {
         session.set("SMTPHELOHOST", heloHost);
-        return run(Section.HELO, session, Optional.empty());
+        return run(Section.HELO, session, RejectLog.helo(heloHost), Optional.empty());
     }
 
     /** @param sender the MAIL FROM address without brackets, empty for the null sender */
     public PluginVerdict mail(SppSession session, String sender) {
-        List<ReplyLine> queued = session.laterErrors(Section.MAIL);
-        if (!queued.isEmpty()) {
-            return PluginVerdict.reject(queued);
+        String command = RejectLog.mailFrom(EnvelopeAddress.parse(sender));
+        Optional<PluginVerdict> queued = queuedErrors(Section.MAIL, session, command);
+        if (queued.isPresent()) {
+            return queued.get();
         }
         session.startTransaction();
         session.set("SMTPMAILFROM", sender);
-        return run(Section.MAIL, session, Optional.of(sender));
+        return run(Section.MAIL, session, command, Optional.of(sender));
     }
 
     /**
@@ -48,33 +51,52 @@ public final class PluginChain {
      *                    may relay or the domain is ours (qmail's rcpthosts; SMTPRCPTHOSTSOK)
      */
     public PluginVerdict rcpt(SppSession session, String recipient, int accepted, boolean rcptHostsOk) {
-        List<ReplyLine> queued = session.laterErrors(Section.RCPT);
-        if (!queued.isEmpty()) {
-            return PluginVerdict.reject(queued);
+        String command = RejectLog.rcptTo(EnvelopeAddress.parse(recipient));
+        Optional<PluginVerdict> queued = queuedErrors(Section.RCPT, session, command);
+        if (queued.isPresent()) {
+            return queued.get();
         }
         session.set("SMTPRCPTCOUNT", Integer.toString(accepted));
         session.set("SMTPRCPTCOUNTALL", Integer.toString(session.countRcpt()));
         session.set("SMTPRCPTHOSTSOK", rcptHostsOk ? "1" : "0");
         session.set("SMTPRCPTTO", recipient);
-        return run(Section.RCPT, session, Optional.of(recipient));
+        return run(Section.RCPT, session, command, Optional.of(recipient));
     }
 
     public PluginVerdict data(SppSession session) {
-        List<ReplyLine> queued = session.laterErrors(Section.DATA);
-        if (!queued.isEmpty()) {
-            return PluginVerdict.reject(queued);
-        }
-        return run(Section.DATA, session, Optional.empty());
+        return queuedErrors(Section.DATA, session, "DATA").orElseGet(() -> run(Section.DATA, session, "DATA", Optional.empty()));
     }
 
     /** @param method the mechanism in lower case, as qmail's AUTH patches name it (login, plain, cram-md5) */
     public PluginVerdict auth(SppSession session, String method, String user) {
         session.set("SMTPAUTHMETHOD", method);
         session.set("SMTPAUTHUSER", user);
-        return run(Section.AUTH, session, Optional.empty());
+        return run(Section.AUTH, session, "AUTH " + method + " " + user, Optional.empty());
     }
 
-    private PluginVerdict run(Section section, SppSession session, Optional<String> address) {
+    /** The errors LM/LR/LD queued for this command, which answer it before any plugin runs. */
+    private static Optional<PluginVerdict> queuedErrors(Section section, SppSession session, String command) {
+        List<ReplyLine> queued = session.laterErrors(section);
+        if (queued.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(reported(session, session.laterErrorSource(section).map(PluginLine::programName).orElse("?"), command,
+            PluginVerdict.reject(queued)));
+    }
+
+    /** Every rejecting verdict of a plugin passes here once: the reject log line naming the plugin. */
+    private static PluginVerdict reported(SppSession session, String program, String command, PluginVerdict verdict) {
+        PluginVerdict.Kind kind = verdict.kind();
+        if (kind == PluginVerdict.Kind.REJECT || kind == PluginVerdict.Kind.REJECT_AND_DROP || kind == PluginVerdict.Kind.DROP) {
+            String client = Optional.ofNullable(session.variable("TCPREMOTEIP")).orElse("unknown");
+            boolean temporary = verdict.finalReply().map(reply -> reply.code().startsWith("4")).orElse(false);
+            RejectLog.rejected("spp " + program, client, command, String.join(" ", verdict.replyLines()), temporary,
+                kind != PluginVerdict.Kind.REJECT);
+        }
+        return verdict;
+    }
+
+    private PluginVerdict run(Section section, SppSession session, String smtpCommand, Optional<String> address) {
         List<ReplyLine> printed = new ArrayList<>();
         Optional<String> changed = Optional.empty();
         for (PluginLine plugin : session.plugins().plugins(section)) {
@@ -88,8 +110,8 @@ public final class PluginChain {
             if (output.terminator().isEmpty() && run.outcome() != PluginRun.Outcome.COMPLETED) {
                 // qmail-spp: 451 for this command. Unlike qmail-spp, a failed plugin's other output has no effect
                 LOGGER.warn("spp [{}] {} ({}): {} ({})", section.sectionName(), plugin, plugin.location(), run.outcome().reason(), run.detail());
-                return PluginVerdict.of(PluginVerdict.Kind.REJECT, List.of(ReplyLine.failure(plugin.programName(), run.outcome().reason())),
-                    printed, changed);
+                return reported(session, plugin.programName(), smtpCommand, PluginVerdict.of(PluginVerdict.Kind.REJECT,
+                    List.of(ReplyLine.failure(plugin.programName(), run.outcome().reason())), printed, changed));
             }
             if (run.outcome() != PluginRun.Outcome.COMPLETED) {
                 // the verdict was complete before: it stands, where qmail-spp would add a second reply (451)
@@ -107,7 +129,7 @@ public final class PluginChain {
                         session.addHeader(command.value());
                         break;
                     case LATER:
-                        session.addLaterError(command.laterSection(), command.reply());
+                        session.addLaterError(command.laterSection(), command.reply(), plugin);
                         break;
                     case PRINT:
                         printed.add(command.reply());
@@ -129,11 +151,14 @@ public final class PluginChain {
                         return PluginVerdict.of(section.canSkipLaterChecks() ? PluginVerdict.Kind.SKIP_LATER_CHECKS : PluginVerdict.Kind.PROCEED,
                             List.of(), printed, changed);
                     case ERROR:
-                        return PluginVerdict.of(PluginVerdict.Kind.REJECT, List.of(command.reply()), printed, changed);
+                        return reported(session, plugin.programName(), smtpCommand,
+                            PluginVerdict.of(PluginVerdict.Kind.REJECT, List.of(command.reply()), printed, changed));
                     case REJECT:
-                        return PluginVerdict.of(PluginVerdict.Kind.REJECT_AND_DROP, List.of(command.reply()), printed, changed);
+                        return reported(session, plugin.programName(), smtpCommand,
+                            PluginVerdict.of(PluginVerdict.Kind.REJECT_AND_DROP, List.of(command.reply()), printed, changed));
                     case DROP:
-                        return PluginVerdict.of(PluginVerdict.Kind.DROP, List.of(), printed, changed);
+                        return reported(session, plugin.programName(), smtpCommand,
+                            PluginVerdict.of(PluginVerdict.Kind.DROP, List.of(), printed, changed));
                     default:
                         throw new IllegalStateException("unhandled " + command.kind());
                 }

@@ -36,6 +36,7 @@ import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.policyrouter.hooks.core.RelayControl;
+import org.policyrouter.hooks.core.WatchedFiles;
 import org.policyrouter.hooks.netty.JamesInternals;
 import org.policyrouter.hooks.netty.SessionChannel;
 import org.slf4j.Logger;
@@ -61,6 +62,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     private final FileSystem fileSystem;
     private final DNSService dns;
     private final DomainList domains;
+    private final WatchedFiles watchedFiles;
     private SppRuntime runtime;
     private volatile LineHandler<SMTPSession> dispatcher;
     private SppConnectHandler connect;
@@ -70,10 +72,11 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
     private final SppMessageHeaders message = new SppMessageHeaders();
 
     @Inject
-    public SmtpPluginsHandler(FileSystem fileSystem, DNSService dns, DomainList domains) {
+    public SmtpPluginsHandler(FileSystem fileSystem, DNSService dns, DomainList domains, WatchedFiles watchedFiles) {
         this.fileSystem = fileSystem;
         this.dns = dns;
         this.domains = domains;
+        this.watchedFiles = watchedFiles;
     }
 
     @Override
@@ -93,7 +96,7 @@ public class SmtpPluginsHandler implements ConnectHandler<SMTPSession>, HeloHook
         } catch (IOException e) {
             throw new ConfigurationException("spp: cannot read the plugin list " + config.smtpplugins + ": " + e, e);
         }
-        runtime = new SppRuntime(config, workingDirectory, source, dns, domains);
+        runtime = new SppRuntime(config, workingDirectory, source, dns, domains, watchedFiles);
         connect = new SppConnectHandler(runtime, () -> dispatcher);
         envelope = new SppEnvelopeHooks(runtime);
         commands = new SppCommandHandler(runtime);

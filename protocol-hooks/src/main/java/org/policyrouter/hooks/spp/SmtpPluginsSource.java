@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Objects;
+import java.util.Optional;
+
+import org.policyrouter.hooks.core.WatchedFile;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +17,16 @@ import org.slf4j.LoggerFactory;
  * The smtpplugins file, read again when it changes. qmail-smtpd reads it at every connection; a
  * connection here takes the current version (a stat, and a parse only after an edit), so an edit
  * applies to the next connection without a restart. A file that became unreadable keeps the last
- * version read and logs why.
+ * version read, logs why and reports it as its load error (the health check's) until it is read.
+ * Its contents cannot fail to parse: doubtful lines are warnings, see {@link SmtpPluginsFile}.
  */
-public final class SmtpPluginsSource {
+public final class SmtpPluginsSource implements WatchedFile {
     private static final Logger LOGGER = LoggerFactory.getLogger(SmtpPluginsSource.class);
 
     private final Path file;
     private Stamp stamp;
     private SmtpPluginsFile current;
+    private String loadError;
 
     private SmtpPluginsSource(Path file, Stamp stamp, SmtpPluginsFile current) {
         this.file = file;
@@ -48,10 +53,18 @@ public final class SmtpPluginsSource {
                 stamp = now;
                 LOGGER.info("spp: read {} again after a change", file);
             }
+            loadError = null;
         } catch (IOException e) {
             LOGGER.error("spp: cannot read {} ({}); keeping the version read before", file, e.toString());
+            loadError = "cannot read " + file + " (" + e + "), the version read before is in use";
         }
         return current;
+    }
+
+    @Override
+    public synchronized Optional<String> loadError() {
+        current();
+        return Optional.ofNullable(loadError);
     }
 
     private static SmtpPluginsFile read(Path file) throws IOException {

@@ -19,6 +19,7 @@ import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.policyrouter.hooks.core.JamesConnection;
 import org.policyrouter.hooks.core.RelayControl;
+import org.policyrouter.hooks.core.WatchedFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,14 @@ final class SppRuntime implements AutoCloseable {
     private final DNSService dns;
     private final DomainList domains;
     private final ExecutorService workers;
+    private final WatchedFiles watchedFiles;
     private volatile List<RelayControl> relayControls = List.of();
 
-    SppRuntime(SppConfiguration config, Path workingDirectory, SmtpPluginsSource source, DNSService dns, DomainList domains) {
+    SppRuntime(SppConfiguration config, Path workingDirectory, SmtpPluginsSource source, DNSService dns, DomainList domains,
+               WatchedFiles watchedFiles) {
         this.config = config;
+        this.watchedFiles = watchedFiles;
+        watchedFiles.register(source, this);
         this.workingDirectory = workingDirectory;
         this.source = source;
         this.dns = dns;
@@ -74,7 +79,9 @@ final class SppRuntime implements AutoCloseable {
         try {
             return Optional.of(otherSources.computeIfAbsent(file, path -> {
                 try {
-                    return SmtpPluginsSource.open(path);
+                    SmtpPluginsSource other = SmtpPluginsSource.open(path);
+                    watchedFiles.register(other, this);
+                    return other;
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -141,6 +148,7 @@ final class SppRuntime implements AutoCloseable {
     /** Plugins still running are interrupted: James has stopped listening and closes its connections. */
     @Override
     public void close() {
+        watchedFiles.forget(this);
         workers.shutdownNow();
         runner.close();
     }

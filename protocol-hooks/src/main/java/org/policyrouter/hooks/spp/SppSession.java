@@ -22,6 +22,8 @@ public final class SppSession {
     private final Map<String, String> environment;
     private final Map<String, Supplier<Optional<String>>> deferred = new LinkedHashMap<>();
     private final Map<Section, List<ReplyLine>> laterErrors = new EnumMap<>(Section.class);
+    /** The plugin that queued the first of each section's errors: the reject log names it. */
+    private final Map<Section, PluginLine> laterErrorSources = new EnumMap<>(Section.class);
     private final List<String> headers = new ArrayList<>();
     private boolean accepted;
     private int rcptCountAll;
@@ -88,8 +90,13 @@ public final class SppSession {
         environment.remove(name);
     }
 
-    void addLaterError(Section section, ReplyLine reply) {
+    void addLaterError(Section section, ReplyLine reply, PluginLine plugin) {
         laterErrors.computeIfAbsent(section, s -> new ArrayList<>()).add(reply);
+        laterErrorSources.putIfAbsent(section, plugin);
+    }
+
+    Optional<PluginLine> laterErrorSource(Section section) {
+        return Optional.ofNullable(laterErrorSources.get(section));
     }
 
     /** The errors LM/LR/LD queued for this command: qmail-spp shows them at every such command until RSET. */
@@ -119,6 +126,7 @@ public final class SppSession {
     public void reset() {
         headers.clear();
         laterErrors.clear();
+        laterErrorSources.clear();
         rcptCountAll = 0;
     }
 }

@@ -10,8 +10,11 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import org.apache.james.core.healthcheck.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import reactor.core.publisher.Mono;
 
 class ControlFilesTest {
     @TempDir
@@ -104,6 +107,45 @@ class ControlFilesTest {
         now.addAndGet(Duration.ofSeconds(2).toNanos());
 
         assertThat(list.get().firstMatch(EnvelopeAddress.parse("good@example"))).isPresent();
+    }
+
+    @Test
+    void aBrokenEditIsTheFilesLoadErrorUntilFixed() throws Exception {
+        Path file = config.resolve("badmailfrom");
+        Files.writeString(file, "good@example\n");
+        ControlFiles.ControlFile<AddressList> list = files().parsed("badmailfrom", AddressList::parse);
+        assertThat(list.loadError()).isEmpty();
+
+        Files.writeString(file, "good@example\nnot-an-address\n");
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(list.loadError()).hasValueSatisfying(error -> assertThat(error).startsWith(file + ":2: "));
+
+        Files.writeString(file, "good@example\nother@example\n");
+        now.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(list.loadError()).isEmpty();
+    }
+
+    @Test
+    void theHealthCheckReportsBrokenFilesOfOpenHandlersOnly() throws Exception {
+        WatchedFiles registry = new WatchedFiles();
+        ControlFiles files = new ControlFiles(config, Optional.empty(), Duration.ZERO, now::get, registry);
+        ControlFilesHealthCheck health = new ControlFilesHealthCheck(registry);
+        Path file = config.resolve("badrcptto");
+        Files.writeString(file, "@example\n");
+        ControlFiles.ControlFile<AddressList> list = files.parsed("badrcptto", AddressList::parse);
+        ControlFiles.ControlFile<AddressList> sameFileOtherCheck = files.parsed("badrcptto", AddressList::parse);
+        assertThat(Mono.from(health.check()).block().isHealthy()).isTrue();
+
+        Files.writeString(file, "@example\nbroken\n");
+        Result degraded = Mono.from(health.check()).block();
+        assertThat(degraded.isDegraded()).isTrue();
+        assertThat(degraded.getCause()).hasValue("an edit could not be loaded, the SMTP checks use the last good version: "
+            + file + ":2: an address or @host needs an @ sign (\"broken\")");
+        assertThat(list.get().firstMatch(EnvelopeAddress.parse("a@example"))).as("the last good version").isPresent();
+
+        files.close();
+        assertThat(Mono.from(health.check()).block().isHealthy()).as("its handler is gone").isTrue();
+        assertThat(sameFileOtherCheck.loadError()).isPresent();
     }
 
     @Test

@@ -16,6 +16,8 @@ public final class FakeConnection implements Connection {
     private boolean relayClient;
     private String helo;
     private EnvelopeAddress sender;
+    private Boolean talksEarly;
+    private Verdict greetingVerdict;
 
     private FakeConnection(InetAddress remote) {
         this.remote = remote;
@@ -92,6 +94,20 @@ public final class FakeConnection implements Connection {
 
     @Override
     public void holdGreeting(Duration wait, Function<Boolean, Verdict> decision) {
-        throw new UnsupportedOperationException("no greeting in unit tests");
+        if (talksEarly == null) {
+            throw new UnsupportedOperationException("no greeting in unit tests");
+        }
+        greetingVerdict = decision.apply(talksEarly);
+    }
+
+    /** The greeting's hold ends at once, with the client having talked early or not. */
+    public FakeConnection talksEarly(boolean talksEarly) {
+        this.talksEarly = talksEarly;
+        return this;
+    }
+
+    /** What the decision at the end of the greeting's hold answered. */
+    public Verdict greetingVerdict() {
+        return greetingVerdict;
     }
 }

@@ -25,7 +25,7 @@ class SharedDnsLifecycleTest {
         List<String> options = new ArrayList<>(List.of("configDir", config.toString(), "fallbackDir", "none"));
         options.addAll(List.of(dnsOptions));
         // plain paths: James's FileSystem is not asked
-        return CheckEnvironment.fromJames(Options.fromPluginArguments(options, "test"), null, new SlowJamesDns(), null);
+        return CheckEnvironment.fromJames(Options.fromPluginArguments(options, "test"), null, new SlowJamesDns(), null, new WatchedFiles());
     }
 
     @Test

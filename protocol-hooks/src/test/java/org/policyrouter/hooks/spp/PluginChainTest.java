@@ -11,6 +11,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.policyrouter.hooks.core.RejectLines;
 
 class PluginChainTest {
     @TempDir
@@ -34,6 +35,37 @@ class PluginChainTest {
             runner = new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), (p, l) -> { });
         }
         return new PluginChain(runner);
+    }
+
+    @Test
+    void aRejectionIsOneRejectLogLineNamingThePlugin() {
+        SppSession session = new SppSession(SmtpPluginsFile.parse("smtpplugins", List.of("[rcpt]", ":true", ":echo E550 5.7.1 no thanks")),
+            Map.of("PATH", "/usr/bin:/bin", "TCPREMOTEIP", "192.0.2.7"));
+        try (RejectLines log = new RejectLines()) {
+            chain().rcpt(session, "closed@example.com", 0, true);
+            chain().rcpt(session, "temp@example.com", 0, true);
+
+            assertThat(log.lines()).containsExactly("spp echo: 192.0.2.7 RCPT TO:<closed@example.com> -> 550 5.7.1 no thanks",
+                "spp echo: 192.0.2.7 RCPT TO:<temp@example.com> -> 550 5.7.1 no thanks");
+        }
+    }
+
+    @Test
+    void queuedErrorsAndDropsAreLoggedUnderThePluginThatDecided() {
+        SppSession session = new SppSession(SmtpPluginsFile.parse("smtpplugins", List.of("[helo]", ":echo D", "[mail]", ":echo LR451 4.7.1 later")),
+            Map.of("PATH", "/usr/bin:/bin", "TCPREMOTEIP", "192.0.2.7"));
+        try (RejectLines log = new RejectLines()) {
+            chain().helo(session, "client.example");
+            chain().mail(session, "");
+            chain().rcpt(session, "a@example.com", 0, true);
+            session.reset();
+            session.addLaterError(Section.DATA, ReplyLine.parse("554 5.7.1 not now").orElseThrow(), new PluginLine("plugins/late", "smtpplugins:9"));
+            chain().data(session);
+
+            assertThat(log.lines()).containsExactly("spp echo: 192.0.2.7 HELO/EHLO client.example -> no reply [disconnect]",
+                "spp echo: 192.0.2.7 RCPT TO:<a@example.com> -> 451 4.7.1 later [temporary]",
+                "spp plugins/late: 192.0.2.7 DATA -> 554 5.7.1 not now");
+        }
     }
 
     @Test

@@ -36,6 +36,10 @@ class SmtpPluginsSourceTest {
         Files.delete(file);
 
         assertThat(source.current().plugins(Section.RCPT)).extracting(PluginLine::text).containsExactly("plugins/tarpit");
+        assertThat(source.loadError()).hasValueSatisfying(error -> assertThat(error).startsWith("cannot read " + file + " (java.nio.file.NoSuchFileException"));
+
+        Files.writeString(file, "[rcpt]\nplugins/other\n");
+        assertThat(source.loadError()).isEmpty();
     }
 
     @Test
