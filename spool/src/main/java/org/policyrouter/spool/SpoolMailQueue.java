@@ -527,6 +527,15 @@ public final class SpoolMailQueue implements ManageableMailQueue {
         }
     }
 
+    /** A listed mail read whole from disk (envelope and message), for an operator; empty when it left meanwhile. */
+    public Optional<Mail> read(QueuedMail mail) {
+        try {
+            return Optional.of(store.read(mail));
+        } catch (IOException | CorruptSpoolFileException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The waiting and held mails in arrival order, each read from disk when the iterator reaches it. */
     @Override
     public MailQueueIterator browse() {

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.MailQueueName;
@@ -19,6 +20,7 @@ import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 
+import org.apache.mailet.Mail;
 import org.policyrouter.core.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,7 @@ import spark.Service;
  * <pre>
  * GET    /spool/queues/{queue}/messages[?queueId=…|domain=…][&amp;state=active|due|deferred|held][&amp;offset=0&amp;limit=100]
  * GET    /spool/queues/{queue}/messages/{queueId}
+ * GET    /spool/queues/{queue}/messages/{queueId}/content      the message (message/rfc822)
  * PATCH  /spool/queues/{queue}/messages/{queueId}?action=flush|hold|release
  * PATCH  /spool/queues/{queue}/messages?action=flush|hold|release[&amp;domain=…]
  * DELETE /spool/queues/{queue}/messages/{queueId}
@@ -64,6 +67,7 @@ public class SpoolQueueRoutes implements Routes {
     public void define(Service service) {
         service.get(MESSAGES, (request, response) -> list(request, selection(request)), json);
         service.get(MESSAGES + "/:queueId", (request, response) -> list(request, existing(request)), json);
+        service.get(MESSAGES + "/:queueId/content", this::content);
         service.patch(MESSAGES, (request, response) -> audited(request, act(request, selection(request))), json);
         service.patch(MESSAGES + "/:queueId", (request, response) -> audited(request, act(request, existing(request))), json);
         service.delete(MESSAGES, (request, response) -> {
@@ -98,6 +102,24 @@ public class SpoolQueueRoutes implements Routes {
         List<Map<String, Object>> page = new ArrayList<>();
         queue.list(which).stream().filter(inState).skip(offset).limit(limit).forEach(listed -> page.add(describe(queue, listed)));
         return page;
+    }
+
+    /**
+     * The message as stored, {@code message/rfc822}, like postcat's body: the first mail of the
+     * message (its copies, one per next hop, share the body).
+     */
+    private Object content(Request request, spark.Response response) throws Exception {
+        SpoolMailQueue queue = queue(request);
+        Mail mail = queue.list(existing(request)).stream().map(listed -> queue.read(listed.mail)).flatMap(Optional::stream).findFirst()
+            .orElseThrow(() -> ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
+                .message("mail %s left the queue", request.params("queueId")).haltError());
+        try {
+            response.type("message/rfc822");
+            MessageBytes.writeTo(mail.getMessage(), response.raw().getOutputStream());
+            return "";
+        } finally {
+            LifecycleUtil.dispose(mail);
+        }
     }
 
     private Map<String, Object> act(Request request, Predicate<QueuedMail> which) throws MailQueue.MailQueueException {

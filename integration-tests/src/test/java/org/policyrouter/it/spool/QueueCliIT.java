@@ -115,12 +115,14 @@ class QueueCliIT {
 
     @Test
     @Order(2)
-    void showGivesEveryFieldOfOneMessage() {
+    void showGivesEveryFieldOfOneMessageAndTheMessage() {
         Run show = cli("show", IDS.get(2));
 
         assertThat(show.status).isZero();
         assertThat(show.output).contains("queueId: " + IDS.get(2), "state: deferred", "recipients: [\"three@gone.example\"]", "attempts: 1")
-            .containsPattern("lastError: .*Connection refused");
+            .containsPattern("lastError: .*Connection refused")
+            // then the message as stored, like postcat
+            .contains("Subject: third\r\n").endsWith("\r\n\r\nbody\r\n");
     }
 
     @Test

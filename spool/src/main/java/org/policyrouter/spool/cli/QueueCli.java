@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  *
  * <pre>
  * policy-router mailq [--domain D] [--json]       the queue: ID, state, arrival, sender, recipients, last error; totals by domain
- * policy-router show ID [--json]                  one message's mails (a message split by next hop has several)
+ * policy-router show ID [--json]                  one message's mails (a message split by next hop has several), then the message
  * policy-router flush [ID | --domain D]           try now (postqueue -f / -s / -i)
  * policy-router requeue [ID | --domain D]         after a policy change (postsuper -r): every retry is routed by the
  *                                                 current tables, so this is a flush that says so
@@ -72,8 +72,10 @@ public final class QueueCli {
                 return 0;
             }
             case "show": {
-                JsonNode mails = webAdmin.get(MESSAGES + "/" + WebAdminClient.encode(arguments.requireId()));
-                out.print(arguments.json ? mails + "\n" : MailqReport.details(mails));
+                String path = MESSAGES + "/" + WebAdminClient.encode(arguments.requireId());
+                JsonNode mails = webAdmin.get(path);
+                // like postcat: the envelope records, then the message as stored
+                out.print(arguments.json ? mails + "\n" : MailqReport.details(mails) + webAdmin.getText(path + "/content"));
                 return 0;
             }
             case "delete": {

@@ -52,6 +52,16 @@ final class WebAdminClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** A resource as text (a stored message), ISO-8859-1 so that every byte comes through. */
+    String getText(String path) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).GET().build();
+        HttpResponse<String> response = exchange(request);
+        if (response.statusCode() != 200) {
+            throw refused(request, response);
+        }
+        return response.body();
+    }
+
     JsonNode patch(String path) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).method("PATCH", HttpRequest.BodyPublishers.noBody()));
     }
@@ -63,24 +73,31 @@ final class WebAdminClient {
     /** The answer's JSON; a status other than 200 is an error carrying WebAdmin's own message. */
     private JsonNode send(HttpRequest.Builder request) throws IOException {
         HttpRequest built = request.timeout(TIMEOUT).build();
-        HttpResponse<String> response;
+        HttpResponse<String> response = exchange(built);
+        if (response.statusCode() != 200) {
+            throw refused(built, response);
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> exchange(HttpRequest request) throws IOException {
         try {
-            response = http.send(built, HttpResponse.BodyHandlers.ofString());
+            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.ISO_8859_1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (IOException e) {
             throw new IOException("cannot reach WebAdmin at " + base + " (is the server running? --webadmin URL): " + e, e);
         }
-        if (response.statusCode() != 200) {
-            String message = response.body();
-            try {
-                message = JSON.readTree(message).path("message").asText(message);
-            } catch (IOException e) {
-                // not JSON: the body as it is
-            }
-            throw new IOException(built.method() + " " + built.uri().getPath() + ": " + response.statusCode() + " " + message);
+    }
+
+    private static IOException refused(HttpRequest request, HttpResponse<String> response) {
+        String message = response.body();
+        try {
+            message = JSON.readTree(message).path("message").asText(message);
+        } catch (IOException e) {
+            // not JSON: the body as it is
         }
-        return JSON.readTree(response.body());
+        return new IOException(request.method() + " " + request.uri().getPath() + ": " + response.statusCode() + " " + message);
     }
 }
