@@ -125,4 +125,82 @@ class DistributionIT {
             assertThat(Files.readString(broken.resolve("var/log/james.log"))).contains("\tat org.policyrouter.policy.PolicyErrors.throwIfAny");
         }
     }
+
+    @Test
+    void policyRouterCheckFindsABrokenFileOfEachKindThenOkOnceFixed() throws Exception {
+        Path checked = copyDistribution(tmp.resolve("checked"), JamesProcess.freePort(), JamesProcess.freePort());
+        Path conf = checked.resolve("conf");
+        List<Path> edited = List.of(conf.resolve("qpsmtpd/plugins"), conf.resolve("qpsmtpd/badmailfrom"), conf.resolve("smtpplugins"),
+            conf.resolve("smtpserver.xml"), conf.resolve("mailetcontainer.xml"));
+        List<String> shipped = new java.util.ArrayList<>();
+        for (Path file : edited) {
+            shipped.add(Files.readString(file));
+        }
+        // an unsupported plugin is only a warning; badmailfrom then reads its control file, which has a line without @
+        JamesProcess.replaceIn(conf.resolve("qpsmtpd/plugins"), "#badmailfrom\n", "badmailfrom\nspamassassin\n");
+        int badLine = lineCount(conf.resolve("qpsmtpd/badmailfrom")) + 1;
+        Files.writeString(conf.resolve("qpsmtpd/badmailfrom"), "nobody\n", java.nio.file.StandardOpenOption.APPEND);
+        JamesProcess.replaceIn(conf.resolve("smtpplugins"), "#plugins/mfdnscheck", "plugins/mfdnscheck");
+        JamesProcess.replaceIn(conf.resolve("smtpserver.xml"), "hooks.qpsmtpd.QmailNullSender\"", "hooks.qpsmtpd.QmailNullSenderr\"");
+        JamesProcess.replaceIn(conf.resolve("mailetcontainer.xml"), "<loopProcessor>undeliverable<", "<loopProcessor>undeliverabel<");
+
+        int spamassassin = lineOf(conf.resolve("qpsmtpd/plugins"), "spamassassin");
+        int mfdnscheck = lineOf(conf.resolve("smtpplugins"), "plugins/mfdnscheck");
+        int handler = lineOf(conf.resolve("smtpserver.xml"), "QmailNullSenderr");
+        int loopProcessor = lineOf(conf.resolve("mailetcontainer.xml"), "undeliverabel");
+        Path program = checked.toRealPath().resolve("plugins/mfdnscheck");
+
+        Process broken = new ProcessBuilder(checked.resolve("bin/policy-router").toString(), "check").start();
+        String brokenOut = new String(broken.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String brokenErr = new String(broken.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(broken.waitFor()).as(brokenOut + brokenErr).isEqualTo(1);
+        assertThat(brokenErr.lines()).as(brokenErr).anyMatch(line -> line.endsWith("/conf/qpsmtpd/plugins:" + spamassassin
+                + ": spamassassin is not implemented here and is skipped: what it does is not done "
+                + "(<unsupportedPlugins>refuse</unsupportedPlugins> makes this an error)"))
+            .anyMatch(line -> line.endsWith("/conf/qpsmtpd/badmailfrom:" + badLine + ": an address or @host needs an @ sign (\"nobody\")"))
+            .anyMatch(line -> line.endsWith("/conf/smtpplugins:" + mfdnscheck
+                + ": plugin program " + program + " does not exist"))
+            .anyMatch(line -> line.endsWith("/conf/smtpserver.xml:" + handler
+                + ": <handler class=\"org.policyrouter.hooks.qpsmtpd.QmailNullSenderr\">: no such class in James's lib or extensions-jars"))
+            .anyMatch(line -> line.contains("/conf/mailetcontainer.xml:" + loopProcessor
+                + ": <loopProcessor>undeliverabel</loopProcessor> of NextHopProcessor: no such processor (processors: root, error, transport, "))
+            .anyMatch(line -> line.endsWith("/conf: 4 errors"));
+        // the parsers' own log lines stay off the console: check says it once, as file:line
+        assertThat(brokenOut + brokenErr).doesNotContain("ERROR", "WARN ");
+
+        for (int i = 0; i < edited.size(); i++) {
+            if (!edited.get(i).endsWith("plugins")) {
+                Files.writeString(edited.get(i), shipped.get(i));
+            }
+        }
+        Files.writeString(conf.resolve("qpsmtpd/badmailfrom"), shipped.get(1) + "@spam.example\n");
+        Process fixed = new ProcessBuilder(checked.resolve("bin/policy-router").toString(), "check").start();
+        String fixedOut = new String(fixed.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String fixedErr = new String(fixed.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(fixed.waitFor()).as(fixedOut + fixedErr).isZero();
+        // the unsupported plugin is still listed: a warning, exit 0
+        assertThat(fixedErr.lines()).as(fixedErr).singleElement().asString().contains("spamassassin is not implemented here");
+        assertThat(fixedOut.lines()).as(fixedOut).anyMatch(line -> line.contains("/conf/policy: OK: "))
+            .anyMatch(line -> line.endsWith("/conf/qpsmtpd/plugins: OK: running [badmailfrom]; skipped: spamassassin (not implemented)"))
+            .anyMatch(line -> line.contains("/conf/smtpplugins: OK: 0 plugins"))
+            .anyMatch(line -> line.endsWith("/conf/smtpserver.xml: OK: handler classes"))
+            .anyMatch(line -> line.endsWith("/conf/mailetcontainer.xml: OK: mailet and matcher classes, processor names"));
+    }
+
+    private static int lineCount(Path file) throws IOException {
+        return (int) Files.readString(file).lines().count();
+    }
+
+    /** The 1-based line of the first line containing text. */
+    private static int lineOf(Path file, String text) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) {
+                return i + 1;
+            }
+        }
+        throw new IllegalStateException(file + " has no " + text);
+    }
 }

@@ -9,14 +9,19 @@ import java.util.Optional;
  * Why a program cannot run, found before starting it: through setsid a missing program would only
  * show as setsid's exit status 127, indistinguishable from the program's own.
  */
-final class Executables {
+public final class Executables {
     /** What execvp searches when the environment has no PATH. */
     private static final String DEFAULT_PATH = "/usr/bin:/bin";
 
     private Executables() {
     }
 
-    static Optional<String> problem(String program, Map<String, String> environment, Optional<Path> directory) {
+    /**
+     * Why {@code program} (a path, relative to {@code directory} if given, or a name searched in
+     * the environment's PATH) cannot be run; empty when it can. Also what {@code policy-router
+     * check} says of an smtpplugins line.
+     */
+    public static Optional<String> problem(String program, Map<String, String> environment, Optional<Path> directory) {
         if (program.contains("/")) {
             return problem(directory.map(dir -> dir.resolve(program)).orElse(Path.of(program)));
         }

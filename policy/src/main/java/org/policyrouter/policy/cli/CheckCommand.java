@@ -7,18 +7,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
 import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
 
+import org.policyrouter.core.check.CheckReport;
+import org.policyrouter.core.check.ConfigurationCheck;
 import org.policyrouter.policy.PolicyError;
 import org.policyrouter.policy.PolicyTables;
 import org.policyrouter.policy.RoutingLoops;
 import org.policyrouter.policy.UnknownProcessors;
+import org.policyrouter.policy.XmlReferences;
 
 /**
  * {@code policy-router check [DIR]}: every error as {@code file:line: message}, exit 0 only when
  * all files are valid and every {@code queue/} next hop names a built-in queue plugin or a
  * processor of James's chain that does not hand mail back to routing.
+ *
+ * <p>Then the rest of what an operator edits in {@code conf/} (the parent of DIR), each file as
+ * the server reads it: the classes and processor names of {@code smtpserver.xml} and
+ * {@code mailetcontainer.xml} here, and whatever the {@link ConfigurationCheck}s on the class
+ * path check (protocol-hooks: qpsmtpd's plugins file and its control files, smtpplugins).
+ * Warnings are printed and leave the exit status 0; any error makes it 1.
  */
 final class CheckCommand {
     private final PrintStream out;
@@ -33,6 +43,12 @@ final class CheckCommand {
         if (!arguments.operands().isEmpty()) {
             throw new IllegalArgumentException("check takes one directory, got also " + arguments.operands());
         }
+        int tables = checkTables(arguments);
+        int configuration = checkConfiguration(arguments.directory().toAbsolutePath().normalize().getParent(), arguments.mailetContainer());
+        return Math.max(tables, configuration);
+    }
+
+    private int checkTables(CliArguments arguments) {
         Optional<PolicyTables> loaded = TablesLoader.load(arguments, err);
         if (loaded.isEmpty()) {
             return PolicyRouterCli.INVALID;
@@ -65,5 +81,48 @@ final class CheckCommand {
             out.println("note: relayhost is set, so it takes every recipient and the transport rules are not used");
         }
         return PolicyRouterCli.OK;
+    }
+
+    /** The files of {@code conf} besides the policy tables; a file that is not there is not checked. */
+    private int checkConfiguration(Path conf, Path mailetContainer) {
+        if (conf == null) {
+            return PolicyRouterCli.OK;
+        }
+        List<CheckReport> reports = new ArrayList<>();
+        ClassLoader classes = CheckCommand.class.getClassLoader();
+        reports.add(xml(conf.resolve("smtpserver.xml"), file -> XmlReferences.handlers(file, classes), "handler classes"));
+        reports.add(xml(mailetContainer, file -> XmlReferences.mailets(file, classes), "mailet and matcher classes, processor names"));
+        for (ConfigurationCheck check : ServiceLoader.load(ConfigurationCheck.class, classes)) {
+            reports.add(check.check(conf));
+        }
+        List<String> errors = new ArrayList<>();
+        for (CheckReport report : reports) {
+            report.warnings().forEach(err::println);
+            report.errors().forEach(err::println);
+            errors.addAll(report.errors());
+        }
+        if (!errors.isEmpty()) {
+            err.println(conf + ": " + errors.size() + (errors.size() == 1 ? " error" : " errors"));
+            return PolicyRouterCli.INVALID;
+        }
+        reports.forEach(report -> report.summary().ifPresent(out::println));
+        return PolicyRouterCli.OK;
+    }
+
+    private interface XmlCheck {
+        List<PolicyError> check(Path file) throws IOException;
+    }
+
+    private static CheckReport xml(Path file, XmlCheck check, String what) {
+        if (!Files.isRegularFile(file)) {
+            return CheckReport.skipped();
+        }
+        List<String> errors = new ArrayList<>();
+        try {
+            check.check(file).forEach(error -> errors.add(error.toString()));
+        } catch (IOException e) {
+            errors.add(e.getMessage());
+        }
+        return CheckReport.of(errors, List.of(), file + ": OK: " + what);
     }
 }

@@ -12,11 +12,13 @@ import java.util.List;
  * the router would do with addresses (Postfix's {@code postfix check} and {@code postmap -q}),
  * {@code config} what the configuration files set ({@code postconf -n}). The queue commands are
  * {@code org.policyrouter.spool.cli.QueueCli}'s.
- * Exit status: 0 fine, 1 invalid tables (or unreadable directory), 2 wrong usage.
+ * Exit status: 0 fine (warnings are printed), 1 invalid tables or configuration files (or unreadable
+ * directory), 2 wrong usage.
  */
 public final class PolicyRouterCli {
     /** Set by the launcher to the distribution folder, which holds the default {@code conf/policy}. */
     static final String HOME_PROPERTY = "policy.router.home";
+    private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
     static final int OK = 0;
     static final int INVALID = 1;
     static final int USAGE = 2;
@@ -26,7 +28,9 @@ public final class PolicyRouterCli {
         "       policy-router query [--me DOMAIN] [--max-table-size SIZE] [DIR] [--from SENDER] [--json] ADDRESS... (or - to read addresses from stdin)",
         "       policy-router config [CONF]      what the configuration files set (postconf -n): CONF defaults to conf/ of the distribution",
         "       policy-router mailq|show|flush|requeue|hold|release|delete ...   the running server's queue (see docs/spool.md)",
-        "  DIR      the policy directory (default: conf/policy of the distribution)",
+        "  DIR      the policy directory (default: conf/policy of the distribution); check also checks its parent conf/:",
+        "           smtpserver.xml and mailetcontainer.xml (our classes, processor names), qpsmtpd's plugins file and the",
+        "           control files its plugins read, smtpplugins (its programs): errors as file:line: message, exit 1",
         "  --me     the server's own domain, appended to relay host names without a dot",
         "  --max-table-size  refuse a table file bigger than SIZE (default 16m, as the server's maxTableSize)",
         "  --routing-processors  processors a queue/ next hop must not hand mail back to (default root,transport,routed,deferred)",
@@ -38,6 +42,11 @@ public final class PolicyRouterCli {
     }
 
     public static void main(String[] args) {
+        // check configures the SMTP handlers' parsers, which log what they reject (James's logback is on
+        // the class path): check prints the same as file:line, so a second copy on the console is noise
+        if (System.getProperty(LOGBACK_CONFIGURATION) == null) {
+            System.setProperty(LOGBACK_CONFIGURATION, "org/policyrouter/policy/cli/quiet-logback.xml");
+        }
         System.exit(run(Arrays.asList(args), System.in, System.out, System.err));
     }
 

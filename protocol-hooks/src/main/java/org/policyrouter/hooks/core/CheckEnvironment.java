@@ -40,20 +40,33 @@ public final class CheckEnvironment {
     private final Predicate<String> localDomains;
     private final java.util.function.Function<String, Path> paths;
     private final Runnable release;
+    private final boolean opensStores;
 
     public CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains,
                             java.util.function.Function<String, Path> paths) {
-        this(options, controlFiles, dns, localDomains, paths, () -> { });
+        this(options, controlFiles, dns, localDomains, paths, () -> { }, true);
     }
 
     private CheckEnvironment(Options options, ControlFiles controlFiles, Supplier<Dns> dns, Predicate<String> localDomains,
-                             java.util.function.Function<String, Path> paths, Runnable release) {
+                             java.util.function.Function<String, Path> paths, Runnable release, boolean opensStores) {
         this.options = options;
         this.controlFiles = controlFiles;
         this.dns = dns;
         this.localDomains = localDomains;
         this.paths = paths;
         this.release = release;
+        this.opensStores = opensStores;
+    }
+
+    /**
+     * The environment of {@code policy-router check}: a check is configured to validate its options
+     * and control files, and never runs, so it has no DNS and opens no store (the running server
+     * holds the greylisting journal; a database need not be reachable from where the check runs).
+     */
+    public static CheckEnvironment forConfigurationCheck(Options options, ControlFiles controlFiles, java.util.function.Function<String, Path> paths) {
+        return new CheckEnvironment(options, controlFiles, () -> {
+            throw new IllegalStateException("no DNS in a configuration check");
+        }, domain -> false, paths, () -> { }, false);
     }
 
     /** The environment of a check inside James, from its options and James's services. */
@@ -69,12 +82,12 @@ public final class CheckEnvironment {
             location -> resolve(fileSystem, location), () -> {
                 files.close();
                 dns.close();
-            });
+            }, true);
     }
 
     /** The same environment for another set of options (a plugin in the plugins file); its owner releases it. */
     public CheckEnvironment withOptions(Options pluginOptions) {
-        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains, paths, () -> { });
+        return new CheckEnvironment(pluginOptions, controlFiles, dns, localDomains, paths, () -> { }, opensStores);
     }
 
     /**
@@ -123,6 +136,11 @@ public final class CheckEnvironment {
         } catch (DomainListException | IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** False in a configuration check: a check validates its store options but opens nothing. */
+    public boolean opensStores() {
+        return opensStores;
     }
 
     public Options options() {

@@ -84,6 +84,9 @@ public class Greylisting extends QpsmtpdHandler {
         grey = options.duration("grey_timeout", Duration.ofMinutes(200));
         white = options.duration("white_timeout", Duration.ofDays(36));
         SharedResources.Lease<GreylistStore> lease = openStore(environment, options);
+        if (lease == null) {
+            return;
+        }
         try {
             store = lease.get();
         } catch (RuntimeException e) {
@@ -117,6 +120,7 @@ public class Greylisting extends QpsmtpdHandler {
         return Options.layered(fromFile, environment.options());
     }
 
+    /** @return null in a configuration check, which validates the options only */
     private static SharedResources.Lease<GreylistStore> openStore(CheckEnvironment environment, Options options) {
         String kind = options.string("store", "file");
         LongSupplier clock = System::currentTimeMillis;
@@ -127,6 +131,9 @@ public class Greylisting extends QpsmtpdHandler {
             if (timeout.isZero()) {
                 throw options.invalid("jdbc_timeout", "0", "allowed: the hook would not wait at all");
             }
+            if (!environment.opensStores()) {
+                return null;
+            }
             return STORES.acquire(url + "#" + table, () -> new JdbcGreylistStore(url,
                 options.string("jdbc_user", ""), options.string("jdbc_password", ""), table, timeout, clock));
         }
@@ -135,6 +142,9 @@ public class Greylisting extends QpsmtpdHandler {
         }
         Path directory = environment.path(options.string("db_dir", "file://var/greylisting")).toAbsolutePath().normalize();
         int maxEntries = options.integer("max_entries", 100000);
+        if (!environment.opensStores()) {
+            return null;
+        }
         return STORES.acquire(directory.toString(), () -> new FileGreylistStore(directory, maxEntries, clock));
     }
 

@@ -59,7 +59,7 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
         });
     }
 
-    private static boolean refusesUnsupported(Options options) {
+    static boolean refusesUnsupported(Options options) {
         String value = options.string("unsupportedPlugins", "warn").trim().toLowerCase(Locale.ROOT);
         if (!value.equals("warn") && !value.equals("refuse")) {
             throw options.invalid("unsupportedPlugins", value, "warn or refuse");
@@ -101,8 +101,7 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
             }
             if (entry.isUnsupported()) {
                 // an operator who lists spamassassin believes mail is scanned: say loudly that it is not
-                LOGGER.warn("qpsmtpd plugins: {}: {} is not implemented here and is skipped: what it does is not done "
-                    + "(<unsupportedPlugins>refuse</unsupportedPlugins> makes this an error)", entry.where, entry.name);
+                LOGGER.warn("qpsmtpd plugins: {}", unsupportedWarning(entry));
             }
         }
         List<QpsmtpdHandler> loaded = new ArrayList<>();
@@ -115,7 +114,10 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
                 check.configure(environment.withOptions(Options.layered(environment.options(), entry.options)));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 loaded.forEach(Plugins::releaseQuietly);
-                throw new ControlFileException("plugins: " + entry.line + ": " + e.getMessage());
+                // an option's message already starts with file:line (Options' origin); anything else gets it
+                String message = e.getMessage() != null && e.getMessage().startsWith(entry.where) ? e.getMessage()
+                    : entry.where + ": " + entry.name + ": " + e.getMessage();
+                throw new ControlFileException(message);
             }
             loaded.add(check);
         }
@@ -124,6 +126,12 @@ public class Plugins extends QpsmtpdHandler implements RelayControl {
         LOGGER.info("qpsmtpd plugins: running [{}]{}", loaded.stream().map(QpsmtpdHandler::pluginName).collect(Collectors.joining(", ")),
             skipped.isEmpty() ? "" : "; skipped: " + skipped);
         return List.copyOf(loaded);
+    }
+
+    /** What the log says of a listed plugin we do not implement, as {@code file:line: …} (policy-router check says the same). */
+    static String unsupportedWarning(PluginsFile.Entry entry) {
+        return entry.where + ": " + entry.name + " is not implemented here and is skipped: what it does is not done "
+            + "(<unsupportedPlugins>refuse</unsupportedPlugins> makes this an error)";
     }
 
     /** The qpsmtpd names of the checks running now, in file order (what the start-up log lists). */

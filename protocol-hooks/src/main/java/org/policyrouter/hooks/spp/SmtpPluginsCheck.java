@@ -1,0 +1,95 @@
+package org.policyrouter.hooks.spp;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.policyrouter.core.check.CheckReport;
+import org.policyrouter.core.check.ConfigurationCheck;
+import org.policyrouter.core.process.Executables;
+import org.policyrouter.hooks.core.SmtpServerConfiguration;
+
+/**
+ * {@code policy-router check}: the smtpplugins list of each {@link SmtpPluginsHandler} of
+ * {@code smtpserver.xml}, read with the handler's own configuration ({@code <smtpplugins>},
+ * {@code <home>}) and parser: its warnings are the server's, and a plugin program that does not
+ * exist or cannot be executed in the plugin home is an error naming its line (the server would
+ * answer 451 for it at every connection). For a {@code :} line run through the shell, its first
+ * word is checked when it is a plain path with a {@code /}; anything else is the shell's.
+ */
+public final class SmtpPluginsCheck implements ConfigurationCheck {
+    private static final Pattern PLAIN_PATH = Pattern.compile("[A-Za-z0-9_.+/-]*/[A-Za-z0-9_.+/-]*");
+
+    @Override
+    public CheckReport check(Path conf) {
+        Path smtpServer = conf.resolve("smtpserver.xml");
+        if (!Files.isRegularFile(smtpServer)) {
+            return CheckReport.skipped();
+        }
+        List<SmtpServerConfiguration.Handler> handlers;
+        try {
+            handlers = SmtpServerConfiguration.handlers(smtpServer);
+        } catch (IOException e) {
+            // the XML check of policy-router check reports the file itself
+            return CheckReport.skipped();
+        }
+        Path home = conf.toAbsolutePath().normalize().getParent();
+        Set<String> errors = new LinkedHashSet<>();
+        Set<String> warnings = new LinkedHashSet<>();
+        List<String> summaries = new ArrayList<>();
+        for (SmtpServerConfiguration.Handler handler : handlers) {
+            if (handler.classOf(SmtpPluginsHandler.class).isEmpty()) {
+                continue;
+            }
+            SppConfiguration config;
+            try {
+                config = SppConfiguration.read(handler.configuration(), home);
+            } catch (ConfigurationException | RuntimeException e) {
+                errors.add(smtpServer + ": <handler class=\"" + handler.className() + "\">: " + e.getMessage());
+                continue;
+            }
+            SmtpPluginsFile file;
+            try {
+                file = SmtpPluginsFile.read(config.smtpplugins);
+            } catch (IOException e) {
+                // as the server's start fails
+                errors.add(config.smtpplugins + ": cannot read the plugin list (" + e + ")");
+                continue;
+            }
+            warnings.addAll(file.warnings());
+            int plugins = 0;
+            for (Section section : Section.values()) {
+                for (PluginLine plugin : file.plugins(section)) {
+                    plugins++;
+                    programProblem(plugin, config.home).ifPresent(problem -> errors.add(plugin.location() + ": plugin program " + problem));
+                }
+            }
+            summaries.add(config.smtpplugins + ": OK: " + plugins + (plugins == 1 ? " plugin" : " plugins") + ", home " + config.home);
+        }
+        if (summaries.isEmpty() && errors.isEmpty()) {
+            return CheckReport.skipped();
+        }
+        return CheckReport.of(List.copyOf(errors), List.copyOf(warnings), String.join("\n", summaries));
+    }
+
+    /** Why the program of a plugin line cannot run from {@code home}, as the runner would start it. */
+    static Optional<String> programProblem(PluginLine plugin, Path home) {
+        if (!plugin.runsThroughShell()) {
+            return Executables.problem(plugin.argv(home).get(0), Map.of(), Optional.empty());
+        }
+        String program = plugin.programName();
+        if (!PLAIN_PATH.matcher(program).matches()) {
+            return Optional.empty();
+        }
+        // the shell runs in the plugin home: a relative path is taken from there
+        return Executables.problem(program, Map.of(), Optional.of(home));
+    }
+}
