@@ -144,6 +144,20 @@ class DropInStockJamesIT {
     }
 
     @Test
+    void theLimitsWorkInAStockChainWithItsJmxStatistics() throws Exception {
+        try (SmtpConversation smtp = SmtpConversation.connect(smtpPort)) {
+            assertThat(smtp.readReply()).startsWith("220 ");
+            assertThat(smtp.command("EHLO client.example")).startsWith("250");
+            assertThat(smtp.command("MAIL FROM:<sender@client.example>")).startsWith("250");
+            assertThat(smtp.command("RCPT TO:<long@dropin.example>")).startsWith("250");
+            // a line over maxLineLength: the whole message is refused at its end, never cut
+            assertThat(smtp.data("Subject: long line\r\n\r\n" + "x".repeat(70000) + "\r\n"))
+                .isEqualTo("552 5.3.4 Message refused: a line is longer than 65536 bytes");
+        }
+        assertThat(send("sender@client.example", "after@dropin.example", "after the long line")).startsWith("250");
+    }
+
+    @Test
     void thePostmasterWithoutDomainIsAcceptedAsRfc5321Requires() throws Exception {
         try (SmtpConversation smtp = SmtpConversation.openFrom("127.0.0.20", smtpPort, Duration.ofSeconds(30))) {
             assertThat(smtp.readReply()).startsWith("220 ");
