@@ -1,6 +1,7 @@
 package org.policyrouter.hooks.core;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,22 @@ public final class SmtpServerConfiguration {
                 // the XML check of policy-router check names a class that does not load
                 return Optional.empty();
             }
+        }
+    }
+
+    /**
+     * The handlers of {@code conf/smtpserver.xml} for a configuration check; empty when the file is
+     * missing or unreadable, which the XML check of {@code policy-router check} reports itself.
+     */
+    public static Optional<List<Handler>> inConf(Path conf) {
+        Path smtpServer = conf.resolve("smtpserver.xml");
+        if (!Files.isRegularFile(smtpServer)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(handlers(smtpServer));
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -1,7 +1,5 @@
 package org.policyrouter.hooks.qpsmtpd;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,16 +30,11 @@ public final class QpsmtpdConfigurationCheck implements ConfigurationCheck {
     @Override
     public CheckReport check(Path conf) {
         Path smtpServer = conf.resolve("smtpserver.xml");
-        if (!Files.isRegularFile(smtpServer)) {
+        Optional<List<SmtpServerConfiguration.Handler>> read = SmtpServerConfiguration.inConf(conf);
+        if (read.isEmpty()) {
             return CheckReport.skipped();
         }
-        List<SmtpServerConfiguration.Handler> handlers;
-        try {
-            handlers = SmtpServerConfiguration.handlers(smtpServer);
-        } catch (IOException e) {
-            // the XML check of policy-router check reports the file itself
-            return CheckReport.skipped();
-        }
+        List<SmtpServerConfiguration.Handler> handlers = read.get();
         Path home = conf.toAbsolutePath().normalize().getParent();
         Set<String> errors = new LinkedHashSet<>();
         Set<String> warnings = new LinkedHashSet<>();
