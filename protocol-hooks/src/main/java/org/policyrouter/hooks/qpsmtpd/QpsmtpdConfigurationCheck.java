@@ -2,8 +2,6 @@ package org.policyrouter.hooks.qpsmtpd;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -13,6 +11,7 @@ import org.policyrouter.core.check.CheckReport;
 import org.policyrouter.core.check.ConfigurationCheck;
 import org.policyrouter.hooks.core.CheckEnvironment;
 import org.policyrouter.hooks.core.ControlFiles;
+import org.policyrouter.hooks.core.HandlerChecks;
 import org.policyrouter.hooks.core.Options;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
 import org.policyrouter.hooks.core.SmtpServerConfiguration;
@@ -29,24 +28,9 @@ import org.policyrouter.hooks.core.WatchedFiles;
 public final class QpsmtpdConfigurationCheck implements ConfigurationCheck {
     @Override
     public CheckReport check(Path conf) {
-        Path smtpServer = conf.resolve("smtpserver.xml");
-        Optional<List<SmtpServerConfiguration.Handler>> read = SmtpServerConfiguration.inConf(conf);
-        if (read.isEmpty()) {
-            return CheckReport.skipped();
-        }
-        List<SmtpServerConfiguration.Handler> handlers = read.get();
-        Path home = conf.toAbsolutePath().normalize().getParent();
-        Set<String> errors = new LinkedHashSet<>();
-        Set<String> warnings = new LinkedHashSet<>();
-        List<String> summaries = new ArrayList<>();
-        for (SmtpServerConfiguration.Handler handler : handlers) {
+        return HandlerChecks.run(conf, QpsmtpdHandler.class, (smtpServer, home, handler, findings) ->
             handler.classOf(QpsmtpdHandler.class).ifPresent(type ->
-                check(smtpServer, home, handler, type, errors, warnings, summaries));
-        }
-        if (summaries.isEmpty() && errors.isEmpty()) {
-            return CheckReport.skipped();
-        }
-        return CheckReport.of(List.copyOf(errors), List.copyOf(warnings), String.join("\n", summaries));
+                check(smtpServer, home, handler, type, findings.errors, findings.warnings, findings.summaries)));
     }
 
     private static void check(Path smtpServer, Path home, SmtpServerConfiguration.Handler handler, Class<? extends QpsmtpdHandler> type,

@@ -2,18 +2,15 @@ package org.policyrouter.hooks.spp;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.policyrouter.core.check.CheckReport;
 import org.policyrouter.core.check.ConfigurationCheck;
 import org.policyrouter.core.process.Executables;
+import org.policyrouter.hooks.core.HandlerChecks;
 import org.policyrouter.hooks.core.SmtpServerConfiguration;
 
 /**
@@ -29,49 +26,34 @@ public final class SmtpPluginsCheck implements ConfigurationCheck {
 
     @Override
     public CheckReport check(Path conf) {
-        Path smtpServer = conf.resolve("smtpserver.xml");
-        Optional<List<SmtpServerConfiguration.Handler>> read = SmtpServerConfiguration.inConf(conf);
-        if (read.isEmpty()) {
-            return CheckReport.skipped();
+        return HandlerChecks.run(conf, SmtpPluginsHandler.class, SmtpPluginsCheck::check);
+    }
+
+    private static void check(Path smtpServer, Path home, SmtpServerConfiguration.Handler handler, HandlerChecks.Findings findings) {
+        SppConfiguration config;
+        try {
+            config = SppConfiguration.read(handler.configuration(), home);
+        } catch (ConfigurationException | RuntimeException e) {
+            findings.errors.add(smtpServer + ": <handler class=\"" + handler.className() + "\">: " + e.getMessage());
+            return;
         }
-        List<SmtpServerConfiguration.Handler> handlers = read.get();
-        Path home = conf.toAbsolutePath().normalize().getParent();
-        Set<String> errors = new LinkedHashSet<>();
-        Set<String> warnings = new LinkedHashSet<>();
-        List<String> summaries = new ArrayList<>();
-        for (SmtpServerConfiguration.Handler handler : handlers) {
-            if (handler.classOf(SmtpPluginsHandler.class).isEmpty()) {
-                continue;
-            }
-            SppConfiguration config;
-            try {
-                config = SppConfiguration.read(handler.configuration(), home);
-            } catch (ConfigurationException | RuntimeException e) {
-                errors.add(smtpServer + ": <handler class=\"" + handler.className() + "\">: " + e.getMessage());
-                continue;
-            }
-            SmtpPluginsFile file;
-            try {
-                file = SmtpPluginsFile.read(config.smtpplugins);
-            } catch (IOException e) {
-                // as the server's start fails
-                errors.add(config.smtpplugins + ": cannot read the plugin list (" + e + ")");
-                continue;
-            }
-            warnings.addAll(file.warnings());
-            int plugins = 0;
-            for (Section section : Section.values()) {
-                for (PluginLine plugin : file.plugins(section)) {
-                    plugins++;
-                    programProblem(plugin, config.home).ifPresent(problem -> errors.add(plugin.location() + ": plugin program " + problem));
-                }
-            }
-            summaries.add(config.smtpplugins + ": OK: " + plugins + (plugins == 1 ? " plugin" : " plugins") + ", home " + config.home);
+        SmtpPluginsFile file;
+        try {
+            file = SmtpPluginsFile.read(config.smtpplugins);
+        } catch (IOException e) {
+            // as the server's start fails
+            findings.errors.add(config.smtpplugins + ": cannot read the plugin list (" + e + ")");
+            return;
         }
-        if (summaries.isEmpty() && errors.isEmpty()) {
-            return CheckReport.skipped();
+        findings.warnings.addAll(file.warnings());
+        int plugins = 0;
+        for (Section section : Section.values()) {
+            for (PluginLine plugin : file.plugins(section)) {
+                plugins++;
+                programProblem(plugin, config.home).ifPresent(problem -> findings.errors.add(plugin.location() + ": plugin program " + problem));
+            }
         }
-        return CheckReport.of(List.copyOf(errors), List.copyOf(warnings), String.join("\n", summaries));
+        findings.summaries.add(config.smtpplugins + ": OK: " + plugins + (plugins == 1 ? " plugin" : " plugins") + ", home " + config.home);
     }
 
     /** Why the program of a plugin line cannot run from {@code home}, as the runner would start it. */
