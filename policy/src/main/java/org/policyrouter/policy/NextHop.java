@@ -48,17 +48,23 @@ public final class NextHop {
     private final String target;
     private final List<RelayHost> relayHosts;
     private final List<String> argv;
+    private final NextHopOptions options;
 
     private NextHop(Type type, String spec, String target, List<RelayHost> relayHosts) {
         this(type, spec, target, relayHosts, List.of());
     }
 
     private NextHop(Type type, String spec, String target, List<RelayHost> relayHosts, List<String> argv) {
+        this(type, spec, target, relayHosts, argv, NextHopOptions.NONE);
+    }
+
+    private NextHop(Type type, String spec, String target, List<RelayHost> relayHosts, List<String> argv, NextHopOptions options) {
         this.type = type;
         this.spec = spec;
         this.target = target;
         this.relayHosts = List.copyOf(relayHosts);
         this.argv = List.copyOf(argv);
+        this.options = options;
     }
 
     /**
@@ -68,6 +74,21 @@ public final class NextHop {
      * @throws IllegalArgumentException with a message fit for a {@code file:line:} error
      */
     public static NextHop parse(String text, Optional<String> ownDomain) {
+        NextHopOptions options = NextHopOptions.parse(text);
+        NextHop nextHop = parseWithoutOptions(options.rest(), ownDomain);
+        if (options.isEmpty()) {
+            return nextHop;
+        }
+        if (options.user().isPresent() && nextHop.type != Type.PIPE) {
+            throw new IllegalArgumentException("user= is for pipe next hops (an MDA runs as the recipient's unix user), not " + nextHop.type.label());
+        }
+        if (options.tls().isPresent() && nextHop.type != Type.SMTP && nextHop.type != Type.MX) {
+            throw new IllegalArgumentException("tls= is for SMTP and MX next hops, not " + nextHop.type.label());
+        }
+        return new NextHop(nextHop.type, text.trim(), nextHop.target, nextHop.relayHosts, nextHop.argv, options);
+    }
+
+    private static NextHop parseWithoutOptions(String text, Optional<String> ownDomain) {
         String spec = text.trim();
         if (spec.isEmpty()) {
             throw new IllegalArgumentException("missing next hop");
@@ -204,6 +225,11 @@ public final class NextHop {
         return argv;
     }
 
+    /** The {@code user=} and {@code tls=} words the next hop started with. */
+    public NextHopOptions options() {
+        return options;
+    }
+
     /** For {@link Type#SMTP} and {@link Type#QMQP}: the hosts, in the order to try them. Empty otherwise. */
     public List<RelayHost> relayHosts() {
         return relayHosts;
@@ -219,12 +245,12 @@ public final class NextHop {
         switch (type) {
             case SMTP:
             case QMQP:
-                return List.of(type, relayHosts);
+                return List.of(type, relayHosts, options.identity());
             case MX:
                 // each domain its own MX hosts, and its own destination for concurrency limits
-                return List.of(type, recipientDomain);
+                return List.of(type, recipientDomain, options.identity());
             default:
-                return List.of(type, argv.isEmpty() ? target : argv);
+                return List.of(type, argv.isEmpty() ? target : argv, options.identity());
         }
     }
 

@@ -25,7 +25,7 @@ public final class VariableTable {
      * The delivery agents' own placeholders, filled at delivery (the MDA's unix user, a batch pipe's
      * recipients): kept as written unless variables defines the name.
      */
-    static final Set<String> DELIVERY_PLACEHOLDERS = Set.of("${user}", "${recipients}");
+    static final Set<String> DELIVERY_PLACEHOLDERS = Set.of("${user}", "${recipient}", "${recipients}", "${sender}", "${nexthop}");
     private static final Pattern REFERENCE = Pattern.compile("\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))");
 
     private final Map<String, String> values;

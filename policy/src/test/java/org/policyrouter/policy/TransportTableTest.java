@@ -85,6 +85,42 @@ class TransportTableTest {
     }
 
     @Test
+    void nextHopOptionsComeFirstAndKeepApartWhatTheyDistinguish() throws Exception {
+        TransportTable table = load(String.join("\n",
+            "a.example tls=verify relay.example:2525",
+            "b.example relay.example:2525",
+            "c.example user=listd:lists |/usr/bin/robot ${recipient}",
+            "d.example tls=encrypt mx", ""));
+
+        NextHop verified = table.lookup("x@a.example").orElseThrow().nextHop();
+        assertThat(verified.options().tls()).contains(TlsLevel.VERIFY);
+        assertThat(verified.relayHosts()).containsExactly(new RelayHost("relay.example", 2525));
+        assertThat(verified.spec()).isEqualTo("tls=verify relay.example:2525");
+        NextHop plain = table.lookup("x@b.example").orElseThrow().nextHop();
+        assertThat(plain.options().tls()).isEmpty();
+        assertThat(verified.deliveryTarget("a.example")).isNotEqualTo(plain.deliveryTarget("b.example"));
+        NextHop pipe = table.lookup("x@c.example").orElseThrow().nextHop();
+        assertThat(pipe.options().user()).contains("listd:lists");
+        assertThat(pipe.argv()).containsExactly("/usr/bin/robot", "${recipient}");
+        assertThat(table.lookup("x@d.example").orElseThrow().nextHop().type()).isEqualTo(NextHop.Type.MX);
+    }
+
+    @Test
+    void aWrongNextHopOptionIsAnErrorOfItsLine() {
+        assertThatThrownBy(() -> load(String.join("\n", "a.example tls=maybe relay.example", "b.example user=x /usr/bin/maildrop",
+            "c.example colour=red relay.example", "d.example user=-x |/bin/cat", "e.example tls=none |/bin/cat",
+            "f.example tls=may tls=none relay.example", "")))
+            .isInstanceOf(PolicyFileException.class)
+            .satisfies(e -> assertThat(((PolicyFileException) e).errors()).extracting(PolicyError::line).containsExactly(1, 2, 3, 4, 5, 6))
+            .hasMessageContaining("transport:1: unknown TLS level 'maybe' (levels: none, may, encrypt, verify)")
+            .hasMessageContaining("transport:2: user= is for pipe next hops")
+            .hasMessageContaining("transport:3: unknown next hop option 'colour='")
+            .hasMessageContaining("transport:4: user= needs a unix user name")
+            .hasMessageContaining("transport:5: tls= is for SMTP and MX next hops, not pipe")
+            .hasMessageContaining("transport:6: tls= given twice");
+    }
+
+    @Test
     void reportsEveryBrokenLineWithItsNumber() {
         assertThatThrownBy(() -> load("ok.example 127.0.0.1:25\nbad.example host:99999\n# fine\nonlyone\n/(unclosed/ host\n[::1 host\nx.example [::1\n"))
             .isInstanceOf(PolicyFileException.class)
