@@ -20,6 +20,7 @@ import org.apache.james.dnsservice.api.TemporaryResolutionException;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RelayHost;
+import org.policyrouter.policy.TlsLevel;
 
 /**
  * The MX delivery agent for {@code mx} next hops: per recipient domain, the MX hosts in
@@ -29,6 +30,9 @@ import org.policyrouter.policy.RelayHost;
  * that may be temporary is a temporary one: a timeout or SERVFAIL of the MX query, a DNS service
  * failing otherwise, and MX hosts none of whose addresses could be looked up (James's DNS
  * service cannot tell a timeout of that lookup from "no such host").
+ * At {@code verify} each MX host must prove its own name (as the MX record gives it). Without
+ * DNSSEC that name is not authenticated: whoever forges the MX answer chooses the name too, as
+ * Postfix's documentation warns; DANE and MTA-STS are not implemented (docs/relay.md says why).
  *
  * <pre>{@code
  * <mailet match="org.policyrouter.matchers.NextHopIs=mx" class="org.policyrouter.mailets.MxDelivery">
@@ -37,6 +41,8 @@ import org.policyrouter.policy.RelayHost;
  *   <port>25</port>                    <!-- the SMTP port of MX hosts -->
  *   <heloName>mx.example.com</heloName>
  *   <recipientLimit>50</recipientLimit>       <!-- and the connection cache: see SmtpRelayClient -->
+ *   <tls>may</tls>                            <!-- none, may, encrypt, verify; tls=LEVEL mx overrides it -->
+ *   <tlsTrustStore>/etc/james/mx-ca.pem</tlsTrustStore>  <!-- default the JDK's trust store -->
  *   <destinationConcurrencyLimit>10</destinationConcurrencyLimit>  <!-- per domain, see DestinationLimits -->
  * </mailet>
  * }</pre>
@@ -74,10 +80,11 @@ public class MxDelivery extends GenericMailet {
         if (destination.isPresent() && !limits.enter(destination.get(), mail)) {
             return;
         }
+        TlsLevel level = client.level(RoutedNextHop.tls(mail));
         try {
             RecipientOutcomes results = new RecipientOutcomes();
             for (Map.Entry<Domain, List<MailAddress>> domain : byDomain.entrySet()) {
-                results.putAll(deliverToDomain(mail, domain.getKey().asString(), domain.getValue()));
+                results.putAll(deliverToDomain(mail, domain.getKey().asString(), domain.getValue(), level));
             }
             outcomes.apply(mail, "mx", results);
         } finally {
@@ -85,7 +92,7 @@ public class MxDelivery extends GenericMailet {
         }
     }
 
-    private RecipientOutcomes deliverToDomain(Mail mail, String domain, List<MailAddress> recipients) throws MessagingException {
+    private RecipientOutcomes deliverToDomain(Mail mail, String domain, List<MailAddress> recipients, TlsLevel level) throws MessagingException {
         Collection<String> mxHosts;
         try {
             mxHosts = dns.findMXRecords(domain);
@@ -102,7 +109,7 @@ public class MxDelivery extends GenericMailet {
             // no MX only when the MX query was answered and its own address lookup of the domain failed
             mxHosts = List.of(domain);
         }
-        List<RelayHost> hosts = new ArrayList<>();
+        List<RelayRoute> hosts = new ArrayList<>();
         List<String> unresolved = new ArrayList<>();
         for (String mx : mxHosts) {
             if (isNullMx(mx)) {
@@ -110,7 +117,8 @@ public class MxDelivery extends GenericMailet {
             }
             try {
                 for (InetAddress address : dns.getAllByName(mx)) {
-                    hosts.add(new RelayHost(address.getHostAddress(), port));
+                    // verify checks the MX host's name, not the address it resolved to
+                    hosts.add(new RelayRoute(new RelayHost(address.getHostAddress(), port), mx, level));
                 }
             } catch (UnknownHostException | RuntimeException e) {
                 // the next MX may still work
@@ -127,7 +135,7 @@ public class MxDelivery extends GenericMailet {
             return all(recipients, RecipientOutcome.temporaryFailure("4.4.3 no address found for the MX hosts of " + domain + " ("
                 + String.join(", ", unresolved) + "): the DNS may be failing, trying again later"));
         }
-        return client.deliver(hosts, mail.getMaybeSender(), recipients, mail.getMessage());
+        return client.deliverVia(hosts, mail.getMaybeSender(), recipients, mail.getMessage());
     }
 
     private static boolean isNullMx(String host) {

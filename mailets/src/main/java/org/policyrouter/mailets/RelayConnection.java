@@ -7,17 +7,16 @@ import java.time.Duration;
 
 import javax.mail.MessagingException;
 
-import org.policyrouter.policy.RelayHost;
-
 import com.sun.mail.smtp.SMTPTransport;
 
 /**
- * One open SMTP connection to a next hop, after EHLO (and STARTTLS when offered): used by one
+ * One open SMTP connection to a next hop, after EHLO (and STARTTLS as its route's TLS level says): used by one
  * delivering thread at a time, kept in {@link RelayConnections} between transactions. Its raw
  * socket is kept so that the write watchdog can break a write the peer stopped reading.
  */
 final class RelayConnection {
-    final RelayHost host;
+    /** Its {@code toString()} is what replies and failures name: host:port, or name[address]:port for an MX host. */
+    final RelayRoute route;
     final SMTPTransport transport;
     private final Socket socket;
     private final long openedAt = System.nanoTime();
@@ -27,11 +26,11 @@ final class RelayConnection {
     /** A transaction was started since the last RSET (or the EHLO). */
     private boolean dirty;
 
-    RelayConnection(RelayHost host, SMTPTransport transport, Socket socket, WriteWatchdog watchdog) {
-        this.host = host;
+    RelayConnection(RelayRoute route, SMTPTransport transport, Socket socket, WriteWatchdog watchdog) {
+        this.route = route;
         this.transport = transport;
         this.socket = socket;
-        this.writes = watchdog.watch(host.toString(), this::abort);
+        this.writes = watchdog.watch(route.toString(), this::abort);
     }
 
     /** Before each transaction but the first: RSET, so that no state of the last one is left over. */
@@ -93,6 +92,6 @@ final class RelayConnection {
 
     @Override
     public String toString() {
-        return host.toString();
+        return route.toString();
     }
 }

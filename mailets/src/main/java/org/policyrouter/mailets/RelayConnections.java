@@ -15,10 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 import javax.mail.MessagingException;
-import javax.mail.Session;
 import javax.net.SocketFactory;
 
 import org.policyrouter.policy.RelayHost;
+import org.policyrouter.policy.TlsLevel;
 import org.policyrouter.spool.Flushes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,17 +41,17 @@ final class RelayConnections implements AutoCloseable {
     private static final ThreadLocal<Socket> OPENED = new ThreadLocal<>();
     static final SocketFactory SOCKETS = new CapturingSocketFactory();
 
-    private final Session session;
+    private final TlsSessions sessions;
     private final Duration cacheTime;
     private final Duration reuseTime;
-    private final Map<RelayHost, Deque<RelayConnection>> idle = new ConcurrentHashMap<>();
+    private final Map<RelayRoute, Deque<RelayConnection>> idle = new ConcurrentHashMap<>();
     private final Set<RelayConnection> busy = ConcurrentHashMap.newKeySet();
     private final Map<RelayHost, Suspension> suspended = new ConcurrentHashMap<>();
     private final Duration deadHostTime;
     private final WriteWatchdog watchdog;
 
-    RelayConnections(Session session, Duration cacheTime, Duration reuseTime, Duration writeTimeout, Duration deadHostTime) {
-        this.session = session;
+    RelayConnections(TlsSessions sessions, Duration cacheTime, Duration reuseTime, Duration writeTimeout, Duration deadHostTime) {
+        this.sessions = sessions;
         this.deadHostTime = deadHostTime;
         this.cacheTime = cacheTime;
         this.reuseTime = reuseTime;
@@ -82,9 +82,9 @@ final class RelayConnections implements AutoCloseable {
         }
     }
 
-    /** A connection to this host left by an earlier mail, if one is still fresh. */
-    Optional<RelayConnection> cached(RelayHost host) {
-        Deque<RelayConnection> waiting = idle.get(host);
+    /** A connection on this route (host, name, TLS level) left by an earlier mail, if one is still fresh. */
+    Optional<RelayConnection> cached(RelayRoute route) {
+        Deque<RelayConnection> waiting = idle.get(route);
         if (waiting == null) {
             return Optional.empty();
         }
@@ -100,14 +100,24 @@ final class RelayConnections implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** A new connection: connected, EHLO said, STARTTLS done when offered. */
-    RelayConnection open(RelayHost host) throws MessagingException {
-        SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
+    /** A new connection: connected, EHLO said, STARTTLS done as the route's TLS level says. */
+    RelayConnection open(RelayRoute route) throws MessagingException {
+        return open(route, route.tls);
+    }
+
+    /**
+     * A new connection for {@code route} opened at another level: {@code may}'s plaintext retry
+     * after a failed handshake. It is cached under {@code route}: a {@code may} mail takes a
+     * plaintext connection anyway when the peer offers no STARTTLS.
+     */
+    RelayConnection open(RelayRoute route, TlsLevel level) throws MessagingException {
+        SMTPTransport transport = (SMTPTransport) sessions.forLevel(level).getTransport("smtp");
+        TlsSockets.connectingTo(route.peerName);
         try {
-            transport.connect(host.host(), host.port(), null, null);
-            RelayConnection connection = new RelayConnection(host, transport, OPENED.get(), watchdog);
+            transport.connect(route.host.host(), route.host.port(), null, null);
+            RelayConnection connection = new RelayConnection(route, transport, OPENED.get(), watchdog);
             busy.add(connection);
-            LOGGER.debug("connected to {}", host);
+            LOGGER.debug("connected to {} (tls={}, {})", route, level.label(), TlsSockets.done() ? "encrypted" : "plaintext");
             return connection;
         } catch (MessagingException | RuntimeException e) {
             Socket socket = OPENED.get();
@@ -117,6 +127,7 @@ final class RelayConnections implements AutoCloseable {
             throw e;
         } finally {
             OPENED.remove();
+            TlsSockets.done();
         }
     }
 
@@ -129,7 +140,7 @@ final class RelayConnections implements AutoCloseable {
         }
         connection.idle();
         // atomic with the sweep's removal of an empty deque: a connection never lands in a dropped one
-        idle.compute(connection.host, (host, waiting) -> {
+        idle.compute(connection.route, (route, waiting) -> {
             Deque<RelayConnection> deque = waiting == null ? new ConcurrentLinkedDeque<>() : waiting;
             deque.addFirst(connection);
             return deque;
@@ -146,15 +157,15 @@ final class RelayConnections implements AutoCloseable {
     private void sweep() {
         long now = System.nanoTime();
         suspended.values().removeIf(suspension -> suspension.until - now < 0);
-            List<RelayConnection> expired = new ArrayList<>();
-            for (RelayHost host : idle.keySet()) {
-                // MX delivery meets many hosts: a host's deque goes once it is empty
-                idle.computeIfPresent(host, (key, waiting) -> {
-                    waiting.stream().filter(connection -> connection.idleLongerThan(cacheTime, now)).filter(waiting::remove)
-                        .forEach(expired::add);
-                    return waiting.isEmpty() ? null : waiting;
-                });
-            }
+        List<RelayConnection> expired = new ArrayList<>();
+        for (RelayRoute route : idle.keySet()) {
+            // MX delivery meets many hosts: a host's deque goes once it is empty
+            idle.computeIfPresent(route, (key, waiting) -> {
+                waiting.stream().filter(connection -> connection.idleLongerThan(cacheTime, now)).filter(waiting::remove)
+                    .forEach(expired::add);
+                return waiting.isEmpty() ? null : waiting;
+            });
+        }
         // QUIT outside the map's lock: a peer slow to answer must not hold up a release
         expired.forEach(connection -> connection.quit(Duration.ofSeconds(1)));
     }

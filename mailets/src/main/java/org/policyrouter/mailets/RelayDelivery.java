@@ -3,6 +3,7 @@ package org.policyrouter.mailets;
 import org.apache.james.metrics.api.MetricFactory;
 import javax.inject.Inject;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
 
@@ -12,6 +13,7 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RelayHost;
 import org.policyrouter.policy.RoutingAttributes;
+import org.policyrouter.policy.TlsLevel;
 
 /**
  * The SMTP relay delivery agent: sends the mail to the relay hosts RoutePolicy chose, starting
@@ -25,6 +27,8 @@ import org.policyrouter.policy.RoutingAttributes;
  *   <commandTimeout>300s</commandTimeout>         <!-- each SMTP command and the data; default 300s -->
  *   <heloName>mx.example.com</heloName>           <!-- default: this host's name -->
  *   <recipientLimit>50</recipientLimit>           <!-- and the connection cache: see SmtpRelayClient -->
+ *   <tls>may</tls>                                <!-- none, may, encrypt, verify; a rule's tls= overrides it -->
+ *   <tlsTrustStore>/etc/james/relay-ca.pem</tlsTrustStore>  <!-- PEM, JKS or PKCS12; default the JDK's -->
  *   <destinationConcurrencyLimit>10</destinationConcurrencyLimit>  <!-- see DestinationLimits -->
  *   <deferredProcessor>deferred</deferredProcessor>
  *   <undeliverableProcessor>undeliverable</undeliverableProcessor>
@@ -60,7 +64,9 @@ public class RelayDelivery extends GenericMailet {
         }
         try {
             List<RelayHost> hosts = roundRobin.rotate(hostsAttribute, RelayHosts.parse(hostsAttribute));
-            RecipientOutcomes results = client.deliver(hosts, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
+            TlsLevel level = client.level(RoutedNextHop.tls(mail));
+            List<RelayRoute> routes = hosts.stream().map(host -> RelayRoute.of(host, level)).collect(Collectors.toList());
+            RecipientOutcomes results = client.deliverVia(routes, mail.getMaybeSender(), mail.getRecipients(), mail.getMessage());
             outcomes.apply(mail, RelayHosts.format(hosts), results);
         } finally {
             limits.leave(hostsAttribute);

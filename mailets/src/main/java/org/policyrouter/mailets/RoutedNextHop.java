@@ -1,11 +1,15 @@
 package org.policyrouter.mailets;
 
+import java.util.Optional;
+
 import javax.mail.MessagingException;
 
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
+import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.RoutingAttributes;
+import org.policyrouter.policy.TlsLevel;
 
 /** The next hop RoutePolicy wrote on a mail, as the agents after it read it. */
 final class RoutedNextHop {
@@ -18,5 +22,19 @@ final class RoutedNextHop {
     static String of(Mail mail, String mailetName) throws MessagingException {
         return AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class)
             .orElseThrow(() -> new MessagingException(mail.getName() + " has no next hop: " + mailetName + " must follow RoutePolicy"));
+    }
+
+    /**
+     * The {@code tls=} its transport rule wrote, if any: empty for a relay host from the relayhost
+     * file, or a mail without a next hop attribute (the agent's own level applies).
+     */
+    static Optional<TlsLevel> tls(Mail mail) {
+        Optional<String> spec = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class);
+        try {
+            // the spec was checked when the table loaded; only its options matter here
+            return spec.flatMap(text -> NextHop.parse(text, Optional.empty()).options().tls());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 import javax.mail.Address;
 import javax.mail.MessagingException;
 import javax.mail.SendFailedException;
-import javax.mail.Session;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
@@ -20,15 +20,19 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.policy.RelayHost;
+import org.policyrouter.policy.TlsLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.sun.mail.smtp.SMTPAddressFailedException;
 import com.sun.mail.smtp.SMTPSendFailedException;
 import com.sun.mail.smtp.SMTPTransport;
 
 /**
- * Delivers one message to one SMTP next hop with JavaMail (EHLO, SIZE, 8BITMIME, opportunistic
- * STARTTLS), trying the given hosts in order until one accepts a connection, and reports an
- * outcome per recipient. One JavaMail session serves every mail; connections are reused through
+ * Delivers one message to one SMTP next hop with JavaMail (EHLO, SIZE, 8BITMIME, STARTTLS as the
+ * route's TLS level says), trying the given hosts in order until one accepts a connection, and
+ * reports an outcome per recipient. One JavaMail session per TLS level serves every mail
+ * ({@link TlsSessions}); connections are reused through
  * {@link RelayConnections}; at most {@code recipientLimit} recipients go in one transaction
  * (Postfix's smtp_destination_recipient_limit, 50), the others in the next ones on the same
  * connection.
@@ -41,17 +45,35 @@ import com.sun.mail.smtp.SMTPTransport;
  * <connectionCacheTime>2s</connectionCacheTime> <!-- an idle connection waits this long for the next mail; 0: no reuse -->
  * <connectionReuseTime>300s</connectionReuseTime> <!-- a connection is reused for at most this long -->
  * <deadHostTime>60s</deadHostTime>              <!-- a host that did not answer is skipped this long (a flush ends it); 0: never -->
+ * <tls>may</tls>                                <!-- none, may, encrypt, verify: for next hops without tls= -->
+ * <tlsTrustStore>/etc/james/relay-ca.pem</tlsTrustStore>  <!-- what verify trusts; default the JDK's -->
+ * <tlsTrustStorePassword>changeit</tlsTrustStorePassword> <!-- for a JKS or PKCS12 store -->
+ * <tlsProtocols>TLSv1.2 TLSv1.3</tlsProtocols>  <!-- default: the JDK's enabled ones, SSLv3 never -->
  * }</pre>
+ *
+ * A TLS failure (STARTTLS not offered at encrypt or verify, a handshake or certificate failure)
+ * moves on to the next host, as a host that does not answer does, but does not mark the host
+ * dead: it answered. When every host failed, the recipients are deferred with the 4.7.x reason.
+ * At {@code may} a failed handshake is retried once in plaintext, as Postfix does.
  */
 public final class SmtpRelayClient implements AutoCloseable {
-    private final Session session;
+    private static final Logger LOGGER = LoggerFactory.getLogger("org.policyrouter.delivery");
+
+    private final TlsSessions sessions;
+    private final TlsSettings tls;
     private final RelayConnections connections;
     private final int recipientLimit;
 
     SmtpRelayClient(Duration connectTimeout, Duration commandTimeout, Optional<String> heloName, int recipientLimit,
-                    Duration connectionCacheTime, Duration connectionReuseTime, Duration deadHostTime) {
-        this.session = Session.getInstance(properties(connectTimeout, commandTimeout, heloName));
-        this.connections = new RelayConnections(session, connectionCacheTime, connectionReuseTime, commandTimeout, deadHostTime);
+                    Duration connectionCacheTime, Duration connectionReuseTime, Duration deadHostTime) throws MessagingException {
+        this(connectTimeout, commandTimeout, heloName, recipientLimit, connectionCacheTime, connectionReuseTime, deadHostTime, TlsSettings.DEFAULT);
+    }
+
+    SmtpRelayClient(Duration connectTimeout, Duration commandTimeout, Optional<String> heloName, int recipientLimit,
+                    Duration connectionCacheTime, Duration connectionReuseTime, Duration deadHostTime, TlsSettings tls) throws MessagingException {
+        this.sessions = new TlsSessions(properties(connectTimeout, commandTimeout, heloName), tls);
+        this.tls = tls;
+        this.connections = new RelayConnections(sessions, connectionCacheTime, connectionReuseTime, commandTimeout, deadHostTime);
         this.recipientLimit = recipientLimit;
     }
 
@@ -61,33 +83,70 @@ public final class SmtpRelayClient implements AutoCloseable {
             MailetParameters.duration(mailet, "commandTimeout", Duration.ofSeconds(300)), mailet.getInitParameterAsOptional("heloName"),
             MailetParameters.number(mailet, "recipientLimit", 50, 1), MailetParameters.duration(mailet, "connectionCacheTime", Duration.ofSeconds(2)),
             MailetParameters.duration(mailet, "connectionReuseTime", Duration.ofSeconds(300)),
-            MailetParameters.duration(mailet, "deadHostTime", Duration.ofSeconds(60)));
+            MailetParameters.duration(mailet, "deadHostTime", Duration.ofSeconds(60)), TlsSettings.configuredFor(mailet));
     }
 
+    /** The level of a next hop: its rule's {@code tls=}, else the agent's {@code tls} parameter. */
+    TlsLevel level(Optional<TlsLevel> rule) {
+        return tls.levelFor(rule);
+    }
+
+    /** Relay hosts at this agent's own level. */
     RecipientOutcomes deliver(List<RelayHost> hostsInOrder, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {
-        List<String> connectFailures = new ArrayList<>();
-        for (RelayHost host : hostsInOrder) {
-            Optional<String> suspended = connections.suspension(host);
+        return deliverVia(hostsInOrder.stream().map(host -> RelayRoute.of(host, tls.level)).collect(Collectors.toList()), sender, recipients, message);
+    }
+
+    RecipientOutcomes deliverVia(List<RelayRoute> routesInOrder, MaybeSender sender, Collection<MailAddress> recipients, MimeMessage message) {
+        List<String> failures = new ArrayList<>();
+        Optional<String> tlsCode = Optional.empty();
+        for (RelayRoute route : routesInOrder) {
+            Optional<String> suspended = connections.suspension(route.host);
             if (suspended.isPresent()) {
-                connectFailures.add(host + ": " + suspended.get());
+                failures.add(route + ": " + suspended.get());
                 continue;
             }
-            Optional<RelayConnection> cached = connections.cached(host).filter(this::stillAnswers);
+            Optional<RelayConnection> cached = connections.cached(route).filter(this::stillAnswers);
             if (cached.isPresent()) {
                 return transact(cached.get(), sender, recipients, message);
             }
             RelayConnection connection;
             try {
-                connection = connections.open(host);
+                connection = open(route);
             } catch (MessagingException e) {
+                Optional<TlsFailure> tlsFailure = TlsFailure.of(route, e);
+                if (tlsFailure.isPresent()) {
+                    // the host answered: not dead, but not fit for this mail; the next host may be
+                    LOGGER.warn("{}: TLS failed at level {}: {}", route, route.tls.label(), tlsFailure.get());
+                    failures.add(route + ": " + tlsFailure.get().reason);
+                    tlsCode = tlsCode.or(() -> Optional.of(tlsFailure.get().code));
+                    continue;
+                }
                 // the next host is only tried when this one does not answer at all
-                connectFailures.add(host + ": " + describe(e));
-                connections.suspend(host, describe(e));
+                failures.add(route + ": " + describe(e));
+                connections.suspend(route.host, describe(e));
                 continue;
             }
             return transact(connection, sender, recipients, message);
         }
-        return allRecipients(recipients, RecipientOutcome.temporaryFailure("connect failed: " + String.join("; ", connectFailures)));
+        String reason = tlsCode.map(code -> code + " ").orElse("connect failed: ") + String.join("; ", failures);
+        return allRecipients(recipients, RecipientOutcome.temporaryFailure(reason));
+    }
+
+    /**
+     * A new connection on the route. At {@code may} a failed handshake is tried again once in
+     * plaintext, as Postfix does: {@code may} promises no more than a plaintext peer would get.
+     */
+    private RelayConnection open(RelayRoute route) throws MessagingException {
+        try {
+            return connections.open(route);
+        } catch (MessagingException e) {
+            Optional<TlsFailure> failure = route.tls == TlsLevel.MAY ? TlsFailure.of(route, e) : Optional.empty();
+            if (failure.isEmpty()) {
+                throw e;
+            }
+            LOGGER.warn("{}: TLS handshake failed at level may ({}), trying again in plaintext", route, failure.get());
+            return connections.open(route, TlsLevel.NONE);
+        }
     }
 
     /** RSET on a connection from the cache; one the peer closed while it waited is dropped, not counted as a failure. */
@@ -112,11 +171,11 @@ public final class SmtpRelayClient implements AutoCloseable {
                 connection.startTransaction();
                 clean = send(connection, batch, envelopeMessage(connection, sender, message), outcomes);
             } catch (MessagingException e) {
-                outcomes.putAll(allRecipients(batch, RecipientOutcome.temporaryFailure(connection.host + ": " + describe(e))));
+                outcomes.putAll(allRecipients(batch, RecipientOutcome.temporaryFailure(connection.route + ": " + describe(e))));
                 clean = false;
             }
             if (!clean) {
-                RecipientOutcome notTried = RecipientOutcome.temporaryFailure(connection.host + ": connection lost before this transaction");
+                RecipientOutcome notTried = RecipientOutcome.temporaryFailure(connection.route + ": connection lost before this transaction");
                 all.subList(Math.min(all.size(), from + recipientLimit), all.size()).forEach(recipient -> outcomes.put(recipient, notTried));
                 break;
             }
@@ -131,7 +190,7 @@ public final class SmtpRelayClient implements AutoCloseable {
 
     /** The message as sent, with the envelope sender and the MAIL FROM parameters this next hop understands. */
     private MimeMessage envelopeMessage(RelayConnection connection, MaybeSender sender, MimeMessage message) throws MessagingException {
-        StreamedMessage streamed = new StreamedMessage(session, message, connection);
+        StreamedMessage streamed = new StreamedMessage(sessions.forLevel(connection.route.tls), message, connection);
         streamed.setEnvelopeFrom(sender.asOptional().map(MailAddress::asString).orElse("<>"));
         List<String> parameters = new ArrayList<>();
         if (connection.transport.supportsExtension("8BITMIME")) {
@@ -164,7 +223,7 @@ public final class SmtpRelayClient implements AutoCloseable {
      */
     private boolean send(RelayConnection connection, Collection<MailAddress> recipients, MimeMessage message, RecipientOutcomes outcomes) {
         SMTPTransport transport = connection.transport;
-        RelayHost host = connection.host;
+        RelayRoute host = connection.route;
         Address[] addresses = recipients.stream().map(MailAddress::toInternetAddress).flatMap(Optional::stream).toArray(Address[]::new);
         try {
             transport.sendMessage(message, addresses);
@@ -189,7 +248,7 @@ public final class SmtpRelayClient implements AutoCloseable {
         return e != null;
     }
 
-    private RecipientOutcomes perRecipient(RelayHost host, Collection<MailAddress> recipients,
+    private RecipientOutcomes perRecipient(RelayRoute host, Collection<MailAddress> recipients,
                                            SendFailedException failure, SMTPTransport transport) {
         Map<String, RecipientOutcome> byAddress = new LinkedHashMap<>();
         RecipientOutcome whole = null;
@@ -241,8 +300,6 @@ public final class SmtpRelayClient implements AutoCloseable {
         props.put("mail.smtp.socketFactory", RelayConnections.SOCKETS);
         // deliver to the recipients the next hop accepts, report the others one by one
         props.put("mail.smtp.sendpartial", "true");
-        props.put("mail.smtp.starttls.enable", "true");
-        props.put("mail.smtp.ssl.trust", "*");
         // never let JavaMail re-encode the body (it would rewrite quoted-printable parts as 8bit)
         props.put("mail.smtp.allow8bitmime", "false");
         heloName.ifPresent(name -> props.put("mail.smtp.localhost", name));

@@ -15,13 +15,17 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
 /**
  * An SMTP next hop for unit tests, one thread per connection: records each RCPT address exactly
  * as sent, each command, each transaction's accepted recipients, and counts connections. It
  * refuses with 550 the addresses it is given (compared exactly: case matters) and accepts
  * everything else. It can drop every connection after its first transaction without a word (a
  * peer that closed an idle connection), stop reading after DATA (a peer that hangs mid-data), or
- * never greet at all (a hung peer).
+ * never greet at all (a hung peer). It can offer STARTTLS with a given certificate, or offer it and
+ * then break the handshake; it counts the handshakes that succeeded.
  */
 final class RecordingSmtpServer implements AutoCloseable {
     private final ServerSocket server;
@@ -35,6 +39,9 @@ final class RecordingSmtpServer implements AutoCloseable {
     private volatile boolean dropAfterTransaction;
     private volatile boolean stallInData;
     private volatile boolean silent;
+    private volatile SSLContext tls;
+    private volatile boolean breakHandshake;
+    private final AtomicInteger handshakes = new AtomicInteger();
 
     RecordingSmtpServer(Set<String> refused) {
         this.refused = refused;
@@ -68,6 +75,28 @@ final class RecordingSmtpServer implements AutoCloseable {
     RecordingSmtpServer silent() {
         silent = true;
         return this;
+    }
+
+    /** Offers STARTTLS and presents the certificate of {@code context}. */
+    RecordingSmtpServer offeringStartTls(SSLContext context) {
+        tls = context;
+        return this;
+    }
+
+    /** Offers STARTTLS, says 220 to it, then answers the handshake with plaintext: every handshake fails. */
+    RecordingSmtpServer breakingStartTls(SSLContext context) {
+        breakHandshake = true;
+        return offeringStartTls(context);
+    }
+
+    /** Handshakes after STARTTLS that succeeded. */
+    int handshakes() {
+        return handshakes.get();
+    }
+
+    /** Commands the client sent, by their first word (STARTTLS, MAIL, RCPT...). */
+    long count(String verb) {
+        return commands.stream().filter(command -> command.toUpperCase().startsWith(verb)).count();
     }
 
     String hostAndPort() {
@@ -116,8 +145,9 @@ final class RecordingSmtpServer implements AutoCloseable {
         }
     }
 
-    private void converse(Socket socket) {
-        try (socket) {
+    private void converse(Socket plain) {
+        try (plain) {
+            Socket socket = plain;
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
             OutputStream out = socket.getOutputStream();
             if (silent) {
@@ -131,7 +161,21 @@ final class RecordingSmtpServer implements AutoCloseable {
                 commands.add(line);
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO")) {
-                    reply(out, "250-recorder\r\n250 8BITMIME");
+                    boolean offerTls = tls != null && !(socket instanceof SSLSocket);
+                    reply(out, "250-recorder\r\n" + (offerTls ? "250-STARTTLS\r\n" : "") + "250 8BITMIME");
+                } else if (upper.equals("STARTTLS") && tls != null) {
+                    reply(out, "220 2.0.0 ready to start TLS");
+                    if (breakHandshake) {
+                        reply(out, "this is no TLS server hello");
+                        return;
+                    }
+                    SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+                    secure.setUseClientMode(false);
+                    secure.startHandshake();
+                    handshakes.incrementAndGet();
+                    socket = secure;
+                    in = new BufferedReader(new InputStreamReader(secure.getInputStream(), StandardCharsets.ISO_8859_1));
+                    out = secure.getOutputStream();
                 } else if (upper.startsWith("MAIL FROM:") || upper.equals("RSET")) {
                     transaction.clear();
                     reply(out, "250 ok");

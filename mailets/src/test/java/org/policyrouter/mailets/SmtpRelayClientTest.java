@@ -39,7 +39,7 @@ class SmtpRelayClientTest {
         return closeable;
     }
 
-    SmtpRelayClient client(int recipientLimit, Duration cacheTime, Duration commandTimeout) {
+    SmtpRelayClient client(int recipientLimit, Duration cacheTime, Duration commandTimeout) throws Exception {
         return open(new SmtpRelayClient(Duration.ofSeconds(5), commandTimeout, Optional.of("router.test"), recipientLimit, cacheTime,
             Duration.ofSeconds(300), Duration.ofSeconds(60)));
     }
