@@ -116,7 +116,7 @@ public final class SmtpRelayClient implements AutoCloseable {
                 Optional<TlsFailure> tlsFailure = TlsFailure.of(route, e);
                 if (tlsFailure.isPresent()) {
                     // the host answered: not dead, but not fit for this mail; the next host may be
-                    LOGGER.warn("{}: TLS failed at level {}: {}", route, route.tls.label(), tlsFailure.get());
+                    LOGGER.warn("{} {}: {}", tlsFailure.get().code, route, tlsFailure.get().reason);
                     failures.add(route + ": " + tlsFailure.get().reason);
                     tlsCode = tlsCode.or(() -> Optional.of(tlsFailure.get().code));
                     continue;
@@ -144,7 +144,7 @@ public final class SmtpRelayClient implements AutoCloseable {
             if (failure.isEmpty()) {
                 throw e;
             }
-            LOGGER.warn("{}: TLS handshake failed at level may ({}), trying again in plaintext", route, failure.get());
+            LOGGER.warn("{}: {}; trying again in plaintext", route, failure.get().reason);
             return connections.open(route, TlsLevel.NONE);
         }
     }

@@ -45,7 +45,8 @@ final class TlsFailure {
             String message = String.valueOf(e.getMessage());
             if (e instanceof CertificateExpiredException || e instanceof CertPathValidatorException
                 && ((CertPathValidatorException) e).getReason() == CertPathValidatorException.BasicReason.EXPIRED) {
-                return "certificate expired (" + message + ")";
+                Throwable detail = e.getCause() instanceof CertificateExpiredException ? e.getCause() : e;
+                return "certificate expired (" + detail.getMessage() + ")";
             }
             if (e instanceof CertificateNotYetValidException) {
                 return "certificate not yet valid (" + message + ")";
