@@ -1,14 +1,6 @@
 package org.policyrouter.it;
 
 import java.io.BufferedInputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +15,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import org.policyrouter.mailets.TestCertificates;
 
 /**
  * A next hop whose answers the test chooses: a fixed reply per RCPT address, or a server that
@@ -58,25 +55,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     /** Offers STARTTLS with a self-signed certificate made for this test run. */
-    public ScriptedSmtpServer withStartTls() throws Exception {
-        Path dir = Files.createTempDirectory("scripted-tls");
-        Path keystore = dir.resolve("keystore.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process process = new ProcessBuilder(keytool, "-genkeypair", "-alias", "sink", "-keyalg", "RSA", "-keysize", "2048",
-            "-dname", "CN=localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
-            "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("keytool failed: " + output);
-        }
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, "changeit".toCharArray());
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys.getKeyManagers(), null, null);
+    public ScriptedSmtpServer withStartTls() {
+        return withStartTls(TestCertificates.get().serverContext("self-signed"));
+    }
+
+    /** Offers STARTTLS and presents the certificate of {@code context} (see {@link TestCertificates}). */
+    public ScriptedSmtpServer withStartTls(SSLContext context) {
         tls = context;
         return this;
     }
@@ -115,6 +99,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     public String hostAndPort() {
         return "127.0.0.1:" + socket.getLocalPort();
+    }
+
+    public int port() {
+        return socket.getLocalPort();
     }
 
     public List<String> commands() {
