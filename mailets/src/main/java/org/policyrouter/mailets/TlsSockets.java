@@ -69,21 +69,25 @@ final class TlsSockets extends SSLSocketFactory {
     // SMTP never opens TLS directly here (no SMTPS): only STARTTLS over JavaMail's plain socket
     @Override
     public Socket createSocket(String host, int port) {
-        throw new UnsupportedOperationException("STARTTLS only");
+        throw startTlsOnly();
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
-        throw new UnsupportedOperationException("STARTTLS only");
+        throw startTlsOnly();
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) {
-        throw new UnsupportedOperationException("STARTTLS only");
+        throw startTlsOnly();
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
-        throw new UnsupportedOperationException("STARTTLS only");
+        throw startTlsOnly();
+    }
+
+    private static UnsupportedOperationException startTlsOnly() {
+        return new UnsupportedOperationException("STARTTLS only");
     }
 }

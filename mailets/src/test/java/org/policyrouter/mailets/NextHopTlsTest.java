@@ -10,7 +10,6 @@ import java.util.Optional;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,23 +21,11 @@ import org.policyrouter.policy.TlsLevel;
  * one of {@link TestCertificates}' certificates (or offering no STARTTLS). Counted at the peer:
  * STARTTLS sent, handshakes done, MAIL FROM sent, messages received.
  */
-class NextHopTlsTest {
+class NextHopTlsTest extends ClosedAfterEach {
     static final TestCertificates CERTIFICATES = TestCertificates.get();
     static final TlsSettings TRUSTING_TEST_CA = new TlsSettings(TlsLevel.MAY, Optional.of(CERTIFICATES.caPem()), Optional.empty());
 
-    final List<AutoCloseable> opened = new ArrayList<>();
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable closeable : opened) {
-            closeable.close();
-        }
-    }
-
-    <T extends AutoCloseable> T open(T closeable) {
-        opened.add(closeable);
-        return closeable;
-    }
 
     SmtpRelayClient client(TlsSettings settings) throws Exception {
         return open(new SmtpRelayClient(Duration.ofSeconds(5), Duration.ofSeconds(10), Optional.of("router.test"), 50, Duration.ofSeconds(2),
@@ -137,6 +124,24 @@ class NextHopTlsTest {
         RecordingSmtpServer peer = peer("good");
 
         assertDelivered(send(client(TRUSTING_TEST_CA), TlsLevel.VERIFY, hostName, peer), peer, true);
+    }
+
+    /** MX delivery connects to the address DNS gave and checks the MX host's name, as Postfix's verify does. */
+    @Test
+    void verifyChecksTheMxHostsNameNotTheAddressItResolvedTo() throws Exception {
+        RecordingSmtpServer peer = peer("wrong-name");
+        RelayRoute mx = new RelayRoute(new RelayHost("127.0.0.1", peer.port()), "other.example", TlsLevel.VERIFY);
+        RelayRoute forged = new RelayRoute(new RelayHost("127.0.0.1", peer.port()), "mx.dest.test", TlsLevel.VERIFY);
+        SmtpRelayClient client = client(TRUSTING_TEST_CA);
+
+        RecipientOutcomes refused = client.deliverVia(List.of(forged), MaybeSender.getMailSender("sender@client.test"),
+            List.of(new MailAddress("user@dest.test")), SmtpRelayClientTest.message(100));
+        RecipientOutcomes delivered = client.deliverVia(List.of(mx), MaybeSender.getMailSender("sender@client.test"),
+            List.of(new MailAddress("user@dest.test")), SmtpRelayClientTest.message(100));
+
+        assertThat(refused.get(new MailAddress("user@dest.test")).toString())
+            .contains("4.7.5", "mx.dest.test[127.0.0.1]:" + peer.port(), "not valid for mx.dest.test");
+        assertDelivered(delivered.get(new MailAddress("user@dest.test")), peer, true);
     }
 
     @Test

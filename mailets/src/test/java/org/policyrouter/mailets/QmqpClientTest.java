@@ -28,7 +28,6 @@ import javax.mail.util.SharedFileInputStream;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +40,7 @@ import org.policyrouter.policy.RelayHost;
  * header_checks table makes its cleanup answer Z or D for a marked Subject. The peers that
  * misbehave (never answer, never read, answer garbage) are plain sockets of the test.
  */
-class QmqpClientTest {
+class QmqpClientTest extends ClosedAfterEach {
     /** For the test's own peers, which never answer; Postfix gets more, as it starts a cleanup process on demand. */
     static final Duration TIMEOUT = Duration.ofSeconds(2);
     static final Pattern QUEUED_AS = Pattern.compile("said: Ok: queued as ([0-9A-F]+)$");
@@ -55,7 +54,6 @@ class QmqpClientTest {
     static Path bigMessage;
     static byte[] bigMessageBodySha256;
 
-    final List<AutoCloseable> opened = new ArrayList<>();
     final QmqpClient client = open(new QmqpClient(Duration.ofSeconds(2), Duration.ofSeconds(20)));
     final QmqpClient impatient = open(new QmqpClient(Duration.ofSeconds(2), TIMEOUT));
 
@@ -93,17 +91,6 @@ class QmqpClientTest {
         }
     }
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable closeable : opened) {
-            closeable.close();
-        }
-    }
-
-    <T extends AutoCloseable> T open(T closeable) {
-        opened.add(closeable);
-        return closeable;
-    }
 
     @Test
     void postfixQueuesTheMessageWithLfLineEndsForEveryRecipient() throws Exception {

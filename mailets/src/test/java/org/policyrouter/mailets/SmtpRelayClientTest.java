@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -16,7 +15,6 @@ import javax.mail.internet.MimeMessage;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.core.builder.MimeMessageBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.policyrouter.policy.RelayHost;
 
@@ -24,20 +22,8 @@ import org.policyrouter.policy.RelayHost;
  * Issue 18: the relay client opened a connection (and a JavaMail session, and with it a thread for
  * the write timeout) for every mail. Counted at the peer: connections, transactions, RSETs.
  */
-class SmtpRelayClientTest {
-    final List<AutoCloseable> opened = new ArrayList<>();
+class SmtpRelayClientTest extends ClosedAfterEach {
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable closeable : opened) {
-            closeable.close();
-        }
-    }
-
-    <T extends AutoCloseable> T open(T closeable) {
-        opened.add(closeable);
-        return closeable;
-    }
 
     SmtpRelayClient client(int recipientLimit, Duration cacheTime, Duration commandTimeout) throws Exception {
         return open(new SmtpRelayClient(Duration.ofSeconds(5), commandTimeout, Optional.of("router.test"), recipientLimit, cacheTime,
