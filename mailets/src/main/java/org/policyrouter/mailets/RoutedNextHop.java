@@ -27,14 +27,16 @@ final class RoutedNextHop {
     /**
      * The {@code tls=} its transport rule wrote, if any: empty for a relay host from the relayhost
      * file, or a mail without a next hop attribute (the agent's own level applies).
+     *
+     * @throws MessagingException when the spec cannot be read again: never guess a weaker level
      */
-    static Optional<TlsLevel> tls(Mail mail) {
+    static Optional<TlsLevel> tls(Mail mail) throws MessagingException {
         Optional<String> spec = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class);
         try {
             // the spec was checked when the table loaded; only its options matter here
             return spec.flatMap(text -> NextHop.parse(text, Optional.empty()).options().tls());
         } catch (IllegalArgumentException e) {
-            return Optional.empty();
+            throw new MessagingException(mail.getName() + ": next hop '" + spec.orElse("") + "' cannot be read: " + e.getMessage(), e);
         }
     }
 }
