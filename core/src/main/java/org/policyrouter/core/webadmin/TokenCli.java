@@ -13,7 +13,7 @@ import org.policyrouter.core.Durations;
 /**
  * {@code bin/policy-router token [--ttl 10m] [--subject NAME]}: prints a WebAdmin token for curl,
  * signed with the server's key ({@code var/webadmin/jwt-private.pem}, readable only by the
- * server's user and root):
+ * server's user and root; {@code $POLICY_ROUTER_WEBADMIN_KEY} names another file):
  * {@code curl -H "Authorization: Bearer $(bin/policy-router token)" http://127.0.0.1:8000/mailQueues}.
  * Exit status 0, 1 when the key cannot be read, 2 on wrong usage.
  */

@@ -35,6 +35,7 @@ public final class WebAdminKeys {
     public static final String DIRECTORY = "var/webadmin";
     public static final String PRIVATE_KEY = DIRECTORY + "/jwt-private.pem";
     public static final String PUBLIC_KEY = DIRECTORY + "/jwt-public.pem";
+    public static final String KEY_ENVIRONMENT = "POLICY_ROUTER_WEBADMIN_KEY";
     /** RS256 needs at least 2048 bits (James's JWT library refuses smaller keys). */
     static final int KEY_BITS = 2048;
 
@@ -65,9 +66,18 @@ public final class WebAdminKeys {
         return created;
     }
 
-    /** The signing key of the server whose distribution folder is {@code home}. */
+    /**
+     * The signing key the command line uses: {@code $POLICY_ROUTER_WEBADMIN_KEY} when set (a copy of
+     * the key, or a server run from another folder), else the key of the distribution at {@code home}.
+     */
+    public static Path signingKeyFile(Path home) {
+        String file = System.getenv(KEY_ENVIRONMENT);
+        return file == null || file.isEmpty() ? home.resolve(PRIVATE_KEY) : Path.of(file);
+    }
+
+    /** The private key in {@link #signingKeyFile(Path)}. */
     public static PrivateKey privateKey(Path home) throws IOException {
-        return readPrivateKey(home.resolve(PRIVATE_KEY));
+        return readPrivateKey(signingKeyFile(home));
     }
 
     private static boolean writeNewPrivateKey(Path target) throws IOException {

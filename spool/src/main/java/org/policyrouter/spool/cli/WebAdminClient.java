@@ -36,7 +36,7 @@ final class WebAdminClient {
 
     WebAdminClient(String base, Path home) throws IOException {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        this.keyFile = home.resolve(WebAdminKeys.PRIVATE_KEY);
+        this.keyFile = WebAdminKeys.signingKeyFile(home);
         // no key (JWT off, or another folder): no token; one that exists but cannot be read is an error
         this.token = Files.exists(keyFile) ? Optional.of(WebAdminTokens.forCommandLine(WebAdminKeys.privateKey(home))) : Optional.empty();
     }
