@@ -46,6 +46,16 @@ public final class WebAdminKeys {
     }
 
     /**
+     * {@code java -cp … org.policyrouter.core.webadmin.WebAdminKeys [HOME]}: makes the pair under HOME
+     * (default: the current directory) as the bundled server does, for a stock James (docs/webadmin.md).
+     */
+    public static void main(String[] args) throws IOException {
+        Path home = Path.of(args.length > 0 ? args[0] : ".");
+        boolean created = ensure(home);
+        System.out.println((created ? "made " : "kept the existing ") + home.resolve(PRIVATE_KEY) + " and " + home.resolve(PUBLIC_KEY));
+    }
+
+    /**
      * Makes the pair under {@code home} unless the private key exists; writes a missing public key
      * from the private one. Returns whether a new private key was made.
      */
