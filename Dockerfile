@@ -23,6 +23,7 @@ COPY james-conf/target/james-policy-router/ ./
 # James, its libraries, bin/ and the defaults belong to root: the server cannot change its code.
 RUN cp -R conf conf.default \
  && mkdir -p var \
+ && chmod 0700 var \
  && chown -R james:james conf var
 
 USER james
