@@ -3,8 +3,10 @@ package org.policyrouter.core.webadmin;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -131,8 +133,13 @@ public final class WebAdminKeys {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            throw new IOException("no WebAdmin signing key at " + file + ": the server makes it at its first start from this folder"
+                + " ($" + KEY_ENVIRONMENT + " names another file)", e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("cannot read the WebAdmin signing key " + file + ": run this as the server's user or root", e);
         } catch (IOException e) {
-            throw new IOException("cannot read the WebAdmin signing key " + file + " (only the server's user can): " + e.getMessage(), e);
+            throw new IOException("cannot read the WebAdmin signing key " + file + ": " + e, e);
         }
         String base64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         try {
