@@ -4,7 +4,8 @@
 #   docker build -t james-policy-router .
 #   docker run -d --name mx -p 25:2525 -v mx-conf:/opt/james-policy-router/conf \
 #     -v mx-var:/opt/james-policy-router/var james-policy-router
-# SMTP listens on 0.0.0.0:2525 in the container. WebAdmin (no authentication) stays on the
+# SMTP listens on 0.0.0.0:2525 in the container. WebAdmin (a token on every route but the open
+# GET /healthcheck: docker exec mx bin/policy-router token; docs/webadmin.md) stays on the
 # container's loopback, where the HEALTHCHECK reaches it; -e WEBADMIN_HOST=0.0.0.0 -p
 # 127.0.0.1:8000:8000 opens it to the host (bin/docker-entrypoint has every variable).
 FROM eclipse-temurin:17-jre
@@ -22,6 +23,7 @@ COPY james-conf/target/james-policy-router/ ./
 # James, its libraries, bin/ and the defaults belong to root: the server cannot change its code.
 RUN cp -R conf conf.default \
  && mkdir -p var \
+ && chmod 0700 var \
  && chown -R james:james conf var
 
 USER james

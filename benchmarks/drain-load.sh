@@ -33,6 +33,9 @@ bundled_copy "$bundled" "$BUNDLED_PORT"
 sed -i "s|^port=0$|port=$WEBADMIN_PORT|" "$bundled/conf/webadmin.properties"
 echo "routed.example 127.0.0.1:$BUNDLED_SINK" > "$bundled/conf/policy/transport"
 start_bundled "$bundled" "$BUNDLED_PORT"
+# WebAdmin wants a token (docs/webadmin.md): one signed with the key the server made at its start
+TOKEN=$("$bundled/bin/policy-router" token --ttl 1d)
+webadmin() { curl -sf -H "Authorization: Bearer $TOKEN" "$@"; }
 
 pf=$WORK/postfix
 start_postfix "$pf" "$POSTFIX_PORT" "$POSTFIX_SINK"
@@ -43,8 +46,8 @@ counter() { # sink output file, field -> value
 # every mail tried once and waiting: none due or active, all of them in the queue
 bundled_deferred() {
   local api="http://127.0.0.1:$WEBADMIN_PORT/spool/queues/spool/messages"
-  if [ "$(curl -sf "$api?state=active&limit=1")" = "[]" ] && [ "$(curl -sf "$api?state=due&limit=1")" = "[]" ]; then
-    curl -sf "http://127.0.0.1:$WEBADMIN_PORT/mailQueues/spool" | grep -o '"size":[0-9]*' | cut -d: -f2
+  if [ "$(webadmin "$api?state=active&limit=1")" = "[]" ] && [ "$(webadmin "$api?state=due&limit=1")" = "[]" ]; then
+    webadmin "http://127.0.0.1:$WEBADMIN_PORT/mailQueues/spool" | grep -o '"size":[0-9]*' | cut -d: -f2
   else
     echo 0
   fi
@@ -79,7 +82,7 @@ drain() {
   kill "$sink_pid"; wait "$sink_pid" 2>/dev/null || true
   printf '%.2f %.0f\n' "$(echo "$flushed - $start" | bc -l)" "$(echo "$MESSAGES / ($end - $start)" | bc -l)"
 }
-bundled_flush() { curl -sf -X PATCH "http://127.0.0.1:$WEBADMIN_PORT/spool/queues/spool/messages?action=flush"; }
+bundled_flush() { webadmin -X PATCH "http://127.0.0.1:$WEBADMIN_PORT/spool/queues/spool/messages?action=flush"; }
 postfix_flush() { postqueue -c "$pf/conf" -f; }
 
 echo "$MESSAGES messages of $SIZE bytes deferred (next hop down), then the next hop up and a flush"

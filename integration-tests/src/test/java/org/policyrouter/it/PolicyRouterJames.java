@@ -18,10 +18,12 @@ import org.apache.james.JamesServerBuilder;
 import org.apache.james.JamesServerExtension;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.modules.protocols.SmtpGuiceProbe;
+import org.apache.james.utils.GuiceProbe;
 import org.apache.james.utils.WebAdminGuiceProbe;
 import org.policyrouter.server.PolicyRouterServer;
 
 import com.google.inject.Module;
+import com.google.inject.multibindings.Multibinder;
 
 /**
  * Boots the real bundled server in the test JVM: the Guice composition of
@@ -49,6 +51,11 @@ public final class PolicyRouterJames {
 
     public static int smtpPort(GuiceJamesServer server) {
         return server.getProbe(SmtpGuiceProbe.class).getSmtpPort().getValue();
+    }
+
+    /** The folder the server runs from: conf/ and var/ (the WebAdmin key pair in var/webadmin/). */
+    public static Path home(GuiceJamesServer server) {
+        return server.getProbe(ServerHomeProbe.class).home();
     }
 
     public static int webAdminPort(GuiceJamesServer server) {
@@ -94,7 +101,8 @@ public final class PolicyRouterJames {
         public JamesServerExtension build() {
             JamesServerBuilder<MemoryJamesConfiguration> builder = new JamesServerBuilder<MemoryJamesConfiguration>(this::prepare)
                 .server(PolicyRouterServer::createServer)
-                .lifeCycle(JamesServerExtension.Lifecycle.PER_CLASS);
+                .lifeCycle(JamesServerExtension.Lifecycle.PER_CLASS)
+                .overrideServerModule(binder -> Multibinder.newSetBinder(binder, GuiceProbe.class).addBinding().to(ServerHomeProbe.class));
             overrides.forEach(builder::overrideServerModule);
             return builder.build();
         }

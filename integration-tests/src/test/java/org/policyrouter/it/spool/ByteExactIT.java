@@ -107,7 +107,7 @@ class ByteExactIT {
         // the sink keeps each line as ISO-8859-1 characters, so the bytes compare as such
         assertThat(report.message).contains(new String(sent, StandardCharsets.ISO_8859_1));
 
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         String archive = "/mailRepositories/" + WebAdmin.encode("var/spool/archive") + "/mails";
         JsonNode keys = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> webAdmin.get(archive), list -> list.size() >= 1);
         List<String> archived = List.of(keys.get(0).asText());

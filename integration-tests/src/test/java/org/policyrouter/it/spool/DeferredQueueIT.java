@@ -93,7 +93,7 @@ class DeferredQueueIT {
 
     @Test
     void aMailForADownNextHopWaitsDelayedInTheSpoolQueueAndAFlushDeliversItOnceTheHopIsBack(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         Instant sent = Instant.now();
 
         send(server, "user@recovering.example", "waits for its next hop");
@@ -122,7 +122,7 @@ class DeferredQueueIT {
 
     @Test
     void aFlushRetriesADeferredMailWhichWaitsAgainUnderItsOwnNameWithANewNextAttempt(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         send(server, "one@broken.example", "flushed alone");
         JsonNode first = awaitDeferred(webAdmin, "one@broken.example");
         Instant flushed = Instant.now();
@@ -145,7 +145,7 @@ class DeferredQueueIT {
 
     @Test
     void aHeldMailIsNotTriedEvenByAFlushUntilItIsReleased(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         String id = send(server, List.of("held@broken.example"), "held");
         awaitSpoolEntry(webAdmin, id, "deferred");
 
@@ -164,7 +164,7 @@ class DeferredQueueIT {
 
     @Test
     void deletingADomainRemovesOnlyItsRecipientsAndTheMailKeepsTheOthers(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         String id = send(server, List.of("a@left.example", "b@right.example"), "two domains, one mail");
         JsonNode before = awaitSpoolEntry(webAdmin, id, "deferred");
         assertThat(before.get("recipients")).hasSize(2);
@@ -181,7 +181,7 @@ class DeferredQueueIT {
 
     @Test
     void jamesDeleteByRecipientRemovesTheDeferredMail(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         String id = send(server, List.of("gone@broken.example"), "removed through James's route");
         awaitSpoolEntry(webAdmin, id, "deferred");
 
@@ -193,7 +193,7 @@ class DeferredQueueIT {
 
     @Test
     void jamesQueueRoutesSeeTheDurableQueue(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
 
         assertThat(webAdmin.get("/mailQueues").toString()).contains("\"spool\"");
         JsonNode spool = webAdmin.get("/mailQueues/spool");
@@ -204,7 +204,7 @@ class DeferredQueueIT {
 
     @Test
     void unknownQueuesAndFlushesWithoutTheirBodyAreRefused(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
 
         assertThat(webAdmin.status("GET", "/mailQueues/no-such-queue/mails?delayed=true")).isEqualTo(404);
         assertThat(webAdmin.status("PATCH", "/mailQueues/spool/mails?delayed=true")).isEqualTo(400);

@@ -50,7 +50,7 @@ class ExpiredMailIT {
         EnvelopeRecordingSink.Received report = SENDER_DOMAIN.awaitReportAbout("unknown@rejecting.example");
         assertThat(report.sender).isEmpty();
         assertThat(report.message).contains("Action: failed", "550 5.1.1 <unknown@rejecting.example>: no such user here");
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         JsonNode archived = Awaitility.await().atMost(Duration.ofSeconds(30))
             .until(() -> archived(webAdmin, "unknown@rejecting.example"), Optional::isPresent).get();
         // the permanently failed recipients' copy of the first attempt: <name>.b1
@@ -82,7 +82,7 @@ class ExpiredMailIT {
         assertThat(report.message).contains("multipart/report", "report-type=delivery-status",
             "Final-Recipient: rfc822; user@gone.example", "Action: failed", "Connection refused", "Subject: never arrives");
 
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         JsonNode archived = Awaitility.await().atMost(Duration.ofSeconds(30))
             .until(() -> archived(webAdmin, "user@gone.example"), Optional::isPresent).get();
         // retried (delayed enqueues into the spool queue) until its lifetime ended, under the name it arrived with

@@ -45,7 +45,7 @@ class ExpiredMailWithoutArchiveIT {
         assertThat(reports).extracting(report -> report.sender).containsExactly("", "");
         assertThat(reports.get(0).message).contains("Action: delayed", "Final-Recipient: rfc822; user@gone.example");
         assertThat(reports.get(1).message).contains("Action: failed", "Final-Recipient: rfc822; user@gone.example");
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         assertThat(webAdmin.delayedMails("spool").toString()).doesNotContain("gone.example");
         assertThat(webAdmin.status("GET", "/mailRepositories/" + WebAdmin.encode("var/spool/archive") + "/mails")).isEqualTo(404);
     }

@@ -61,8 +61,9 @@ final class InstalledServer implements AutoCloseable {
         return process;
     }
 
+    /** Its WebAdmin, with a token signed by the key the server made at its first start. */
     WebAdmin webAdmin() {
-        return new WebAdmin(webAdminPort);
+        return new WebAdmin(webAdminPort, home);
     }
 
     /** The server's own log file, what an operator greps. */

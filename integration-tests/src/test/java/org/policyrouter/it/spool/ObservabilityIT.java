@@ -83,7 +83,7 @@ class ObservabilityIT {
 
     @Test
     void metricsCountDeliveriesPerOutcomeAndNextHopTypeAndShowTheDeferredQueue(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         // the other test of this class delivers too
         Map<String, Double> before = samples(webAdmin);
 
@@ -119,7 +119,7 @@ class ObservabilityIT {
 
     @Test
     void healthDegradesWhileCorruptHoldsAFileOrAPolicyEditIsBrokenAndRecovers(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         JsonNode healthy = healthcheck(webAdmin);
         assertThat(healthy.get("status").asText()).as(healthy.toString()).isEqualTo("healthy");
         assertThat(check(healthy, "Spool fsync").get("status").asText()).isEqualTo("healthy");

@@ -47,6 +47,8 @@ class QueueCliIT {
         .build();
 
     static String webAdmin;
+    /** The server's folder: the CLI signs its tokens with var/webadmin/jwt-private.pem there. */
+    static Path home;
 
     @BeforeAll
     static void threeDeferredMails(GuiceJamesServer server) throws Exception {
@@ -55,6 +57,7 @@ class QueueCliIT {
         audit.setLevel(ch.qos.logback.classic.Level.INFO);
         audit.addAppender(AUDIT);
         webAdmin = "http://127.0.0.1:" + PolicyRouterJames.webAdminPort(server);
+        home = PolicyRouterJames.home(server);
         IDS.add(DeferredQueueIT.send(server, List.of("one@down.example"), "first"));
         IDS.add(DeferredQueueIT.send(server, List.of("two@down.example"), "second"));
         IDS.add(DeferredQueueIT.send(server, List.of("three@gone.example"), "third"));
@@ -90,7 +93,7 @@ class QueueCliIT {
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--webadmin");
         all.add(webAdmin);
-        int status = QueueCli.run(all, Path.of("."), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = QueueCli.run(all, home, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -184,8 +187,11 @@ class QueueCliIT {
     @Test
     @Order(8)
     void theDistributionsScriptRunsTheSameCommand() throws Exception {
-        Process script = new ProcessBuilder(PolicyRouterJames.distribution().resolve("bin/policy-router").toString(), "mailq", "--webadmin", webAdmin)
-            .redirectErrorStream(true).start();
+        // the distribution's script, for the server the test runs from another folder: its key named
+        ProcessBuilder builder = new ProcessBuilder(PolicyRouterJames.distribution().resolve("bin/policy-router").toString(), "mailq", "--webadmin", webAdmin)
+            .redirectErrorStream(true);
+        builder.environment().put("POLICY_ROUTER_WEBADMIN_KEY", home.resolve("var/webadmin/jwt-private.pem").toString());
+        Process script = builder.start();
         String output = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
         assertThat(script.waitFor()).as(output).isZero();

@@ -105,7 +105,7 @@ class OperatorsViewIT {
 
     @Test
     void healthIsDegradedWhileAControlFileEditIsBrokenAndTheLastGoodVersionStillRejects(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         assertThat(controlFiles(webAdmin).get("status").asText()).isEqualTo("healthy");
         Path badrcptto = SERVER.confDirectory().resolve("qpsmtpd/badrcptto");
 
@@ -126,7 +126,7 @@ class OperatorsViewIT {
 
     @Test
     void healthIsDegradedWhileTheSmtppluginsListCannotBeRead(GuiceJamesServer server) throws Exception {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         Path smtpplugins = PLUGINS.file("smtpplugins");
 
         Files.delete(smtpplugins);

@@ -28,6 +28,7 @@ public final class PolicyRouterCli {
         "       policy-router query [--me DOMAIN] [--max-table-size SIZE] [DIR] [--from SENDER] [--json] ADDRESS... (or - to read addresses from stdin)",
         "       policy-router config [CONF]      what the configuration files set (postconf -n): CONF defaults to conf/ of the distribution",
         "       policy-router mailq|show|flush|requeue|hold|release|delete ...   the running server's queue (see docs/spool.md)",
+        "       policy-router token [--ttl 10m]   a WebAdmin token for curl (see docs/webadmin.md)",
         "  DIR      the policy directory (default: conf/policy of the distribution); check also checks its parent conf/:",
         "           smtpserver.xml and mailetcontainer.xml (our classes, processor names), qpsmtpd's plugins file and the",
         "           control files its plugins read, smtpplugins (its programs): errors as file:line: message, exit 1",

@@ -53,7 +53,7 @@ public final class QueueCli {
             return 2;
         }
         try {
-            WebAdminClient webAdmin = arguments.webAdmin.isPresent() ? new WebAdminClient(arguments.webAdmin.get()) : WebAdminClient.fromConf(home);
+            WebAdminClient webAdmin = arguments.webAdmin.isPresent() ? new WebAdminClient(arguments.webAdmin.get(), home) : WebAdminClient.fromConf(home);
             return execute(arguments, webAdmin, out);
         } catch (IOException e) {
             err.println("policy-router " + arguments.command + ": " + e.getMessage());
