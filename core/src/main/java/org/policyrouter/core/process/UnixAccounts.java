@@ -2,9 +2,13 @@ package org.policyrouter.core.process;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -20,6 +24,8 @@ public final class UnixAccounts {
     /** getent(1): 2 means the key is not in the database. */
     private static final int NOT_FOUND = 2;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._-]{0,31}");
+    /** Names per getent call, well below the kernel's argument limit. */
+    private static final int BATCH = 500;
     private static final UnixAccounts SYSTEM = new UnixAccounts();
 
     private final ProcessRunner processes = new ProcessRunner("accounts");
@@ -70,6 +76,39 @@ public final class UnixAccounts {
         return RunAs.of(account.uid(), gid, List.of(gid));
     }
 
+    /**
+     * Why each of {@code names} that exists must not run a program (uid 0, primary gid 0, or a
+     * member of group 0): name → reason. Names without an account are left out. One lookup for
+     * many names, so an aliases table of thousands of users loads quickly.
+     *
+     * @throws IllegalStateException when the lookup itself fails
+     */
+    public Map<String, String> rootLike(Collection<String> names) {
+        Map<String, String> problems = new TreeMap<>();
+        List<String> distinct = new ArrayList<>(new TreeSet<>(names));
+        Set<String> rootGroupMembers = getent("group", "0")
+            .map(fields -> Set.of(fields.length > 3 ? fields[3].split(",") : new String[0])).orElse(Set.of());
+        for (int from = 0; from < distinct.size(); from += BATCH) {
+            List<String> batch = distinct.subList(from, Math.min(distinct.size(), from + BATCH));
+            List<String> argv = new ArrayList<>(List.of("getent", "passwd"));
+            batch.forEach(name -> argv.add(checkedName(name)));
+            for (String line : runKeepingPartial(argv).split("\n")) {
+                String[] fields = line.split(":", -1);
+                if (fields.length < 7) {
+                    continue;
+                }
+                if (fields[2].equals("0")) {
+                    problems.put(fields[0], "unix user '" + fields[0] + "' has uid 0 (root's)");
+                } else if (fields[3].equals("0")) {
+                    problems.put(fields[0], "unix user '" + fields[0] + "' has gid 0 (root's group)");
+                }
+            }
+        }
+        distinct.stream().filter(rootGroupMembers::contains).filter(name -> !problems.containsKey(name))
+            .forEach(name -> problems.put(name, "unix user '" + name + "' is a member of group 0 (root's)"));
+        return problems;
+    }
+
     private Optional<UnixAccount> lookUpUser(String name) {
         Optional<String[]> entry = getent("passwd", name);
         if (entry.isEmpty()) {
@@ -84,11 +123,16 @@ public final class UnixAccounts {
         return Optional.of(new UnixAccount(fields[0], Integer.parseInt(fields[2]), Integer.parseInt(fields[3]), groupIds, fields[5], fields[6]));
     }
 
-    /** One entry's colon-separated fields, or empty when the database has no such key. */
-    private Optional<String[]> getent(String database, String key) {
+    private static String checkedName(String key) {
         if (!NAME.matcher(key).matches()) {
             throw new IllegalArgumentException("'" + key + "' is not a valid unix name");
         }
+        return key;
+    }
+
+    /** One entry's colon-separated fields, or empty when the database has no such key. */
+    private Optional<String[]> getent(String database, String key) {
+        checkedName(key);
         return run(List.of("getent", database, key)).map(line -> line.strip().split(":", -1)).map(fields -> {
             if (fields.length < (database.equals("passwd") ? 7 : 3)) {
                 throw new IllegalStateException("getent " + database + " " + key + ": unexpected answer " + String.join(":", fields));
@@ -97,17 +141,19 @@ public final class UnixAccounts {
         });
     }
 
+    /** stdout of getent for several keys: what was found, also when some were not (exit status 2). */
+    private String runKeepingPartial(List<String> argv) {
+        ProcessResult result = lookUp(argv);
+        if (result.outcome() == ProcessResult.Outcome.EXITED && (result.exitStatus() == 0 || result.exitStatus() == NOT_FOUND)
+            && !result.stdout().truncated()) {
+            return result.stdout().text();
+        }
+        throw new IllegalStateException(String.join(" ", argv.subList(0, 2)) + " …: " + result.detail() + " " + result.stderr().text().strip());
+    }
+
     /** stdout of a lookup program, empty for "not found" (exit status 2 of getent, 1 of id). */
     private Optional<String> run(List<String> argv) {
-        ProcessSpec spec = ProcessSpec.of(argv).withEnvironment(Map.of("PATH", "/usr/bin:/bin")).withTimeout(LOOKUP_TIMEOUT)
-            .withStdoutLimit(64 * 1024).withStderrLimit(4096);
-        ProcessResult result;
-        try {
-            result = processes.run(spec);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(String.join(" ", argv) + ": interrupted");
-        }
+        ProcessResult result = lookUp(argv);
         if (result.outcome() == ProcessResult.Outcome.EXITED && result.exitStatus() == 0) {
             return Optional.of(result.stdout().text());
         }
@@ -117,6 +163,17 @@ public final class UnixAccounts {
             return Optional.empty();
         }
         throw new IllegalStateException(String.join(" ", argv) + ": " + result.detail() + " " + result.stderr().text().strip());
+    }
+
+    private ProcessResult lookUp(List<String> argv) {
+        ProcessSpec spec = ProcessSpec.of(argv).withEnvironment(Map.of("PATH", "/usr/bin:/bin")).withTimeout(LOOKUP_TIMEOUT)
+            .withStdoutLimit(1024 * 1024).withStderrLimit(4096);
+        try {
+            return processes.run(spec);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(String.join(" ", argv) + ": interrupted");
+        }
     }
 
     private static <T> T cached(Map<String, Cached<T>> cache, String key, java.util.function.Supplier<T> lookUp) {
