@@ -19,9 +19,8 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMailetConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.policyrouter.core.process.UnixAccount;
 import org.policyrouter.core.process.UnixAccounts;
@@ -35,19 +34,10 @@ import org.policyrouter.policy.RoutingAttributes;
 class DocsExamplesTest {
     private static final Path DOCS = Path.of("..", "docs", "policy-language.md");
 
+    @RegisterExtension
+    static final TestAccounts ACCOUNTS = new TestAccounts();
     @TempDir
     Path tmp;
-    private static Path home;
-
-    @BeforeAll
-    static void accounts() throws Exception {
-        home = TestAccounts.createMdaUser();
-    }
-
-    @AfterAll
-    static void removeAccounts() throws Exception {
-        TestAccounts.remove();
-    }
 
     /** The next hop of the docs' transport example for {@code destination}. */
     private static String docsNextHop(String destination) throws Exception {
@@ -89,13 +79,13 @@ class DocsExamplesTest {
         Path maildrop = Path.of("/usr/bin/maildrop");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(maildrop), "maildrop is installed");
         UnixAccount account = UnixAccounts.system().user(TestAccounts.MDA_USER).orElseThrow();
-        Path maildir = home.resolve("Maildir");
+        Path maildir = ACCOUNTS.home().resolve("Maildir");
         for (String sub : List.of("cur", "new", "tmp")) {
             Files.createDirectories(maildir.resolve(sub));
         }
-        Files.writeString(home.resolve(".mailfilter"), "DEFAULT=\"$HOME/Maildir\"\n");
-        new ProcessBuilder("chown", "-R", TestAccounts.MDA_USER + ":", home.toString()).start().waitFor();
-        Files.setPosixFilePermissions(home.resolve(".mailfilter"), PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(ACCOUNTS.home().resolve(".mailfilter"), "DEFAULT=\"$HOME/Maildir\"\n");
+        new ProcessBuilder("chown", "-R", TestAccounts.MDA_USER + ":", ACCOUNTS.home().toString()).start().waitFor();
+        Files.setPosixFilePermissions(ACCOUNTS.home().resolve(".mailfilter"), PosixFilePermissions.fromString("rw-------"));
         Mail mail = mdaMail(docsNextHop("local.example"));
 
         deliver(mail);

@@ -14,10 +14,9 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMailetConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.policyrouter.core.process.UnixAccount;
 import org.policyrouter.core.process.UnixAccounts;
@@ -30,19 +29,10 @@ import org.policyrouter.spool.SpoolAttributes;
  * root, so the switch is real.
  */
 class ProgramUsersTest {
+    @RegisterExtension
+    static final TestAccounts ACCOUNTS = new TestAccounts();
     @TempDir
     Path tmp;
-    private static Path mdaHome;
-
-    @BeforeAll
-    static void accounts() throws Exception {
-        mdaHome = TestAccounts.createMdaUser();
-    }
-
-    @AfterAll
-    static void removeAccounts() throws Exception {
-        TestAccounts.remove();
-    }
 
     @BeforeEach
     void letTheProgramsWrite() throws Exception {
@@ -143,10 +133,10 @@ class ProgramUsersTest {
 
         List<String> seen = seen(account.uid(), "max@local.example");
         assertThat(seen.subList(0, 4)).containsExactly(String.valueOf(account.uid()), String.valueOf(account.gid()),
-            account.gid() + " 8", mdaHome.toString());
+            account.gid() + " 8", ACCOUNTS.home().toString());
         // exactly the line, ${user} filled in, nothing appended (it used to add a second -d USER)
         assertThat(seen.stream().filter(line -> line.startsWith("arg="))).containsExactly("arg=-d", "arg=" + TestAccounts.MDA_USER);
-        assertThat(seen).contains("HOME=" + mdaHome, "USER=" + TestAccounts.MDA_USER, "LOGNAME=" + TestAccounts.MDA_USER, "SHELL=/bin/sh");
+        assertThat(seen).contains("HOME=" + ACCOUNTS.home(), "USER=" + TestAccounts.MDA_USER, "LOGNAME=" + TestAccounts.MDA_USER, "SHELL=/bin/sh");
     }
 
     @Test
