@@ -22,7 +22,7 @@ final class PrivilegeDrop {
     private final boolean serverIsRoot;
     private final Optional<Path> setpriv;
 
-    private PrivilegeDrop(boolean serverIsRoot, Optional<Path> setpriv) {
+    PrivilegeDrop(boolean serverIsRoot, Optional<Path> setpriv) {
         this.serverIsRoot = serverIsRoot;
         this.setpriv = setpriv;
     }
