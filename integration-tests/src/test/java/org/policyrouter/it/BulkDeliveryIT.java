@@ -22,7 +22,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class BulkDeliveryIT {
     static final List<ScriptedSmtpServer> HOPS = IntStream.range(0, 5)
         .mapToObj(i -> DeliveryAgentsIT.unchecked(ScriptedSmtpServer::recording)).collect(Collectors.toList());
-    static final Path OUT = DeliveryAgentsIT.unchecked(() -> Files.createTempDirectory("bulk-pipe"));
+    // the pipe runs as nobody and writes here
+    static final Path OUT = DeliveryAgentsIT.unchecked(() -> Files.setPosixFilePermissions(Files.createTempDirectory("bulk-pipe"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx")));
 
     @RegisterExtension
     static JamesServerExtension james = PolicyRouterJames.builder()

@@ -51,6 +51,7 @@ class DeliveryAgentsIT {
             "agents.example       " + DOMAIN_SINK.hostAndPort(),
             "*.agents.example     " + WILDCARD_SINK.hostAndPort(),
             "pipe.example         |" + PROGRAMS.resolve("robot.sh") + " \"first arg\" second",
+            "pipeuser.example     user=daemon:mail |" + PROGRAMS.resolve("robot.sh") + " ${user} ${sender}",
             "fail75.example       |" + PROGRAMS.resolve("fail.sh") + " 75",
             "fail1.example        |" + PROGRAMS.resolve("fail.sh") + " 1",
             "sleep.example        |/bin/sleep 600",
@@ -86,10 +87,14 @@ class DeliveryAgentsIT {
     static Path writePrograms() throws IOException {
         Path dir = Files.createTempDirectory("delivery-programs");
         Files.createDirectories(dir.resolve("out"));
+        // the programs run as nobody (or their user=), never as the root test JVM
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir.resolve("out"), PosixFilePermissions.fromString("rwxrwxrwx"));
         script(dir.resolve("robot.sh"), "#!/bin/sh\n"
             + "out=" + dir.resolve("out") + "\n"
             + "{ echo \"ARGS=$1|$2|$#\"; echo \"SENDER=$SENDER\"; echo \"RECIPIENT=$RECIPIENT\"; echo \"RECIPIENTS=$RECIPIENTS\";"
-            + " echo \"ORIGINAL_RECIPIENT=$ORIGINAL_RECIPIENT\"; echo \"NEXTHOP=$NEXTHOP\"; echo \"HOME=$HOME\"; } > \"$out/$RECIPIENT.env\"\n"
+            + " echo \"ORIGINAL_RECIPIENT=$ORIGINAL_RECIPIENT\"; echo \"NEXTHOP=$NEXTHOP\"; echo \"HOME=$HOME\";"
+            + " echo \"QUEUE_ID=$QUEUE_ID\"; echo \"IDS=$(id -u) $(id -g) $(id -G)\"; } > \"$out/$RECIPIENT.env\"\n"
             + "cat > \"$out/$RECIPIENT.msg\"\n");
         // a grandchild that init adopts, then a wait past the timeout
         script(dir.resolve("forker.sh"), "#!/bin/sh\n"
@@ -116,7 +121,8 @@ class DeliveryAgentsIT {
         }
     }
 
-    static void send(GuiceJamesServer server, String from, List<String> recipients, String message) throws IOException {
+    /** @return the reply to the message, which names its queue id */
+    static String send(GuiceJamesServer server, String from, List<String> recipients, String message) throws IOException {
         try (SmtpConversation smtp = SmtpConversation.connect(PolicyRouterJames.smtpPort(server))) {
             assertThat(smtp.readReply()).startsWith("220");
             assertThat(smtp.command("EHLO client.example")).startsWith("250");
@@ -124,7 +130,9 @@ class DeliveryAgentsIT {
             for (String recipient : recipients) {
                 assertThat(smtp.command("RCPT TO:<" + recipient + ">")).as(recipient).startsWith("250");
             }
-            assertThat(smtp.data(message)).startsWith("250");
+            String reply = smtp.data(message);
+            assertThat(reply).startsWith("250");
+            return reply;
         }
     }
 
@@ -164,8 +172,10 @@ class DeliveryAgentsIT {
 
     @Test
     void pipeRunsTheProgramWithoutAShellWithTheMessageOnStdinAndTheEnvelopeInItsEnvironment(GuiceJamesServer server) throws Exception {
-        send(server, "robot-sender@client.example", List.of("bot@pipe.example", "bot2@pipe.example"),
+        String reply = send(server, "robot-sender@client.example", List.of("bot@pipe.example", "bot2@pipe.example"),
             "Subject: for the robot\r\nX-Dollar: $HOME `id`\r\n\r\nline one\r\n.dot line\r\n");
+        java.util.regex.Matcher queued = java.util.regex.Pattern.compile("queued as (\\S+)").matcher(reply);
+        assertThat(queued.find()).as("queue id in %s", reply).isTrue();
 
         Path env = PROGRAMS.resolve("out/bot@pipe.example.env");
         Path msg = PROGRAMS.resolve("out/bot@pipe.example.msg");
@@ -175,13 +185,27 @@ class DeliveryAgentsIT {
             "ARGS=first arg|second|2",
             "SENDER=robot-sender@client.example",
             "RECIPIENT=bot@pipe.example",
-            "RECIPIENTS=bot@pipe.example bot2@pipe.example",
+            // one recipient per line
+            "RECIPIENTS=bot@pipe.example",
+            "bot2@pipe.example",
             "ORIGINAL_RECIPIENT=bot@pipe.example",
             "NEXTHOP=|" + PROGRAMS.resolve("robot.sh") + " \"first arg\" second",
-            "HOME=");
+            "HOME=",
+            "QUEUE_ID=" + queued.group(1),
+            // nobody, the PipeDelivery default: never root
+            "IDS=65534 65534 65534");
         String message = Files.readString(msg);
         assertThat(message).contains("Subject: for the robot\n", "X-Dollar: $HOME `id`\n").endsWith("\n\nline one\n.dot line\n");
         assertThat(message).doesNotContain("\r");
+    }
+
+    @Test
+    void aPipeWithUserRunsAsThatUserAndGroupWithItsPlaceholdersFilledIn(GuiceJamesServer server) throws Exception {
+        send(server, "", List.of("list@pipeuser.example"), "Subject: for the list\r\n\r\nx\r\n");
+
+        Path env = PROGRAMS.resolve("out/list@pipeuser.example.env");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(env) && Files.readString(env).contains("IDS="));
+        assertThat(Files.readAllLines(env)).contains("ARGS=list|MAILER-DAEMON|2", "IDS=1 8 8");
     }
 
     @Test

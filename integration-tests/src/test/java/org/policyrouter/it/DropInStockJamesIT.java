@@ -50,6 +50,8 @@ class DropInStockJamesIT {
         busyThenAccepting = ScriptedSmtpServer.deferringFirst(1);
         smtpPort = JamesProcess.freePort();
         webAdminPort = JamesProcess.freePort();
+        // spp plugins run as nobody: the folder they live in must be open to it
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path home = stockJames();
         DropInReadme.read(Paths.get("../README.md")).install(PolicyRouterJames.distribution(), home);
         Files.writeString(home.resolve("conf/policy/transport"), "dropin.example " + SINK.hostAndPort() + "\n"

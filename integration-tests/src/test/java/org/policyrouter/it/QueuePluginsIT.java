@@ -54,6 +54,8 @@ class QueuePluginsIT {
     /** A qmail-queue without arguments, as qpsmtpd runs it: the checker writes what it read into this folder. */
     static Path qmailQueue() throws Exception {
         Path dir = Files.createTempDirectory("qmail-queue");
+        // qmail-queue runs as nobody (QmailQueueDelivery's default user) and writes here
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path checker = Path.of("../mailets/src/test/resources/qmail-queue-check.py").toAbsolutePath().normalize();
         Path program = dir.resolve("qmail-queue");
         Files.writeString(program, "#!/bin/sh\nexec /usr/bin/python3 " + checker + " " + dir + " 0\n");

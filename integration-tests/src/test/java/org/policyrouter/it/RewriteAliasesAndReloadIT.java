@@ -85,6 +85,12 @@ class RewriteAliasesAndReloadIT {
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> countNew() > before);
         assertThat(newMessages()).anySatisfy(content -> assertThat(content)
             .contains("Subject: for the webmaster\n", "X-Marker: mda-" + before + "\n", "\n\nlocal delivery\n"));
+        // the server switched to prmda before running maildrop (issue 20): the file is prmda's, not root's
+        int uid = org.policyrouter.core.process.UnixAccounts.system().user("prmda").orElseThrow().uid();
+        try (var files = Files.list(MAILDIR.resolve("new"))) {
+            assertThat(files.map(f -> DeliveryAgentsIT.unchecked(() -> Files.getAttribute(f, "unix:uid"))))
+                .isNotEmpty().allSatisfy(owner -> assertThat(owner).isEqualTo(uid));
+        }
     }
 
     @Test

@@ -12,8 +12,8 @@ import org.policyrouter.core.process.ProcessSpec;
 import org.policyrouter.core.process.Stdin;
 
 /**
- * Runs a delivery program (pipe or MDA) on the shared {@link ProcessRunner} (own process group,
- * clean environment, the message on stdin, the whole group killed at the timeout, stderr kept up
+ * Runs a delivery program (pipe, MDA, qmail-queue) on the shared {@link ProcessRunner} (own process
+ * group, as the unprivileged user of its {@link ProgramLaunch}, clean environment, the message on stdin, the whole group killed at the timeout, stderr kept up
  * to a bound). A timeout or a program that cannot be started is temporary; an exit status means
  * what the agent's {@link ExitStatuses} say, by default sysexits.
  */
@@ -41,18 +41,26 @@ public final class ExternalCommand implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    /** @param environment the program's whole environment, but for a default PATH */
-    public RecipientOutcome run(List<String> argv, Map<String, String> environment, Stdin message) {
-        return run(argv.get(0), argv, environment, message, SYSEXITS);
+    /**
+     * @param launch      who runs it (never root), the variables of that user, where it starts
+     * @param environment the program's whole environment, but for a default PATH and the launch's own
+     */
+    RecipientOutcome run(ProgramLaunch launch, List<String> argv, Map<String, String> environment, Stdin message) {
+        return run(launch, argv.get(0), argv, environment, message, SYSEXITS);
     }
 
     /** @param name the program as replies and logs name it (argv may start with a wrapper) */
-    RecipientOutcome run(String name, List<String> argv, Map<String, String> environment, Stdin message, ExitStatuses statuses) {
+    RecipientOutcome run(ProgramLaunch launch, String name, List<String> argv, Map<String, String> environment, Stdin message,
+                         ExitStatuses statuses) {
         Map<String, String> variables = new HashMap<>();
         variables.put("PATH", PATH);
         variables.putAll(environment);
+        variables.putAll(launch.environment());
         ProcessSpec spec = ProcessSpec.of(argv).withEnvironment(variables).withStdin(message).withTimeout(timeout)
-            .withStderrLimit(MAX_STDERR_BYTES);
+            .withStderrLimit(MAX_STDERR_BYTES).withRunAs(launch.runAs());
+        if (launch.directory().isPresent()) {
+            spec = spec.withDirectory(launch.directory().get());
+        }
         ProcessResult result;
         try {
             result = processes.run(spec);

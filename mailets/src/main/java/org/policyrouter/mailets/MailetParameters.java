@@ -6,6 +6,8 @@ import javax.mail.MessagingException;
 
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.core.Durations;
+import org.policyrouter.core.process.RunAs;
+import org.policyrouter.core.process.UnixAccounts;
 import org.policyrouter.policy.ByteSize;
 
 /** Typed reading of mailet parameters that fails fast with the parameter's name. */
@@ -53,6 +55,19 @@ final class MailetParameters {
         try {
             return ByteSize.parse(text);
         } catch (IllegalArgumentException e) {
+            throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The unprivileged user a program runs as, from {@code user=NAME[:GROUP]} (default
+     * {@code defaultUser}): refused at init when unknown or root's (uid 0, gid 0).
+     */
+    static RunAs programUser(GenericMailet mailet, String name, String defaultUser) throws MessagingException {
+        String user = mailet.getInitParameter(name, defaultUser).trim();
+        try {
+            return UnixAccounts.system().runAs(user);
+        } catch (RuntimeException e) {
             throw new MessagingException(mailet.getMailetName() + ": parameter " + name + ": " + e.getMessage());
         }
     }

@@ -1,53 +1,58 @@
 package org.policyrouter.mailets;
 
-import org.apache.james.metrics.api.MetricFactory;
-import javax.inject.Inject;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+
+import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
+import org.policyrouter.core.process.RunAs;
+import org.policyrouter.core.process.UnixAccount;
+import org.policyrouter.core.process.UnixAccounts;
 import org.policyrouter.policy.RoutingAttributes;
 
 /**
  * The local delivery agent for {@code /path/to/mda args} next hops (maildrop, procmail, …): runs
  * the MDA once per recipient as that recipient's unix user, which ResolveAliases put in the
- * {@code org.policyrouter.unix-users} attribute. The user replaces {@code ${user}} in the
- * arguments; without that placeholder {@code -d USER} is appended, the convention of maildrop,
- * procmail and deliver. Never delivers to root. Same environment, exit-status rules and
- * parameters as {@link PipeDelivery}, plus {@code USER} and {@code LOGNAME}.
+ * {@code org.policyrouter.unix-users} attribute. As Postfix's local(8), the server switches to
+ * the user itself (uid, primary gid, the user's groups) before exec, with {@code HOME USER
+ * LOGNAME SHELL} from the account and its home as the working directory; nothing relies on the
+ * MDA's own flags. The argv is the command line with its placeholders expanded, {@code ${user}}
+ * being the unix user ({@code /usr/bin/maildrop -d ${user}}) and nothing appended. Never delivers
+ * as root: an account with uid 0 or group 0 (root, or an alias such as toor) is refused. Same
+ * environment, exit-status rules and parameters as {@link PipeDelivery} but {@code user}.
  */
 public class MdaDelivery extends ProgramDelivery {
+    private static final AttributeName UNIX_USERS = AttributeName.of(RoutingAttributes.UNIX_USERS);
+
     @Inject
     public MdaDelivery(MetricFactory metrics) {
         super(metrics);
     }
 
-    static final String USER_PLACEHOLDER = "${user}";
-    private static final AttributeName UNIX_USERS = AttributeName.of(RoutingAttributes.UNIX_USERS);
-
     @Override
-    List<String> argv(List<String> program, Mail mail, MailAddress recipient) {
-        String user = unixUser(mail, recipient);
-        List<String> argv = new ArrayList<>();
-        boolean substituted = false;
-        for (String word : program) {
-            substituted |= word.contains(USER_PLACEHOLDER);
-            argv.add(word.replace(USER_PLACEHOLDER, user));
-        }
-        if (!substituted) {
-            argv.add("-d");
-            argv.add(user);
-        }
-        return argv;
+    String user(Mail mail, MailAddress recipient) {
+        return unixUser(mail, recipient);
     }
 
     @Override
-    Map<String, String> extraEnvironment(Mail mail, MailAddress recipient) {
-        String user = unixUser(mail, recipient);
-        return Map.of("USER", user, "LOGNAME", user);
+    ProgramLaunch launch(Mail mail, String nextHop, Optional<MailAddress> recipient) {
+        MailAddress to = recipient.orElseThrow(() -> new IllegalArgumentException("5.3.5 an MDA runs per recipient"));
+        String name = unixUser(mail, to);
+        UnixAccount account = UnixAccounts.system().user(name)
+            .orElseThrow(() -> new IllegalArgumentException("5.1.1 <" + to.asString() + ">: no unix account '" + name + "'"));
+        account.privilegeProblem().ifPresent(problem -> {
+            throw new IllegalArgumentException("5.7.1 <" + to.asString() + ">: delivery refused: " + problem);
+        });
+        Path home = Path.of(account.home());
+        return new ProgramLaunch(RunAs.of(account),
+            Map.of("HOME", account.home(), "USER", account.name(), "LOGNAME", account.name(), "SHELL", account.shell()),
+            Optional.of(home).filter(Files::isDirectory));
     }
 
     private static String unixUser(Mail mail, MailAddress recipient) {

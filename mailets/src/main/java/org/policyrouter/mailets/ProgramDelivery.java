@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
@@ -24,16 +25,18 @@ import org.policyrouter.core.process.ProcessRunner;
 import org.policyrouter.policy.NextHop;
 import org.policyrouter.policy.RoutingAttributes;
 import org.policyrouter.spool.MessageBytes;
+import org.policyrouter.spool.SpoolAttributes;
 
 /**
  * Delivery by running a program once per recipient with the message on stdin (the pipe and MDA
- * agents). Parameters: {@code timeout} (default 300s), {@code lineEnding} ({@code lf}, the Unix
+ * agents), as an unprivileged user ({@link #launch}), its command line's placeholders expanded
+ * ({@link DeliveryPlaceholders}), and in its environment {@code SENDER} (empty for the null
+ * sender), {@code RECIPIENT}, {@code RECIPIENTS} (one address per line), {@code ORIGINAL_RECIPIENT},
+ * {@code NEXTHOP} and {@code QUEUE_ID} (the message's queue id, as the SMTP reply named it). Parameters: {@code timeout} (default 300s), {@code lineEnding} ({@code lf}, the Unix
  * convention Postfix's pipe uses, or {@code crlf} for the message exactly as received),
  * {@code deferredProcessor}, {@code undeliverableProcessor}.
  */
 abstract class ProgramDelivery extends GenericMailet {
-    /** In a pipe's command line, an argument of its own: replaced by every recipient, and the program run once. */
-    static final String ALL_RECIPIENTS = "${recipients}";
     private static final AttributeName COMMAND = AttributeName.of(RoutingAttributes.COMMAND);
     private static final AttributeName ORIGINAL_RECIPIENTS = AttributeName.of(RoutingAttributes.ORIGINAL_RECIPIENTS);
 
@@ -75,32 +78,20 @@ abstract class ProgramDelivery extends GenericMailet {
             outcomes.apply(mail, nextHop, RecipientOutcomes.of(mail.getRecipients(), RecipientOutcome.permanentFailure(e.getMessage())));
             return;
         }
-        if (takesAllRecipients() && program.contains(ALL_RECIPIENTS)) {
+        if (takesAllRecipients() && program.contains(DeliveryPlaceholders.ALL_RECIPIENTS)) {
             // one run for every recipient: its exit status is each recipient's outcome
-            RecipientOutcome outcome = run(withAllRecipients(program, mail), mail, nextHop, Optional.empty());
+            RecipientOutcome outcome = deliver(mail, nextHop, Optional.empty(), () -> DeliveryPlaceholders.forAllRecipients(program, mail, nextHop));
             mail.getRecipients().forEach(recipient -> results.put(recipient, outcome));
         } else {
             for (MailAddress recipient : mail.getRecipients()) {
-                results.put(recipient, deliver(program, mail, nextHop, recipient));
+                results.put(recipient, deliver(mail, nextHop, Optional.of(recipient),
+                    () -> DeliveryPlaceholders.forRecipient(program, mail, nextHop, recipient, user(mail, recipient))));
             }
         }
         outcomes.apply(mail, nextHop, results);
     }
 
-    /** The argv of the one run: each recipient its own argument where {@link #ALL_RECIPIENTS} stood. */
-    private static List<String> withAllRecipients(List<String> program, Mail mail) {
-        List<String> argv = new ArrayList<>();
-        for (String word : program) {
-            if (word.equals(ALL_RECIPIENTS)) {
-                mail.getRecipients().forEach(recipient -> argv.add(recipient.asString()));
-            } else {
-                argv.add(word);
-            }
-        }
-        return argv;
-    }
-
-    /** Whether this agent runs a program naming {@link #ALL_RECIPIENTS} once for all of them. */
+    /** Whether this agent runs a program naming {@code ${recipients}} once for all of them. */
     boolean takesAllRecipients() {
         return false;
     }
@@ -127,27 +118,28 @@ abstract class ProgramDelivery extends GenericMailet {
         return argv;
     }
 
-    private RecipientOutcome deliver(List<String> program, Mail mail, String nextHop, MailAddress recipient) {
+    /** One run, for one recipient or (empty) for all of them. */
+    private RecipientOutcome deliver(Mail mail, String nextHop, Optional<MailAddress> recipient, Supplier<List<String>> argvFor) {
         List<String> argv;
+        ProgramLaunch launch;
         try {
-            argv = argv(program, mail, recipient);
+            argv = argvFor.get();
+            launch = launch(mail, nextHop, recipient);
         } catch (IllegalArgumentException e) {
             return RecipientOutcome.permanentFailure(e.getMessage());
+        } catch (IllegalStateException e) {
+            return RecipientOutcome.temporaryFailure(e.getMessage());
         }
-        return run(argv, mail, nextHop, Optional.of(recipient));
-    }
-
-    /** One run, for one recipient or (empty) for all of them. */
-    private RecipientOutcome run(List<String> argv, Mail mail, String nextHop, Optional<MailAddress> recipient) {
         Map<String, String> environment = new HashMap<>();
         environment.put("SENDER", mail.getMaybeSender().asString(""));
         environment.put("RECIPIENT", recipient.map(MailAddress::asString).orElse(""));
-        environment.put("RECIPIENTS", mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(" ")));
+        // one per line: an address may hold a quoted space, never a line end (RFC 5321 4.1.2)
+        environment.put("RECIPIENTS", mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining("\n")));
         environment.put("ORIGINAL_RECIPIENT", recipient.map(r -> originalRecipient(mail, r)).orElse(""));
         environment.put("NEXTHOP", nextHop);
-        environment.put("QUEUE_ID", mail.getName());
-        recipient.ifPresent(r -> environment.putAll(extraEnvironment(mail, r)));
-        return command.run(argv, environment, stdin -> {
+        // the id the 250 reply named and the spool logs, not James's internal mail name
+        environment.put("QUEUE_ID", SpoolAttributes.queueId(mail));
+        return command.run(launch, argv, environment, stdin -> {
             if (unixLineEnds) {
                 UnixMessage.writeTo(mail, stdin);
             } else {
@@ -166,14 +158,17 @@ abstract class ProgramDelivery extends GenericMailet {
     }
 
     /**
-     * The program and its arguments for one recipient.
+     * What {@code ${user}} means for this recipient.
      *
-     * @param program the next hop's argv, as the policy split it
      * @throws IllegalArgumentException when this recipient cannot be delivered (permanent)
      */
-    abstract List<String> argv(List<String> program, Mail mail, MailAddress recipient);
+    abstract String user(Mail mail, MailAddress recipient);
 
-    Map<String, String> extraEnvironment(Mail mail, MailAddress recipient) {
-        return Map.of();
-    }
+    /**
+     * Who the program runs as for this recipient (empty: the run for all recipients), never root.
+     *
+     * @throws IllegalArgumentException when this recipient cannot be delivered (permanent)
+     * @throws IllegalStateException    when the user cannot be looked up now (temporary)
+     */
+    abstract ProgramLaunch launch(Mail mail, String nextHop, Optional<MailAddress> recipient);
 }

@@ -19,6 +19,7 @@ import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.policyrouter.core.process.ProcessRunner;
+import org.policyrouter.core.process.RunAs;
 import org.policyrouter.policy.NextHop;
 
 /**
@@ -34,6 +35,7 @@ import org.policyrouter.policy.NextHop;
  * <pre>{@code
  * <mailet match="org.policyrouter.matchers.NextHopIs=qmail-queue" class="org.policyrouter.mailets.QmailQueueDelivery">
  *   <timeout>300s</timeout>   <!-- default; then the process group is killed and the mail retried -->
+ *   <user>nobody</user>       <!-- default: who runs it (never root); qmail-queue itself is setuid qmailq -->
  * </mailet>
  * }</pre>
  */
@@ -44,6 +46,7 @@ public class QmailQueueDelivery extends GenericMailet {
     private final MetricFactory metrics;
     private ExternalCommand command;
     private DeliveryOutcomes outcomes;
+    private RunAs user;
 
     @Inject
     public QmailQueueDelivery(MetricFactory metrics) {
@@ -53,6 +56,7 @@ public class QmailQueueDelivery extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         command = new ExternalCommand(new ProcessRunner("qmail-queue"), MailetParameters.duration(this, "timeout", Duration.ofSeconds(300)));
+        user = MailetParameters.programUser(this, "user", "nobody");
         outcomes = DeliveryOutcomes.configuredFor(this, metrics);
     }
 
@@ -72,7 +76,8 @@ public class QmailQueueDelivery extends GenericMailet {
         try {
             envelope = Files.createTempFile("qmail-queue-envelope", "", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(envelope, envelope(mail));
-            outcome = command.run(program, List.of("/bin/sh", "-c", ENVELOPE_ON_FD1, program, envelope.toString()), Map.of(), stdin -> {
+            handTo(envelope, user);
+            outcome = command.run(ProgramLaunch.as(user), program, List.of("/bin/sh", "-c", ENVELOPE_ON_FD1, program, envelope.toString()), Map.of(), stdin -> {
                 UnixMessage.writeTo(mail, stdin);
                 stdin.close();
             }, QmailQueueExits::outcome);
@@ -90,6 +95,20 @@ public class QmailQueueDelivery extends GenericMailet {
         boolean bare = nextHop.trim().equalsIgnoreCase("queue/qmail-queue");
         return Optional.ofNullable(bare ? System.getenv("QMAILQUEUE") : null).filter(path -> path.startsWith("/"))
             .orElse(parsed.argv().get(0));
+    }
+
+    /**
+     * The envelope file is private to the user the program runs as: the shell that opens it on
+     * fd 1 runs as that user. A server that is not root cannot give files away, and needs not:
+     * its programs run as itself.
+     */
+    private static void handTo(Path envelope, RunAs user) {
+        try {
+            Files.setAttribute(envelope, "unix:uid", user.uid());
+            Files.setAttribute(envelope, "unix:gid", user.gid());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // not root: the program runs as the server's own user, the file's owner
+        }
     }
 
     /** qmail-queue(8): {@code F} sender, {@code T} each recipient, each ended by NUL, and one more NUL. */

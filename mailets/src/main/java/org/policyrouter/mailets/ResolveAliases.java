@@ -22,7 +22,9 @@ import org.policyrouter.policy.RoutingAttributes;
  * For mails bound to an MDA: maps each recipient's local part to its unix user with the
  * {@code aliases} table (attribute {@code org.policyrouter.unix-users}, recipient → user). A
  * recipient without an entry fails permanently (5.1.1), one mapped to root is refused, and
- * without an aliases table the failure is temporary (4.3.5) until the operator adds one.
+ * without an aliases table the failure is temporary (4.3.5) until the operator adds one. Other
+ * names for root (any account with uid 0 or gid 0, such as {@code toor}) are refused when the
+ * aliases table loads, and MdaDelivery refuses them again before it runs anything.
  *
  * <pre>{@code
  * <mailet match="org.policyrouter.matchers.NextHopIs=mda" class="org.policyrouter.mailets.ResolveAliases"/>

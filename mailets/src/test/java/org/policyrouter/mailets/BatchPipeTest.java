@@ -28,6 +28,11 @@ class BatchPipeTest {
     @TempDir
     Path tmp;
 
+    @org.junit.jupiter.api.BeforeEach
+    void letTheProgramsWrite() throws Exception {
+        ProgramDirectories.writableByAnyone(tmp);
+    }
+
     private PipeDelivery pipe() throws Exception {
         PipeDelivery mailet = new PipeDelivery(new RecordingMetricFactory());
         mailet.init(FakeMailetConfig.builder().mailetName("deliver-pipe").mailetContext(FakeMailContext.defaultContext()).build());

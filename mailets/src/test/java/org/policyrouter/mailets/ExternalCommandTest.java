@@ -16,8 +16,14 @@ import org.policyrouter.core.process.ProcessRunner;
 import org.policyrouter.core.process.Stdin;
 
 class ExternalCommandTest {
+    private static final ProgramLaunch AS_NOBODY = ProgramLaunch.as(org.policyrouter.core.process.UnixAccounts.system().runAs("nobody"));
     @TempDir
     Path dir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void letTheProgramsWrite() throws Exception {
+        ProgramDirectories.writableByAnyone(dir);
+    }
 
     private final ExternalCommand command = new ExternalCommand(new ProcessRunner("test-delivery"), Duration.ofSeconds(3));
 
@@ -27,7 +33,7 @@ class ExternalCommandTest {
     }
 
     private RecipientOutcome sh(String script) {
-        return command.run(List.of("/bin/sh", "-c", script), Map.of("RECIPIENT", "a@b.example"), Stdin.of("message\n".getBytes(StandardCharsets.UTF_8)));
+        return command.run(AS_NOBODY, List.of("/bin/sh", "-c", script), Map.of("RECIPIENT", "a@b.example"), Stdin.of("message\n".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -65,7 +71,7 @@ class ExternalCommandTest {
 
     @Test
     void aProgramThatNeverReadsALargeMessageStillEndsWithItsStatus() {
-        RecipientOutcome outcome = command.run(List.of("/bin/sh", "-c", "exit 67"), Map.of(), Stdin.of(new byte[8 * 1024 * 1024]));
+        RecipientOutcome outcome = command.run(AS_NOBODY, List.of("/bin/sh", "-c", "exit 67"), Map.of(), Stdin.of(new byte[8 * 1024 * 1024]));
         assertThat(outcome.reply()).isEqualTo("/bin/sh exited with status 67");
     }
 
@@ -88,7 +94,7 @@ class ExternalCommandTest {
 
     @Test
     void aProgramThatCannotBeRunIsATemporaryFailureNamingIt() {
-        RecipientOutcome outcome = command.run(List.of("/nonexistent/mda"), Map.of(), Stdin.NONE);
+        RecipientOutcome outcome = command.run(AS_NOBODY, List.of("/nonexistent/mda"), Map.of(), Stdin.NONE);
         assertThat(outcome.status()).isEqualTo(RecipientOutcome.Status.TEMPORARY_FAILURE);
         assertThat(outcome.reply()).isEqualTo("/nonexistent/mda: cannot run: could not start: /nonexistent/mda does not exist");
     }

@@ -32,6 +32,11 @@ class QmailQueueDeliveryTest {
     @TempDir
     Path tmp;
 
+    @org.junit.jupiter.api.BeforeEach
+    void letTheProgramsWrite() throws Exception {
+        ProgramDirectories.writableByAnyone(tmp);
+    }
+
     private final RecordingMailetContext context = new RecordingMailetContext();
 
     @BeforeEach
@@ -44,7 +49,8 @@ class QmailQueueDeliveryTest {
         Path checker = Path.of(getClass().getResource("/qmail-queue-check.py").toURI());
         Path program = tmp.resolve("qmail-queue-" + status);
         Files.writeString(program, "#!/bin/sh\nexec /usr/bin/python3 " + checker + " " + tmp + " " + status + "\n");
-        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
+        // it runs as nobody
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
         return program.toString();
     }
 

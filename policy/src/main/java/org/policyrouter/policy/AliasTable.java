@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.policyrouter.core.process.UnixAccounts;
+
 /**
  * The {@code aliases} table: {@code virtual-user unix-user}, local parts only, for the MDA. The
  * virtual side is an exact local part, a {@code /regex/} searched in the local part, or a bare
@@ -40,6 +42,7 @@ public final class AliasTable {
         Map<String, AliasEntry> exact = new HashMap<>();
         List<AliasEntry> regexes = new ArrayList<>();
         Map<String, Integer> regexLines = new HashMap<>();
+        Map<String, List<Integer>> linesOfUser = new HashMap<>();
         file.parseEach(errors, line -> {
             if (line.fields().size() != 2) {
                 throw new IllegalArgumentException("expected 'virtual-user unix-user'");
@@ -47,6 +50,7 @@ public final class AliasTable {
             String virtual = line.fields().get(0);
             String unixUser = checkedUnixUser(line.fields().get(1));
             String rule = file.name() + ":" + line.number();
+            linesOfUser.computeIfAbsent(unixUser, user -> new ArrayList<>()).add(line.number());
             if (isRegex(virtual)) {
                 Integer first = regexLines.putIfAbsent(virtual, line.number());
                 if (first != null) {
@@ -64,10 +68,33 @@ public final class AliasTable {
                 throw new IllegalArgumentException("duplicate entry for '" + virtual + "' (" + first.rule() + ")");
             }
         });
+        refuseRootAccounts(file, linesOfUser, errors);
         if (!(exact.isEmpty() && regexes.isEmpty()) && !exact.containsKey("root")) {
             errors.add(file.name(), 1, "no entry for root: the MDA never delivers to root, so name the user who gets root's mail (e.g. 'root max')");
         }
         return new AliasTable(exact, regexes);
+    }
+
+    /**
+     * The literal name root is refused line by line; a second name for uid 0 (BSD's {@code toor})
+     * or an account in root's group is only known to the accounts database, asked here once for
+     * all the table's users. A user without an account is not an error here: accounts may come
+     * later (the delivery then fails with 5.1.1).
+     */
+    private static void refuseRootAccounts(PolicyFile file, Map<String, List<Integer>> linesOfUser, PolicyErrors errors) {
+        if (linesOfUser.isEmpty()) {
+            return;
+        }
+        Map<String, String> rootLike;
+        try {
+            rootLike = UnixAccounts.system().rootLike(linesOfUser.keySet());
+        } catch (IllegalStateException e) {
+            errors.add(file.name(), linesOfUser.values().iterator().next().get(0), "cannot check the unix users: " + e.getMessage());
+            return;
+        }
+        Map<Integer, String> byLine = new java.util.TreeMap<>();
+        rootLike.forEach((user, problem) -> linesOfUser.get(user).forEach(line -> byLine.put(line, problem)));
+        byLine.forEach((line, problem) -> errors.add(file.name(), line, problem + ": the MDA never delivers as root"));
     }
 
     private static boolean isRegex(String virtual) {

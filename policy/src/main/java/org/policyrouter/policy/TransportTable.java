@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import org.policyrouter.core.process.UnixAccounts;
+
 /** The {@code transport} table: first matching line wins, found through a {@link FirstMatchIndex}. */
 public final class TransportTable {
     public static final TransportTable EMPTY = new TransportTable(List.of());
@@ -47,6 +49,7 @@ public final class TransportTable {
             NextHop nextHop = nextHops.get(hopText);
             if (nextHop == null) {
                 nextHop = NextHop.parse(hopText, ownDomain);
+                nextHop.options().user().ifPresent(TransportTable::checkProgramUser);
                 nextHops.put(hopText, nextHop);
             }
             Integer first = firstLineOf.putIfAbsent(destination.identity(), line.number());
@@ -58,6 +61,20 @@ public final class TransportTable {
             rules.add(new TransportRule(destination, nextHop, file.name(), line.number()));
         });
         return new TransportTable(rules);
+    }
+
+    /**
+     * A pipe's {@code user=} must name an existing account that is not root's (uid 0, gid 0),
+     * as Postfix's pipe(8) refuses to run as root.
+     */
+    private static void checkProgramUser(String userAndGroup) {
+        try {
+            UnixAccounts.system().runAs(userAndGroup);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("user=" + userAndGroup + ": cannot look it up: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("user=" + userAndGroup + ": " + e.getMessage());
+        }
     }
 
     /** The first rule whose destination matches {@code address} ({@code local@domain}), if any. */

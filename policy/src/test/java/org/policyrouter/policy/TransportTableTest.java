@@ -89,7 +89,7 @@ class TransportTableTest {
         TransportTable table = load(String.join("\n",
             "a.example tls=verify relay.example:2525",
             "b.example relay.example:2525",
-            "c.example user=listd:lists |/usr/bin/robot ${recipient}",
+            "c.example user=daemon:mail |/usr/bin/robot ${recipient}",
             "d.example tls=encrypt mx", ""));
 
         NextHop verified = table.lookup("x@a.example").orElseThrow().nextHop();
@@ -100,7 +100,7 @@ class TransportTableTest {
         assertThat(plain.options().tls()).isEmpty();
         assertThat(verified.deliveryTarget("a.example")).isNotEqualTo(plain.deliveryTarget("b.example"));
         NextHop pipe = table.lookup("x@c.example").orElseThrow().nextHop();
-        assertThat(pipe.options().user()).contains("listd:lists");
+        assertThat(pipe.options().user()).contains("daemon:mail");
         assertThat(pipe.argv()).containsExactly("/usr/bin/robot", "${recipient}");
         assertThat(table.lookup("x@d.example").orElseThrow().nextHop().type()).isEqualTo(NextHop.Type.MX);
     }

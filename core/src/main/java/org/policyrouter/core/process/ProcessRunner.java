@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs external programs (spp plugins, pipe and MDA deliveries) the one way this project allows:
- * each in its own process group (through setsid), with only the environment it is given, stdin
+ * each in its own process group (through setsid), as the unprivileged user its spec names
+ * (through setpriv, when the server runs as root), with only the environment it is given, stdin
  * fed by a thread of ours, stdout and stderr kept up to a limit and the rest drained, and at the
  * timeout SIGTERM to the whole group, then SIGKILL after a short grace: grandchildren, programs
  * ignoring SIGTERM and children holding a pipe open included.
@@ -39,6 +40,7 @@ public final class ProcessRunner implements AutoCloseable {
     private static final long IDLE_THREAD_SECONDS = 10;
 
     private final Optional<Path> setsid;
+    private final PrivilegeDrop privilegeDrop = PrivilegeDrop.system();
     private final Duration killGrace;
     private final ThreadPoolExecutor io;
     private final ScheduledThreadPoolExecutor timer;
@@ -135,6 +137,10 @@ public final class ProcessRunner implements AutoCloseable {
 
     Optional<Path> setsid() {
         return setsid;
+    }
+
+    PrivilegeDrop privilegeDrop() {
+        return privilegeDrop;
     }
 
     Duration killGrace() {

@@ -51,7 +51,7 @@ final class ProgramRun {
         }
         try {
             process = builder().start();
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             result.complete(ProcessResult.couldNotStart(e.getMessage()));
             return result;
         }
@@ -84,6 +84,8 @@ final class ProgramRun {
     private ProcessBuilder builder() {
         List<String> command = new ArrayList<>();
         runner.setsid().ifPresent(setsid -> command.add(setsid.toString()));
+        // after setsid: setpriv execs the program in place, so it stays the group's leader
+        command.addAll(runner.privilegeDrop().prefix(spec.runAs()));
         command.addAll(spec.argv());
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();

@@ -70,7 +70,8 @@ class SppPerCommandCostBenchmark {
     }
 
     private static Duration runnerTime(Optional<Path> setsid) {
-        try (PluginRunner runner = new PluginRunner(PLUGINS.home(), Duration.ofSeconds(10), 65536, setsid, (plugin, line) -> { })) {
+        try (PluginRunner runner = new PluginRunner(PLUGINS.home(), Duration.ofSeconds(10), 65536, setsid,
+            org.policyrouter.core.process.UnixAccounts.system().runAs("nobody"), (plugin, line) -> { })) {
             PluginLine plugin = new PluginLine(NOOP, "cost");
             Map<String, String> environment = Map.of("PATH", "/usr/bin:/bin");
             for (int i = 0; i < WARM_UP; i++) {

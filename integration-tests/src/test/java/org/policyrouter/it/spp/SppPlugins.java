@@ -29,6 +29,9 @@ final class SppPlugins {
         try {
             Path home = Files.createTempDirectory("spp-home");
             Files.createDirectories(home.resolve("plugins"));
+            // plugins run as nobody, not as the root test JVM: they read and write here
+            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Files.setPosixFilePermissions(home.resolve("plugins"), PosixFilePermissions.fromString("rwxr-xr-x"));
             SppPlugins plugins = new SppPlugins(home);
             plugins.smtpplugins("[connection]");
             return plugins;
@@ -128,9 +131,7 @@ final class SppPlugins {
             Path target = home.resolve(relative);
             Path temporary = Files.createTempFile(target.getParent(), ".new-", "");
             Files.writeString(temporary, content);
-            if (executable) {
-                Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
+            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -104,6 +104,17 @@ class PolicyRouterCliTest {
     }
 
     @Test
+    void checkRefusesAPipeThatWouldRunAsRootOrAsNobodyKnown() {
+        policy().write("transport", "ok.example user=nobody |/bin/true", "x.example user=root |/bin/true", "y.example user=no-such-user-xq |/bin/true");
+
+        assertThat(run("check", dir.toString())).isEqualTo(1);
+        assertThat(errLines()).containsExactly(
+            "transport:2: user=root: unix user 'root' has uid 0: programs never run as root",
+            "transport:3: user=no-such-user-xq: unknown unix user 'no-such-user-xq'",
+            dir + ": 2 errors");
+    }
+
+    @Test
     void checkNotesThatRelayhostOverridesTransport() {
         policy().write("transport", "a.example 10.0.0.1").write("relayhost", "relayhost [::1]:2425");
 

@@ -12,10 +12,12 @@ import org.policyrouter.core.process.CapturedOutput;
 import org.policyrouter.core.process.ProcessResult;
 import org.policyrouter.core.process.ProcessRunner;
 import org.policyrouter.core.process.ProcessSpec;
+import org.policyrouter.core.process.RunAs;
 
 /**
  * Starts one plugin the way qmail-spp does (stdin closed, stdout read for commands up to the first
- * terminating one, stderr to the log, working directory the plugin home) on the shared
+ * terminating one, stderr to the log, working directory the plugin home, as an unprivileged user
+ * the way qmail-smtpd runs as qmaild) on the shared
  * {@link ProcessRunner}, which fixes what qmail-spp leaves open: a timeout after which the plugin
  * and everything it started are killed (its own process group through setsid), a bound on what is
  * read from stdout, and no wait on children that keep stdout open after the plugin exited.
@@ -37,18 +39,22 @@ public final class PluginRunner implements AutoCloseable {
     private final int maxOutputBytes;
     private final ProcessRunner processes;
     private final BiConsumer<PluginLine, String> stderrLog;
+    private final RunAs user;
 
     /**
      * @param setsid    empty: plugins share the server's process group, and a timeout reaches only
      *                  the plugin and the children Java can see
+     * @param user      who the plugins run as (a root server switches to it; never root)
      * @param stderrLog receives each stderr line with its plugin (the James adapter logs it)
      */
-    public PluginRunner(Path home, Duration timeout, int maxOutputBytes, Optional<Path> setsid, BiConsumer<PluginLine, String> stderrLog) {
+    public PluginRunner(Path home, Duration timeout, int maxOutputBytes, Optional<Path> setsid, RunAs user,
+                        BiConsumer<PluginLine, String> stderrLog) {
         this.home = home;
         this.timeout = timeout;
         this.maxOutputBytes = maxOutputBytes;
         this.processes = new ProcessRunner("spp", setsid, KILL_GRACE);
         this.stderrLog = stderrLog;
+        this.user = user;
     }
 
     public Path home() {
@@ -67,7 +73,8 @@ public final class PluginRunner implements AutoCloseable {
             .withTimeout(timeout)
             .withStdoutLimit(maxOutputBytes)
             .withStderrLimit(MAX_STDERR_BYTES)
-            .withStdoutEndingAt(PluginOutput::terminates);
+            .withStdoutEndingAt(PluginOutput::terminates)
+            .withRunAs(user);
         ProcessResult result;
         try {
             result = processes.run(spec);

@@ -13,6 +13,8 @@ import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
 import org.policyrouter.core.Durations;
+import org.policyrouter.core.process.RunAs;
+import org.policyrouter.core.process.UnixAccounts;
 import org.policyrouter.hooks.core.Cidr;
 
 /**
@@ -22,6 +24,7 @@ import org.policyrouter.hooks.core.Cidr;
  */
 final class SppConfiguration {
     static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    static final String DEFAULT_USER = "nobody";
 
     final Path smtpplugins;
     final Path home;
@@ -31,9 +34,11 @@ final class SppConfiguration {
     final boolean lookupRemoteHost;
     final boolean offIoThread;
     final ClientEnvironment clientEnvironment;
+    /** Who the plugins run as: never root, as qmail-smtpd runs them as its own unprivileged user. */
+    final RunAs user;
 
     private SppConfiguration(Path smtpplugins, Path home, Duration timeout, int maxOutputBytes, Optional<Path> setsid,
-                             boolean lookupRemoteHost, boolean offIoThread, ClientEnvironment clientEnvironment) {
+                             boolean lookupRemoteHost, boolean offIoThread, ClientEnvironment clientEnvironment, RunAs user) {
         this.smtpplugins = smtpplugins;
         this.home = home;
         this.timeout = timeout;
@@ -42,6 +47,7 @@ final class SppConfiguration {
         this.lookupRemoteHost = lookupRemoteHost;
         this.offIoThread = offIoThread;
         this.clientEnvironment = clientEnvironment;
+        this.user = user;
     }
 
     static SppConfiguration read(Configuration config, Path workingDirectory) throws ConfigurationException {
@@ -57,7 +63,17 @@ final class SppConfiguration {
             setsid.isBlank() ? Optional.empty() : Optional.of(Path.of(setsid)),
             config.getBoolean("lookupRemoteHost", true),
             config.getBoolean("offIoThread", true),
-            clientEnvironment(config));
+            clientEnvironment(config),
+            user(config.getString("user", DEFAULT_USER)));
+    }
+
+    /** {@code <user>NAME[:GROUP]</user>}: an existing account that is not root's. */
+    private static RunAs user(String text) throws ConfigurationException {
+        try {
+            return UnixAccounts.system().runAs(text.trim());
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("spp: <user>: " + e.getMessage());
+        }
     }
 
     /** {@link Durations}: {@code 60s}, {@code 500ms}, or a number alone in seconds; positive. */

@@ -53,7 +53,7 @@ final class SppRuntime implements AutoCloseable {
         this.source = source;
         this.dns = dns;
         this.domains = domains;
-        this.runner = new PluginRunner(config.home, config.timeout, config.maxOutputBytes, config.setsid,
+        this.runner = new PluginRunner(config.home, config.timeout, config.maxOutputBytes, config.setsid, config.user,
             (plugin, line) -> LOGGER.info("spp {}: {}", plugin.text(), line));
         this.chain = new PluginChain(runner);
         AtomicInteger threads = new AtomicInteger();

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.policyrouter.hooks.core.RejectLines;
+import org.policyrouter.core.process.UnixAccounts;
 
 class PluginChainTest {
     @TempDir
@@ -32,7 +33,7 @@ class PluginChainTest {
 
     private PluginChain chain() {
         if (runner == null) {
-            runner = new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), (p, l) -> { });
+            runner = new PluginRunner(home, Duration.ofSeconds(2), 65536, Optional.of(Path.of("/usr/bin/setsid")), UnixAccounts.system().runAs("nobody"), (p, l) -> { });
         }
         return new PluginChain(runner);
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.policyrouter.core.process.UnixAccounts;
 
 class PluginRunnerTest {
     static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin", "SMTPHELOHOST", "client.example");
@@ -26,9 +27,11 @@ class PluginRunnerTest {
     PluginRunner runner;
 
     @BeforeEach
-    void runner() {
+    void runner() throws IOException {
+        // plugins run as nobody: the home must be open to it, as a real plugin folder is
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         runner = new PluginRunner(home, Duration.ofSeconds(2), 4096, Optional.of(Path.of("/usr/bin/setsid")),
-            (plugin, line) -> stderr.add(plugin.text() + ": " + line));
+            UnixAccounts.system().runAs("nobody"), (plugin, line) -> stderr.add(plugin.text() + ": " + line));
     }
 
     @AfterEach
@@ -63,6 +66,13 @@ class PluginRunnerTest {
         PluginRun run = runner.run(shell("pwd; cat; env | sort"), ENV);
 
         assertThat(run.lines()).containsExactly(home.toString(), "PATH=/usr/bin:/bin", "PWD=" + home, "SMTPHELOHOST=client.example");
+    }
+
+    @Test
+    void pluginsRunAsTheConfiguredUnprivilegedUserNeverAsRoot() {
+        PluginRun run = runner.run(shell("id -u; id -g; id -G"), ENV);
+
+        assertThat(run.lines()).containsExactly("65534", "65534", "65534");
     }
 
     @Test

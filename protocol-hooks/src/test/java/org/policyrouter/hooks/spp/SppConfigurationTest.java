@@ -61,4 +61,14 @@ class SppConfigurationTest {
         assertThatThrownBy(() -> SppConfiguration.read(new BaseHierarchicalConfiguration() {{ addProperty("maxOutputBytes", "10"); }}, Path.of("/")))
             .hasMessageContaining("maxOutputBytes");
     }
+
+    @Test
+    void pluginsRunAsNobodyUnlessConfiguredAndNeverAsRoot() throws Exception {
+        assertThat(SppConfiguration.read(handler("<handler class=\"x\"/>"), Path.of("/")).user.uid()).isEqualTo(65534);
+        assertThat(SppConfiguration.read(handler("<handler><user>daemon:mail</user></handler>"), Path.of("/")).user.gid()).isEqualTo(8);
+        assertThatThrownBy(() -> SppConfiguration.read(handler("<handler><user>root</user></handler>"), Path.of("/")))
+            .hasMessageContaining("spp: <user>: unix user 'root' has uid 0");
+        assertThatThrownBy(() -> SppConfiguration.read(handler("<handler><user>no-such-user-xq</user></handler>"), Path.of("/")))
+            .hasMessageContaining("spp: <user>: unknown unix user");
+    }
 }
