@@ -131,7 +131,8 @@ final class SppPlugins {
             Path target = home.resolve(relative);
             Path temporary = Files.createTempFile(target.getParent(), ".new-", "");
             Files.writeString(temporary, content);
-            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+            // plugins run as nobody: they read these files, and some append to them
+            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-rw-rw-"));
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
