@@ -63,7 +63,7 @@ class NextHopTlsIT {
 
     /** The spool's last error of the deferred mail for {@code domain}. */
     static String deferralOf(GuiceJamesServer server, String domain) {
-        WebAdmin webAdmin = new WebAdmin(PolicyRouterJames.webAdminPort(server));
+        WebAdmin webAdmin = WebAdmin.of(server);
         JsonNode entry = Awaitility.await().atMost(Duration.ofSeconds(30))
             .until(() -> webAdmin.get("/spool/queues/spool/messages?domain=" + domain),
                 mails -> mails.size() == 1 && mails.get(0).get("state").asText().equals("deferred")).get(0);
