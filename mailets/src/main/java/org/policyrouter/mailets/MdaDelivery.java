@@ -63,7 +63,7 @@ public class MdaDelivery extends ProgramDelivery {
         if (user.equals("root") || user.equals("0")) {
             throw new IllegalArgumentException("5.7.1 <" + recipient.asString() + ">: delivery to root refused");
         }
-        if (!user.matches("[A-Za-z0-9._][A-Za-z0-9._-]{0,31}")) {
+        if (!UnixAccounts.isValidName(user)) {
             throw new IllegalArgumentException("5.1.1 <" + recipient.asString() + ">: '" + user + "' is not a valid unix user name");
         }
         return user;

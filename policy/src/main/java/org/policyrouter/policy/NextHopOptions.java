@@ -3,6 +3,8 @@ package org.policyrouter.policy;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import org.policyrouter.core.process.UnixAccounts;
+
 /**
  * The {@code name=value} words a next hop may start with, as Postfix's master.cf attributes:
  * {@code user=NAME[:GROUP]} (who a pipe runs as; Postfix pipe's {@code user=}) and
@@ -17,8 +19,6 @@ public final class NextHopOptions {
     public static final NextHopOptions NONE = new NextHopOptions(Optional.empty(), Optional.empty(), "");
 
     private static final Pattern OPTION = Pattern.compile("([a-z]+)=(\\S*)(?:\\s+|$)");
-    /** A unix name as useradd accepts it: no leading '-', at most 32 characters. */
-    static final Pattern UNIX_NAME = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._-]{0,31}");
 
     private final Optional<String> user;
     private final Optional<TlsLevel> tls;
@@ -67,7 +67,7 @@ public final class NextHopOptions {
 
     private static String userValue(String value) {
         String[] parts = value.split(":", -1);
-        if (parts.length > 2 || !UNIX_NAME.matcher(parts[0]).matches() || (parts.length == 2 && !UNIX_NAME.matcher(parts[1]).matches())) {
+        if (parts.length > 2 || !UnixAccounts.isValidName(parts[0]) || (parts.length == 2 && !UnixAccounts.isValidName(parts[1]))) {
             throw new IllegalArgumentException("user= needs a unix user name, optionally :group, got '" + value + "'");
         }
         return value;

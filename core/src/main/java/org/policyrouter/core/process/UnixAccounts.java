@@ -35,6 +35,11 @@ public final class UnixAccounts {
     private UnixAccounts() {
     }
 
+    /** Whether {@code name} is a unix user or group name as useradd accepts it (no leading '-', at most 32 characters). */
+    public static boolean isValidName(String name) {
+        return NAME.matcher(name).matches();
+    }
+
     /** The server's accounts database, shared by everything that runs programs. */
     public static UnixAccounts system() {
         return SYSTEM;
