@@ -7,7 +7,7 @@ import javax.mail.MessagingException;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeUtils;
 import org.apache.mailet.Mail;
-import org.policyrouter.policy.NextHop;
+import org.policyrouter.policy.NextHopOptions;
 import org.policyrouter.policy.RoutingAttributes;
 import org.policyrouter.policy.TlsLevel;
 
@@ -33,8 +33,8 @@ final class RoutedNextHop {
     static Optional<TlsLevel> tls(Mail mail) throws MessagingException {
         Optional<String> spec = AttributeUtils.getValueAndCastFromMail(mail, NEXT_HOP, String.class);
         try {
-            // the spec was checked when the table loaded; only its options matter here
-            return spec.flatMap(text -> NextHop.parse(text, Optional.empty()).options().tls());
+            // the spec was checked when the table loaded; only its leading options are read again
+            return spec.flatMap(text -> NextHopOptions.parse(text).tls());
         } catch (IllegalArgumentException e) {
             throw new MessagingException(mail.getName() + ": next hop '" + spec.orElse("") + "' cannot be read: " + e.getMessage(), e);
         }

@@ -35,7 +35,7 @@ public final class NextHopOptions {
      *
      * @throws IllegalArgumentException for an unknown option, a bad value or an option twice
      */
-    static NextHopOptions parse(String text) {
+    public static NextHopOptions parse(String text) {
         String rest = text.trim();
         Optional<String> user = Optional.empty();
         Optional<TlsLevel> tls = Optional.empty();
