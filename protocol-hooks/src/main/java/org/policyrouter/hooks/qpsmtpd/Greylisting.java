@@ -1,6 +1,5 @@
 package org.policyrouter.hooks.qpsmtpd;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,20 +7,19 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 import org.policyrouter.core.LogText;
-import org.policyrouter.core.SharedResources;
 import org.policyrouter.hooks.core.CheckEnvironment;
 import org.policyrouter.hooks.core.Connection;
 import org.policyrouter.hooks.core.ControlLine;
 import org.policyrouter.hooks.core.EnvelopeAddress;
-import org.policyrouter.hooks.core.FileGreylistStore;
-import org.policyrouter.hooks.core.GreylistStore;
-import org.policyrouter.hooks.core.GreylistStore.GreylistRecord;
+import org.policyrouter.hooks.core.Deadline;
 import org.policyrouter.hooks.core.Immunity;
 import org.policyrouter.hooks.core.IpAddresses;
-import org.policyrouter.hooks.core.JdbcGreylistStore;
 import org.policyrouter.hooks.core.Options;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
 import org.policyrouter.hooks.core.Verdict;
+import org.policyrouter.hooks.state.GreylistRecord;
+import org.policyrouter.hooks.state.StateStores;
+import org.policyrouter.hooks.state.StoreAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,19 +35,17 @@ import org.slf4j.LoggerFactory;
  * at MAIL. Immune clients are never greylisted; {@code reject 0} records without deferring.
  * Options may also come from the control file {@code denysoft_greylist} ({@code name value}).
  *
- * <p>Store: {@code <store>file</store>} (default; journal in {@code db_dir}, default
- * {@code file://var/greylisting}, at most {@code max_entries} triplets) or
- * {@code <store>jdbc</store>} with {@code jdbc_url}, {@code jdbc_user}, {@code jdbc_password},
- * {@code jdbc_table}, {@code jdbc_timeout} (default 2 s: the longest a hook waits for the
- * database; past it the client is not greylisted) for several nodes. qpsmtpd 0.94 calls a method that does not exist
+ * <p>Store ({@link StateStores}): {@code store file} (default; journal in {@code db_dir}, default
+ * {@code file://var/greylisting}, at most {@code max_entries} triplets), or {@code store postgresql}
+ * / {@code store redis} shared by several nodes; a store that fails or does not answer within
+ * {@code store_timeout} makes the check apply {@code store_failure} ({@code accept}: not
+ * greylisted, as qpsmtpd when its database cannot be opened; {@code tempfail}: 451 4.3.0).
+ * Saves are not awaited. qpsmtpd 0.94 calls a method that does not exist
  * (is_p0f_match) before greylisting, so it never defers; this follows its documentation.
  */
 public class Greylisting extends QpsmtpdHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(Greylisting.class);
-    /** One store per journal directory or database table, shared by every check that names it. */
-    private static final SharedResources<String, GreylistStore> STORES = new SharedResources<>();
     static final String MESSAGE = "This mail is temporarily denied";
-    static final Duration DEFAULT_JDBC_TIMEOUT = Duration.ofSeconds(2);
     private static final String LATE = "greylist";
 
     private boolean byIp;
@@ -60,8 +56,7 @@ public class Greylisting extends QpsmtpdHandler {
     private Duration black;
     private Duration grey;
     private Duration white;
-    private SharedResources.Lease<GreylistStore> storeLease;
-    private GreylistStore store;
+    private StoreAccess store;
     private LongSupplier clock = System::currentTimeMillis;
 
     @Override
@@ -83,29 +78,14 @@ public class Greylisting extends QpsmtpdHandler {
         black = options.duration("black_timeout", Duration.ofMinutes(50));
         grey = options.duration("grey_timeout", Duration.ofMinutes(200));
         white = options.duration("white_timeout", Duration.ofDays(36));
-        SharedResources.Lease<GreylistStore> lease = openStore(environment, options);
-        if (lease == null) {
-            return;
-        }
-        try {
-            store = lease.get();
-        } catch (RuntimeException e) {
-            lease.close();
-            throw e;
-        }
-        storeLease = lease;
+        store = StateStores.open(environment, options, "file://var/greylisting", true);
     }
 
     @Override
     public void release() {
-        if (storeLease != null) {
-            storeLease.close();
+        if (store != null) {
+            store.close();
         }
-    }
-
-    /** How many stores the checks share now. */
-    static int openStores() {
-        return STORES.size();
     }
 
     /** qpsmtpd reads {@code denysoft_greylist} lines ("black_timeout 600") under the plugin's own arguments. */
@@ -118,34 +98,6 @@ public class Greylisting extends QpsmtpdHandler {
         }
         Options fromFile = Options.fromPluginArguments(words, "denysoft_greylist");
         return Options.layered(fromFile, environment.options());
-    }
-
-    /** @return null in a configuration check, which validates the options only */
-    private static SharedResources.Lease<GreylistStore> openStore(CheckEnvironment environment, Options options) {
-        String kind = options.string("store", "file");
-        LongSupplier clock = System::currentTimeMillis;
-        if (kind.equalsIgnoreCase("jdbc")) {
-            String url = options.get("jdbc_url").orElseThrow(() -> options.invalid("jdbc_url", "", "set (store jdbc needs it)"));
-            String table = options.string("jdbc_table", "qpsmtpd_greylist");
-            Duration timeout = options.duration("jdbc_timeout", DEFAULT_JDBC_TIMEOUT);
-            if (timeout.isZero()) {
-                throw options.invalid("jdbc_timeout", "0", "allowed: the hook would not wait at all");
-            }
-            if (!environment.opensStores()) {
-                return null;
-            }
-            return STORES.acquire(url + "#" + table, () -> new JdbcGreylistStore(url,
-                options.string("jdbc_user", ""), options.string("jdbc_password", ""), table, timeout, clock));
-        }
-        if (!kind.equalsIgnoreCase("file")) {
-            throw options.invalid("store", kind, "file or jdbc");
-        }
-        Path directory = environment.path(options.string("db_dir", "file://var/greylisting")).toAbsolutePath().normalize();
-        int maxEntries = options.integer("max_entries", 100000);
-        if (!environment.opensStores()) {
-            return null;
-        }
-        return STORES.acquire(directory.toString(), () -> new FileGreylistStore(directory, maxEntries, clock));
     }
 
     void useClock(LongSupplier clock) {
@@ -193,32 +145,36 @@ public class Greylisting extends QpsmtpdHandler {
         }
         String key = key(connection, sender, recipient);
         long now = clock.getAsLong();
-        Optional<GreylistRecord> known;
-        try {
-            known = store.find(key);
-        } catch (RuntimeException e) {
-            LOGGER.error("greylisting: store unavailable, not greylisting {}: {}", LogText.escape(key), e.getMessage());
-            return Verdict.DECLINED;
+        Deadline deadline = store.deadline();
+        Optional<Optional<GreylistRecord>> answer = store.await(deadline, store.start(engine -> engine.findTriplet(key)));
+        if (answer.isEmpty()) {
+            LOGGER.debug("greylisting: store {} failed, store_failure {} for {}", store.describe(), store.failure(), LogText.escape(key));
+            return store.failureVerdict();
         }
+        Optional<GreylistRecord> known = answer.get();
         if (known.isPresent()) {
             GreylistRecord record = known.get();
             long age = now - record.timestampMillis();
             if (record.passed() > 0 && age < white.toMillis()) {
-                store.save(key, new GreylistRecord(now, record.blocked(), record.passed() + 1, now + white.toMillis()));
+                save(key, new GreylistRecord(now, record.blocked(), record.passed() + 1, now + white.toMillis()));
                 return Verdict.DECLINED;
             }
             if (record.passed() == 0 && age < black.toMillis()) {
-                store.save(key, new GreylistRecord(record.timestampMillis(), record.blocked() + 1, 0, record.timestampMillis() + grey.toMillis()));
+                save(key, new GreylistRecord(record.timestampMillis(), record.blocked() + 1, 0, record.timestampMillis() + grey.toMillis()));
                 return defer(key, "black, " + (record.blocked() + 1) + " deferrals");
             }
             if (record.passed() == 0 && age < grey.toMillis()) {
-                store.save(key, new GreylistRecord(now, record.blocked(), 1, now + white.toMillis()));
+                save(key, new GreylistRecord(now, record.blocked(), 1, now + white.toMillis()));
                 LOGGER.info("greylisting: {} passed after {} s, now white", LogText.escape(key), age / 1000);
                 return Verdict.DECLINED;
             }
         }
-        store.save(key, new GreylistRecord(now, 1, 0, now + grey.toMillis()));
+        save(key, new GreylistRecord(now, 1, 0, now + grey.toMillis()));
         return defer(key, "unknown");
+    }
+
+    private void save(String key, GreylistRecord record) {
+        store.send(engine -> engine.saveTriplet(key, record));
     }
 
     private Verdict defer(String key, String why) {

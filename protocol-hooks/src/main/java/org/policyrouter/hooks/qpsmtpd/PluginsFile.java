@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.policyrouter.hooks.limits.ClusterLimits;
 import org.policyrouter.hooks.core.ControlLine;
 import org.policyrouter.hooks.core.Options;
 import org.policyrouter.hooks.core.QpsmtpdHandler;
@@ -47,6 +48,7 @@ final class PluginsFile {
         Map.entry("check_earlytalker", Earlytalker::new),
         Map.entry("async/earlytalker", Earlytalker::new),
         Map.entry("greylisting", Greylisting::new),
+        Map.entry("limit", ClusterLimits::new),
         Map.entry("naughty", Naughty::new));
 
     /** Plugins whose job James itself does in its own configuration. */

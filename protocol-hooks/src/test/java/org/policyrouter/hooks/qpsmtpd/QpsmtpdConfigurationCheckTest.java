@@ -91,7 +91,7 @@ class QpsmtpdConfigurationCheckTest {
         Files.writeString(qpsmtpd.resolve("plugins"), "relay\ngreylisting store nosql\n");
 
         assertThat(check().errors()).containsExactly(qpsmtpd.resolve("plugins")
-            + ":2 (greylisting): option store = \"nosql\" is not file or jdbc");
+            + ":2 (greylisting): option store = \"nosql\" is not file, postgresql or redis");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.policyrouter.hooks.core;
+package org.policyrouter.hooks.state;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -20,15 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded greylisting store: the triplets live in memory (at most {@code maxEntries}, the
+ * The embedded store's greylisting triplets ({@link EmbeddedStateStore}): they live in memory (at most {@code maxEntries}, the
  * oldest forgotten first, expired ones dropped) and every change is appended to a journal file,
  * replayed at start-up, so James can restart without deferring every known sender again. The
  * journal is rewritten compactly (temporary file, fsync, atomic rename) when it holds twice as
  * many lines as live entries. No database to install or ship: James 3.8.1's memory server has
  * none, and losing the last few changes in a crash only costs a client one more retry.
  */
-public final class FileGreylistStore implements GreylistStore {
-    private static final Logger LOGGER = LoggerFactory.getLogger(FileGreylistStore.class);
+final class TripletJournal implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(TripletJournal.class);
     private static final String JOURNAL = "greylist.journal";
 
     private final Path journal;
@@ -38,7 +38,7 @@ public final class FileGreylistStore implements GreylistStore {
     private BufferedWriter writer;
     private long journalLines;
 
-    public FileGreylistStore(Path directory, int maxEntries, LongSupplier clock) {
+    TripletJournal(Path directory, int maxEntries, LongSupplier clock) {
         this.journal = directory.resolve(JOURNAL);
         this.maxEntries = maxEntries;
         this.clock = clock;
@@ -51,8 +51,7 @@ public final class FileGreylistStore implements GreylistStore {
         }
     }
 
-    @Override
-    public synchronized Optional<GreylistRecord> find(String key) {
+    synchronized Optional<GreylistRecord> find(String key) {
         GreylistRecord record = records.get(key);
         if (record != null && record.expiresAtMillis() <= clock.getAsLong()) {
             records.remove(key);
@@ -61,21 +60,13 @@ public final class FileGreylistStore implements GreylistStore {
         return Optional.ofNullable(record);
     }
 
-    @Override
-    public synchronized void save(String key, GreylistRecord record) {
+    synchronized void save(String key, GreylistRecord record) {
         records.put(key, record);
         evictBeyondLimit();
         append(key + "\t" + record.timestampMillis() + "\t" + record.blocked() + "\t" + record.passed() + "\t" + record.expiresAtMillis());
     }
 
-    @Override
-    public synchronized void delete(String key) {
-        if (records.remove(key) != null) {
-            append(key + "\t-");
-        }
-    }
-
-    public synchronized int size() {
+    synchronized int size() {
         return records.size();
     }
 

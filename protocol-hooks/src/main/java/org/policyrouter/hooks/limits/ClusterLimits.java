@@ -1,0 +1,245 @@
+package org.policyrouter.hooks.limits;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.policyrouter.hooks.core.CheckEnvironment;
+import org.policyrouter.hooks.core.Connection;
+import org.policyrouter.hooks.core.Deadline;
+import org.policyrouter.hooks.core.EnvelopeAddress;
+import org.policyrouter.hooks.core.IpAddresses;
+import org.policyrouter.hooks.core.Options;
+import org.policyrouter.hooks.core.QpsmtpdHandler;
+import org.policyrouter.hooks.core.ReturnCode;
+import org.policyrouter.hooks.core.Verdict;
+import org.policyrouter.hooks.state.StateStores;
+import org.policyrouter.hooks.state.StoreAccess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Limits that hold across every node sharing a store (Haraka's {@code limit} plugin, Postfix's
+ * {@code anvil}): plugin {@code limit}, options as the other checks take them (plugins file or
+ * handler XML), counted in the {@link StateStores store} the options name.
+ * <pre>
+ * concurrency 3          open connections per client network, on all nodes: the next one gets
+ *                        421 Too many connections from 192.0.2.7, try again later
+ * rate_conn 30/1m        connections per client network and window (421 at connect)
+ * rate_msg_host 100/1h   messages (MAIL commands) per client network (451 4.7.1 at MAIL)
+ * rate_rcpt_host 500/1h  recipients per client network (451 4.7.1 at that RCPT)
+ * rate_msg_sender 100/1h, rate_rcpt_sender 500/1h
+ *                        the same per authenticated user, or per envelope sender without AUTH
+ * ipv4_prefix 32, ipv6_prefix 64     what "client network" means
+ * limit_relay_clients 0  clients James lets relay by address are exempt from the per-network
+ *                        limits (Postfix exempts $mynetworks); the per-sender ones always apply
+ * slot_ttl 1h            a connection's slot is forgotten after this unless refreshed by a MAIL:
+ *                        the slots of a node that died without closing them run out
+ * </pre>
+ * Every attempt counts, refused ones included (as in Haraka). The store is awaited at most
+ * {@code store_timeout} per command; when it fails, {@code store_failure} decides
+ * ({@code accept} by default: a limit is a defence, not a reason to stop mail).
+ */
+public class ClusterLimits extends QpsmtpdHandler {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ClusterLimits.class);
+    /** This JVM among the nodes: slot ids must not collide across nodes. */
+    private static final String NODE = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    private static final AtomicLong SLOTS = new AtomicLong();
+    private static final String SLOT = "limit.slot";
+    private static final String SLOT_REFRESHED = "limit.slot.refreshed";
+
+    private int concurrency;
+    private WindowRate connectionRate;
+    private WindowRate messagesPerHost;
+    private WindowRate recipientsPerHost;
+    private WindowRate messagesPerSender;
+    private WindowRate recipientsPerSender;
+    private int ipv4Prefix;
+    private int ipv6Prefix;
+    private boolean limitRelayClients;
+    private Duration slotTtl;
+    private StoreAccess store;
+
+    @Override
+    public String pluginName() {
+        return "limit";
+    }
+
+    @Override
+    public void configure(CheckEnvironment environment) {
+        Options options = environment.options();
+        concurrency = options.integer("concurrency", 0);
+        if (concurrency < 0) {
+            throw options.invalid("concurrency", String.valueOf(concurrency), "0 (none) or more");
+        }
+        connectionRate = WindowRate.option(options, "rate_conn");
+        messagesPerHost = WindowRate.option(options, "rate_msg_host");
+        recipientsPerHost = WindowRate.option(options, "rate_rcpt_host");
+        messagesPerSender = WindowRate.option(options, "rate_msg_sender");
+        recipientsPerSender = WindowRate.option(options, "rate_rcpt_sender");
+        ipv4Prefix = prefix(options, "ipv4_prefix", 32);
+        ipv6Prefix = prefix(options, "ipv6_prefix", 64);
+        limitRelayClients = options.flag("limit_relay_clients", false);
+        slotTtl = options.duration("slot_ttl", Duration.ofHours(1));
+        if (slotTtl.toSeconds() < 60) {
+            throw options.invalid("slot_ttl", options.string("slot_ttl", ""), "60s or more (a live connection must keep its slot)");
+        }
+        store = StateStores.open(environment, options, "file://var/state", false);
+    }
+
+    private static int prefix(Options options, String name, int defaultValue) {
+        int value = options.integer(name, defaultValue);
+        int max = name.startsWith("ipv4") ? 32 : 128;
+        if (value < 1 || value > max) {
+            throw options.invalid(name, String.valueOf(value), "a prefix length from 1 to " + max);
+        }
+        return value;
+    }
+
+    @Override
+    public void release() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @Override
+    public Verdict connect(Connection connection) {
+        if (!limitsNetwork(connection) || (concurrency == 0 && connectionRate == null)) {
+            return Verdict.DECLINED;
+        }
+        String network = network(connection.remoteAddress());
+        Deadline deadline = store.deadline();
+        CompletableFuture<Integer> slot = null;
+        if (concurrency > 0) {
+            String slotId = NODE + "-" + SLOTS.incrementAndGet();
+            connection.connectionNotes().put(SLOT, slotId);
+            connection.connectionNotes().put(SLOT_REFRESHED, System.nanoTime());
+            slot = store.start(engine -> engine.openSlot("conn:" + network, slotId, slotTtl));
+        }
+        CompletableFuture<Long> rate = connectionRate == null ? null
+            : store.start(engine -> engine.addToWindow("rate_conn:" + network, 1, connectionRate.window));
+        if (slot != null) {
+            Optional<Integer> open = store.await(deadline, slot);
+            if (open.isEmpty()) {
+                return atConnect(store.failureVerdict());
+            }
+            if (open.get() > concurrency) {
+                LOGGER.info("limit: {} connections open from {} on all nodes, concurrency {}", open.get(), network, concurrency);
+                return atConnect(Verdict.denySoft("Too many connections from " + connection.remoteIp() + ", try again later", null));
+            }
+        }
+        if (rate != null) {
+            Optional<Long> count = store.await(deadline, rate);
+            if (count.isEmpty()) {
+                return atConnect(store.failureVerdict());
+            }
+            if (count.get() > connectionRate.limit) {
+                LOGGER.info("limit: connection {} from {} in the window, rate_conn {}", count.get(), network, connectionRate);
+                return atConnect(Verdict.denySoft("Too many connections from " + connection.remoteIp()
+                    + " (limit " + connectionRate + "), try again later", null));
+            }
+        }
+        return Verdict.DECLINED;
+    }
+
+    /** Before the greeting, a refusal closes the connection: 421. */
+    private static Verdict atConnect(Verdict verdict) {
+        return verdict.isDeclined() ? verdict : verdict.withCode(ReturnCode.DENYSOFT_DISCONNECT);
+    }
+
+    @Override
+    public Verdict mail(Connection connection, EnvelopeAddress sender) {
+        refreshSlot(connection);
+        return counted(connection, messagesPerHost, messagesPerSender, sender, "messages");
+    }
+
+    @Override
+    public Verdict rcpt(Connection connection, EnvelopeAddress recipient) {
+        EnvelopeAddress sender = connection.sender().orElse(EnvelopeAddress.nullSender());
+        return counted(connection, recipientsPerHost, recipientsPerSender, sender, "recipients");
+    }
+
+    private Verdict counted(Connection connection, WindowRate perHost, WindowRate perSender, EnvelopeAddress sender, String what) {
+        WindowRate host = limitsNetwork(connection) ? perHost : null;
+        if (host == null && perSender == null) {
+            return Verdict.DECLINED;
+        }
+        Deadline deadline = store.deadline();
+        String network = network(connection.remoteAddress());
+        String who = connection.authenticatedUser().map(user -> "user " + user)
+            .orElseGet(() -> sender.isNullSender() ? "<>" : sender.normalized());
+        CompletableFuture<Long> byHost = host == null ? null
+            : store.start(engine -> engine.addToWindow(what + "_host:" + network, 1, host.window));
+        CompletableFuture<Long> bySender = perSender == null ? null
+            : store.start(engine -> engine.addToWindow(what + "_sender:" + who, 1, perSender.window));
+        Verdict verdict = judge(deadline, byHost, host, "Too many " + what + " from " + connection.remoteIp());
+        if (verdict.isDeclined()) {
+            verdict = judge(deadline, bySender, perSender, "Too many " + what + " from " + who);
+        }
+        return verdict;
+    }
+
+    private Verdict judge(Deadline deadline, CompletableFuture<Long> call, WindowRate rate, String text) {
+        if (call == null) {
+            return Verdict.DECLINED;
+        }
+        Optional<Long> count = store.await(deadline, call);
+        if (count.isEmpty()) {
+            return store.failureVerdict();
+        }
+        if (count.get() > rate.limit) {
+            LOGGER.info("limit: {} ({} in the window, limit {})", text, count.get(), rate);
+            return Verdict.denySoft(text + " (limit " + rate + "), try again later", "7.1");
+        }
+        return Verdict.DECLINED;
+    }
+
+    /** A long session keeps its slot: refreshed at a MAIL once half its time to live has passed. */
+    private void refreshSlot(Connection connection) {
+        Optional<String> slotId = connection.connectionNotes().string(SLOT);
+        Optional<Object> refreshed = connection.connectionNotes().get(SLOT_REFRESHED);
+        if (slotId.isEmpty() || refreshed.isEmpty() || System.nanoTime() - (Long) refreshed.get() < slotTtl.toNanos() / 2) {
+            return;
+        }
+        connection.connectionNotes().put(SLOT_REFRESHED, System.nanoTime());
+        String network = network(connection.remoteAddress());
+        store.send(engine -> engine.openSlot("conn:" + network, slotId.get(), slotTtl));
+    }
+
+    @Override
+    public void disconnect(Connection connection) {
+        Optional<String> slotId = connection.connectionNotes().string(SLOT);
+        if (slotId.isPresent()) {
+            connection.connectionNotes().remove(SLOT);
+            String network = network(connection.remoteAddress());
+            store.send(engine -> engine.closeSlot("conn:" + network, slotId.get()));
+        }
+    }
+
+    private boolean limitsNetwork(Connection connection) {
+        return limitRelayClients || !connection.isRelayClient();
+    }
+
+    /** The client's address masked to the configured prefix: {@code 192.0.2.0/24}, or the address alone at /32 and /128. */
+    String network(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        int prefix = bytes.length == 4 ? ipv4Prefix : ipv6Prefix;
+        if (prefix == bytes.length * 8) {
+            return IpAddresses.toText(address);
+        }
+        for (int bit = prefix; bit < bytes.length * 8; bit++) {
+            bytes[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        }
+        try {
+            return IpAddresses.toText(InetAddress.getByAddress(bytes)) + "/" + prefix;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
