@@ -18,6 +18,7 @@ public final class FakeConnection implements Connection {
     private EnvelopeAddress sender;
     private Boolean talksEarly;
     private Verdict greetingVerdict;
+    private String user;
 
     private FakeConnection(InetAddress remote) {
         this.remote = remote;
@@ -69,7 +70,12 @@ public final class FakeConnection implements Connection {
 
     @Override
     public Optional<String> authenticatedUser() {
-        return Optional.empty();
+        return Optional.ofNullable(user);
+    }
+
+    public FakeConnection authenticated(String name) {
+        user = name;
+        return this;
     }
 
     @Override
