@@ -7,6 +7,8 @@ package org.policyrouter.hooks.core;
 public enum Stage {
     /** hosts_allow: before the greeting; forkserver answers 550/451. */
     PRE_CONNECTION("550", "550", "451", "451", "Sorry, service not available for you", "Sorry, try again later", false),
+    /** A limit's refusal before the greeting (not qpsmtpd's): RFC 5321's 554 and 421, and closed. */
+    CLOSING("554", "554", "421", "421", "No SMTP service here", "Service not available, closing transmission channel", false),
     CONNECT("550", "550", "450", "450", "Connection from you denied, bye bye.", "Connection from you temporarily denied, bye bye.", false),
     HELO("550", "550", "450", "450", "Denied", "Temporarily denied", true),
     MAIL("550", "550", "450", "421", "Sender denied", "Sender temporarily denied", true),

@@ -15,17 +15,17 @@ public final class Verdict {
     private final ReturnCode code;
     private final String message;
     private final String statusDetail;
-    private final boolean preConnection;
+    private final Stage connectStage;
 
     private Verdict(ReturnCode code, String message, String statusDetail) {
-        this(code, message, statusDetail, false);
+        this(code, message, statusDetail, Stage.CONNECT);
     }
 
-    private Verdict(ReturnCode code, String message, String statusDetail, boolean preConnection) {
+    private Verdict(ReturnCode code, String message, String statusDetail, Stage connectStage) {
         this.code = Objects.requireNonNull(code);
         this.message = message;
         this.statusDetail = statusDetail;
-        this.preConnection = preConnection;
+        this.connectStage = connectStage;
     }
 
     /**
@@ -33,12 +33,17 @@ public final class Verdict {
      * pre-connection hook, answered by the forkserver with 550/451 instead of 550/450).
      */
     public Verdict asPreConnection() {
-        return code.rejects() ? new Verdict(code, message, statusDetail, true) : this;
+        return code.rejects() ? new Verdict(code, message, statusDetail, Stage.PRE_CONNECTION) : this;
+    }
+
+    /** The same verdict given at connect as a server closing the channel: 421 (temporary) or 554, then closed. */
+    public Verdict asClosingConnection() {
+        return code.rejects() ? new Verdict(code, message, statusDetail, Stage.CLOSING) : this;
     }
 
     /** The stage whose reply codes answer a connect-time verdict. */
     public Stage connectStage() {
-        return preConnection ? Stage.PRE_CONNECTION : Stage.CONNECT;
+        return connectStage;
     }
 
     /** A rejection; {@code statusDetail} is the enhanced status without its class, e.g. {@code "7.1"}. */

@@ -150,7 +150,7 @@ public class ClusterLimits extends QpsmtpdHandler {
 
     /** Before the greeting, a refusal closes the connection: 421. */
     private static Verdict atConnect(Verdict verdict) {
-        return verdict.isDeclined() ? verdict : verdict.withCode(ReturnCode.DENYSOFT_DISCONNECT);
+        return verdict.isDeclined() ? verdict : verdict.withCode(ReturnCode.DENYSOFT_DISCONNECT).asClosingConnection();
     }
 
     @Override

@@ -54,6 +54,7 @@ class ClusterLimitsTest {
 
         assertThat(third.code()).isEqualTo(ReturnCode.DENYSOFT_DISCONNECT);
         assertThat(third.message()).contains("Too many connections from 192.0.2.7, try again later");
+        assertThat(third.connectStage().replyCode(third.code())).isEqualTo("421");
         assertThat(check.checkConnect(FakeConnection.from("192.0.2.8"))).as("another client").isEqualTo(Verdict.DECLINED);
     }
 
