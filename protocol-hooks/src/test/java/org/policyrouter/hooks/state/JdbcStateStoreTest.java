@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
@@ -84,6 +85,44 @@ class JdbcStateStoreTest implements StateStoreContract {
         try (JdbcStateStore again = new JdbcStateStore(server.jdbcUrl(), server.user(), server.password(), "policyrouter",
             Duration.ofSeconds(3), System::currentTimeMillis)) {
             assertThat(answer(again.findTriplet(key))).contains(record);
+        }
+    }
+
+    @Test
+    void windowsOfOtherLengthsCountApart() {
+        String key = key("rcpt/192.0.2.21");
+        assertThat(answer(store.addToWindow(key, 5, Duration.ofHours(1)))).isEqualTo(5);
+        assertThat(answer(store.addToWindow(key, 1, Duration.ofMinutes(1)))).isEqualTo(1);
+    }
+
+    @Test
+    void expiredRowsAreDeletedNowAndThen() throws Exception {
+        AtomicLong now = new AtomicLong(1_000_000);
+        try (JdbcStateStore swept = new JdbcStateStore(server.jdbcUrl(), server.user(), server.password(), "swept",
+            Duration.ofSeconds(3), now::get)) {
+            answer(swept.saveTriplet("old", new GreylistRecord(now.get(), 1, 0, now.get() + 1000)));
+            answer(swept.addToWindow("old", 1, Duration.ofSeconds(1)));
+            answer(swept.openSlot("old", "node-a:1", Duration.ofSeconds(1)));
+            now.addAndGet(5000);
+            assertThat(answer(swept.findTriplet("old"))).isEmpty();
+            assertThat(rows("swept_greylist") + rows("swept_counters") + rows("swept_slots")).isEqualTo(3);
+            for (int i = 0; i < 256; i++) {
+                GreylistRecord record = new GreylistRecord(now.get(), 1, 0, now.get() + 60_000);
+                answer(swept.saveTriplet("new", record));
+                answer(swept.addToWindow("new", 1, Duration.ofHours(1)));
+                answer(swept.openSlot("new", "node-a:1", Duration.ofMinutes(1)));
+            }
+            assertThat(rows("swept_greylist")).isEqualTo(1);
+            assertThat(rows("swept_counters")).isEqualTo(1);
+            assertThat(rows("swept_slots")).isEqualTo(1);
+        }
+    }
+
+    private static long rows(String table) throws Exception {
+        try (Connection connection = server.connect(); Statement statement = connection.createStatement();
+             ResultSet count = statement.executeQuery("SELECT count(*) FROM " + table)) {
+            count.next();
+            return count.getLong(1);
         }
     }
 

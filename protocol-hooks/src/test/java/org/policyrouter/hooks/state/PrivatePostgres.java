@@ -164,7 +164,7 @@ public final class PrivatePostgres implements AutoCloseable {
         Path passwordFile = directory.resolve("password");
         Files.write(passwordFile, password.getBytes(StandardCharsets.UTF_8));
         if (owner != null) {
-            run(30, "chown", "-R", owner, directory.toString());
+            runAsThisUser(30, "chown", "-R", owner, directory.toString());
         }
         run(120, pg("initdb"), "-D", data.toString(), "-U", USER, "--pwfile=" + passwordFile, "--auth=scram-sha-256",
             "-E", "UTF8", "--no-locale", "--no-sync");
@@ -251,11 +251,14 @@ public final class PrivatePostgres implements AutoCloseable {
 
     /** Runs a PostgreSQL program (as the unprivileged user when root); IOException with its output when it fails. */
     private void run(long timeoutSeconds, String... arguments) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        if (!arguments[0].equals("chown")) {
-            command.addAll(runAs);
-        }
+        List<String> command = new ArrayList<>(runAs);
         command.addAll(Arrays.asList(arguments));
+        runAsThisUser(timeoutSeconds, command.toArray(new String[0]));
+    }
+
+    /** Runs a command as this JVM's user. */
+    private void runAsThisUser(long timeoutSeconds, String... arguments) throws IOException, InterruptedException {
+        List<String> command = Arrays.asList(arguments);
         Path output = Files.createTempFile(directory, "command-", ".out");
         Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
             .redirectOutput(output.toFile()).start();
