@@ -33,7 +33,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * the table and the column), as does a database that cannot be reached, so an operator sees it at
  * once rather than at the first mail. Every row carries its expiry in milliseconds on the store's
  * clock: reads ignore expired rows and writes delete them now and then (every 256 writes of a
- * table, as {@code JdbcGreylistStore} does), so nothing needs an operator's cleanup.
+ * table), so nothing needs an operator's cleanup.
  *
  * <p>Each operation is one atomic statement (or two for a slot), never a transaction across
  * calls: a counter is {@code INSERT … ON CONFLICT … DO UPDATE SET total = total + amount RETURNING
