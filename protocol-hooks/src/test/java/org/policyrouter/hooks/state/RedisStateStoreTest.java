@@ -117,7 +117,7 @@ class RedisStateStoreTest implements StateStoreContract {
             Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                 .until(() -> faulty.openSlot("k", "a", Duration.ofMinutes(1)).get(1, TimeUnit.SECONDS) == 1);
             String key = key("after-restart");
-            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().as("the class's store reconnects too")
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().alias("the class's store reconnects too")
                 .until(() -> store.addToWindow(key, 1, Duration.ofMinutes(1)).get(1, TimeUnit.SECONDS) >= 1);
         }
     }
