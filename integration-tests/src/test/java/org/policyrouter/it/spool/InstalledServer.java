@@ -15,10 +15,10 @@ import org.policyrouter.it.SmtpConversation;
  * The bundled server installed in a folder and run as its own process with its start script, as an
  * operator runs it: for crashes (SIGKILL), restarts and a second instance on the same folder.
  */
-final class InstalledServer implements AutoCloseable {
-    final Path home;
-    final int smtpPort;
-    final int webAdminPort;
+public final class InstalledServer implements AutoCloseable {
+    public final Path home;
+    public final int smtpPort;
+    public final int webAdminPort;
     private JamesProcess process;
     private String javaOptions = System.getProperty("benchmark.javaOpts");
 
@@ -28,7 +28,7 @@ final class InstalledServer implements AutoCloseable {
         this.webAdminPort = webAdminPort;
     }
 
-    static InstalledServer install(Path folder, String transport) throws IOException {
+    public static InstalledServer install(Path folder, String transport) throws IOException {
         int smtpPort = JamesProcess.freePort();
         int webAdminPort = JamesProcess.freePort();
         Path home = JamesProcess.installDistribution(folder, smtpPort, webAdminPort);
@@ -37,7 +37,7 @@ final class InstalledServer implements AutoCloseable {
     }
 
     /** Starts {@code bin/james-policy-router} and waits for SMTP and WebAdmin. */
-    JamesProcess start() throws Exception {
+    public JamesProcess start() throws Exception {
         process = launch();
         process.awaitBanner(smtpPort, Duration.ofSeconds(120));
         // SMTP may answer before WebAdmin listens
@@ -46,45 +46,45 @@ final class InstalledServer implements AutoCloseable {
     }
 
     /** JAVA_OPTS for the start script, as an operator would set it (benchmarks also take -Dbenchmark.javaOpts=…). */
-    InstalledServer withJavaOptions(String options) {
+    public InstalledServer withJavaOptions(String options) {
         this.javaOptions = options;
         return this;
     }
 
     /** Another {@code bin/james-policy-router} on the same folder, not waited for. */
-    JamesProcess launch() throws IOException {
+    public JamesProcess launch() throws IOException {
         return JamesProcess.start(home, List.of(home.resolve("bin/james-policy-router").toString()),
             javaOptions == null ? java.util.Map.of() : java.util.Map.of("JAVA_OPTS", javaOptions));
     }
 
-    JamesProcess process() {
+    public JamesProcess process() {
         return process;
     }
 
     /** Its WebAdmin, with a token signed by the key the server made at its first start. */
-    WebAdmin webAdmin() {
+    public WebAdmin webAdmin() {
         return new WebAdmin(webAdminPort, home);
     }
 
     /** The server's own log file, what an operator greps. */
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(home.resolve("var/log/james.log"), StandardCharsets.UTF_8);
     }
 
     /** The end of the server's console output, for a failure message. */
-    String tail() {
+    public String tail() {
         String output = process == null ? "(not started)" : process.output();
         return output.substring(Math.max(0, output.length() - 8000));
     }
 
     /** True when the server answered 2xx to the end of data. */
-    boolean send(String recipient, String subject) {
+    public boolean send(String recipient, String subject) {
         return send(List.of(recipient), "From: sender@client.example\r\nTo: " + recipient + "\r\nSubject: " + subject + "\r\n\r\n"
             + "x".repeat(70).concat("\r\n").repeat(70)) != null;
     }
 
     /** Sends one message to these recipients; returns the reply to the end of data when it was a 2xx, else null. */
-    String send(List<String> recipients, String message) {
+    public String send(List<String> recipients, String message) {
         try (SmtpConversation smtp = SmtpConversation.open(smtpPort, Duration.ofSeconds(30))) {
             if (!smtp.readReply().startsWith("220") || !smtp.command("EHLO client.example").startsWith("250")
                 || !smtp.command("MAIL FROM:<sender@client.example>").startsWith("250")) {

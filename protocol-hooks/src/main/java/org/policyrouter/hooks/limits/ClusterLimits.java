@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * concurrency 3          open connections per client network, on all nodes: the next one gets
  *                        421 Too many connections from 192.0.2.7, try again later
  * rate_conn 30/1m        connections per client network and window (421 at connect)
- * rate_msg_host 100/1h   messages (MAIL commands) per client network (451 4.7.1 at MAIL)
- * rate_rcpt_host 500/1h  recipients per client network (451 4.7.1 at that RCPT)
+ * rate_msg_host 100/1h   messages (MAIL commands) per client network (450 4.7.1 at MAIL, as qpsmtpd answers DENYSOFT)
+ * rate_rcpt_host 500/1h  recipients per client network (450 4.7.1 at that RCPT)
  * rate_msg_sender 100/1h, rate_rcpt_sender 500/1h
  *                        the same per authenticated user, or per envelope sender without AUTH
  * ipv4_prefix 32, ipv6_prefix 64     what "client network" means
