@@ -83,10 +83,11 @@ public final class JdbcStateStore implements StateStore {
         this.clock = clock;
         this.pool = new HikariDataSource(poolConfiguration(url, user, password, timeout));
         try {
-            // a new connection on a loaded machine can take longer than a hook may wait: the start waits longer
-            pool.getHikariConfigMXBean().setConnectionTimeout(CONNECT_TIMEOUT.toMillis());
-            createTables();
-            pool.getHikariConfigMXBean().setConnectionTimeout(Math.max(HIKARI_MINIMUM_TIMEOUT_MILLIS, timeout.toMillis()));
+            // a new connection on a loaded machine can take longer than a hook may wait: the start waits
+            // longer on a connection of its own (the pool's wait for a connection is fixed when it is made)
+            try (Connection connection = startConnection(url, user, password)) {
+                createTables(connection);
+            }
         } catch (SQLException e) {
             close();
             // the pool's timeout names the connection failure behind it as its cause
@@ -150,17 +151,35 @@ public final class JdbcStateStore implements StateStore {
         return bare.substring(0, query) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
     }
 
-    private void createTables() throws SQLException {
-        try (Connection connection = pool.getConnection()) {
-            create(connection, greylist, "(triplet TEXT PRIMARY KEY, seen BIGINT NOT NULL, blocked INTEGER NOT NULL,"
-                + " passed INTEGER NOT NULL, expires BIGINT NOT NULL)");
-            create(connection, counters, "(counter TEXT PRIMARY KEY, total BIGINT NOT NULL, expires BIGINT NOT NULL)");
-            create(connection, slots, "(slot_key TEXT NOT NULL, slot_id TEXT NOT NULL, expires BIGINT NOT NULL,"
-                + " PRIMARY KEY (slot_key, slot_id))");
-            check(connection, greylist, Set.of("triplet"), "triplet", "seen", "blocked", "passed", "expires");
-            check(connection, counters, Set.of("counter"), "counter", "total", "expires");
-            check(connection, slots, Set.of("slot_key", "slot_id"), "slot_key", "slot_id", "expires");
+    private static Connection startConnection(String url, String user, String password) throws SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        if (user != null && !user.isEmpty()) {
+            properties.setProperty("user", user);
         }
+        if (password != null && !password.isEmpty()) {
+            properties.setProperty("password", password);
+        }
+        String seconds = String.valueOf(seconds(CONNECT_TIMEOUT));
+        for (String name : List.of("connectTimeout", "loginTimeout", "socketTimeout")) {
+            properties.setProperty(name, seconds);
+        }
+        properties.setProperty("ApplicationName", "policyrouter");
+        Connection connection = new org.postgresql.Driver().connect(url, properties);
+        if (connection == null) {
+            throw new SQLException("not a PostgreSQL URL (jdbc:postgresql://HOST:PORT/DATABASE)");
+        }
+        return connection;
+    }
+
+    private void createTables(Connection connection) throws SQLException {
+        create(connection, greylist, "(triplet TEXT PRIMARY KEY, seen BIGINT NOT NULL, blocked INTEGER NOT NULL,"
+            + " passed INTEGER NOT NULL, expires BIGINT NOT NULL)");
+        create(connection, counters, "(counter TEXT PRIMARY KEY, total BIGINT NOT NULL, expires BIGINT NOT NULL)");
+        create(connection, slots, "(slot_key TEXT NOT NULL, slot_id TEXT NOT NULL, expires BIGINT NOT NULL,"
+            + " PRIMARY KEY (slot_key, slot_id))");
+        check(connection, greylist, Set.of("triplet"), "triplet", "seen", "blocked", "passed", "expires");
+        check(connection, counters, Set.of("counter"), "counter", "total", "expires");
+        check(connection, slots, Set.of("slot_key", "slot_id"), "slot_key", "slot_id", "expires");
     }
 
     private void create(Connection connection, String table, String columns) throws SQLException {

@@ -65,7 +65,8 @@ public final class RedisStateStore implements StateStore {
         this.description = "redis " + (uri.isSsl() ? "rediss" : "redis") + "://" + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
         this.prefix = keyPrefix;
         this.clock = clock;
-        uri.setTimeout(timeout);
+        // connecting may take longer than a command may (a loaded machine at start); commands time out after timeout
+        uri.setTimeout(CONNECT_TIMEOUT);
         AtomicInteger threads = new AtomicInteger();
         this.resources = DefaultClientResources.builder()
             .ioThreadPoolSize(2)
