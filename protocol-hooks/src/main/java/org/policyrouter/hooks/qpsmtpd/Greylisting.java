@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * {@code file://var/greylisting}, at most {@code max_entries} triplets), or {@code store postgresql}
  * / {@code store redis} shared by several nodes; a store that fails or does not answer within
  * {@code store_timeout} makes the check apply {@code store_failure} ({@code accept}: not
- * greylisted, as qpsmtpd when its database cannot be opened; {@code tempfail}: 451 4.3.0).
+ * greylisted, as qpsmtpd when its database cannot be opened; {@code tempfail}: 450 4.3.0).
  * Saves are not awaited. qpsmtpd 0.94 calls a method that does not exist
  * (is_p0f_match) before greylisting, so it never defers; this follows its documentation.
  */

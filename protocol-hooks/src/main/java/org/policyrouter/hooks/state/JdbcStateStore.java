@@ -41,7 +41,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * index ({@code clock / window}), so a new window starts from zero without a reset.
  *
  * <p>No statement runs on the caller's thread (a Netty I/O thread): each runs on this store's own
- * threads ({@link BlockingCalls}, {@code policyrouter-state-db-N}; a full queue fails the call at
+ * threads ({@link BlockingCalls}, {@code policyrouter-state-db-L-1}: four lanes of one thread, a key always in the same lane so its calls keep their order; a full queue fails the call at
  * once) over pooled connections (HikariCP, shipped in our jar). {@code timeout} bounds everything
  * that could hang on a database that stopped answering: the returned future fails after it, a call
  * that waited longer in the queue is dropped unrun, and it is the pool's connection and validation
@@ -66,7 +66,12 @@ public final class JdbcStateStore implements StateStore {
     private final AtomicLong counterWrites = new AtomicLong();
     private final AtomicLong slotWrites = new AtomicLong();
     private final HikariDataSource pool;
-    private final BlockingCalls calls = new BlockingCalls("state-db", 4, 1000);
+    /**
+     * One thread per lane, a key always in the same lane: the calls for one key run in the order
+     * they were made (a triplet's save before its next read), calls for other keys in parallel.
+     */
+    private final List<BlockingCalls> lanes = List.of(new BlockingCalls("state-db-1", 1, 250), new BlockingCalls("state-db-2", 1, 250),
+        new BlockingCalls("state-db-3", 1, 250), new BlockingCalls("state-db-4", 1, 250));
 
     public JdbcStateStore(String url, String user, String password, String tablePrefix, Duration timeout, LongSupplier clock) {
         if (tablePrefix == null || !tablePrefix.matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -239,7 +244,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Optional<GreylistRecord>> findTriplet(String key) {
-        return call(connection -> {
+        return call(key, connection -> {
             try (PreparedStatement select = prepare(connection,
                 "SELECT seen, blocked, passed, expires FROM " + greylist + " WHERE triplet = ? AND expires > ?")) {
                 select.setString(1, key);
@@ -255,7 +260,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Void> saveTriplet(String key, GreylistRecord record) {
-        return call(connection -> {
+        return call(key, connection -> {
             try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + greylist + " (triplet, seen, blocked, passed, expires)"
                 + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (triplet) DO UPDATE SET seen = EXCLUDED.seen, blocked = EXCLUDED.blocked,"
                 + " passed = EXCLUDED.passed, expires = EXCLUDED.expires")) {
@@ -274,7 +279,7 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public CompletableFuture<Long> addToWindow(String key, long amount, Duration window) {
         long windowMillis = Math.max(1, window.toMillis());
-        return call(connection -> {
+        return call(key, connection -> {
             long index = Math.floorDiv(clock.getAsLong(), windowMillis);
             long total;
             try (PreparedStatement add = prepare(connection, "INSERT INTO " + counters + " AS t (counter, total, expires) VALUES (?, ?, ?)"
@@ -295,7 +300,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Integer> openSlot(String key, String slotId, Duration ttl) {
-        return call(connection -> {
+        return call(key, connection -> {
             long now = clock.getAsLong();
             try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + slots + " (slot_key, slot_id, expires) VALUES (?, ?, ?)"
                 + " ON CONFLICT (slot_key, slot_id) DO UPDATE SET expires = EXCLUDED.expires")) {
@@ -323,7 +328,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Void> closeSlot(String key, String slotId) {
-        return call(connection -> {
+        return call(key, connection -> {
             try (PreparedStatement delete = prepare(connection, "DELETE FROM " + slots + " WHERE slot_key = ? AND slot_id = ?")) {
                 delete.setString(1, key);
                 delete.setString(2, slotId);
@@ -350,7 +355,7 @@ public final class JdbcStateStore implements StateStore {
      * The work on a pooled connection, on this store's threads; the future fails after {@code
      * timeout}, and work that waited that long in the queue is not run at all (its caller has given up).
      */
-    private <T> CompletableFuture<T> call(Work<T> work) {
+    private <T> CompletableFuture<T> call(String key, Work<T> work) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Callable<T> task = () -> {
             if (System.nanoTime() - deadline > 0) {
@@ -360,7 +365,7 @@ public final class JdbcStateStore implements StateStore {
                 return work.on(connection);
             }
         };
-        return calls.submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return lanes.get(Math.floorMod(key.hashCode(), lanes.size())).submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private PreparedStatement prepare(Connection connection, String sql) throws SQLException {
@@ -378,7 +383,7 @@ public final class JdbcStateStore implements StateStore {
     /** Ends the store's threads (interrupting calls still running) and closes its connections. */
     @Override
     public void close() {
-        calls.close();
+        lanes.forEach(BlockingCalls::close);
         pool.close();
     }
 }

@@ -21,7 +21,10 @@ public interface StateStore extends AutoCloseable {
     /** The triplet's record, empty when unknown or expired. */
     CompletableFuture<Optional<GreylistRecord>> findTriplet(String key);
 
-    /** Saves the record; the store forgets it once {@code record.expiresAtMillis()} has passed. */
+    /**
+     * Saves the record; the store forgets it once {@code record.expiresAtMillis()} has passed. A
+     * read of the same key made after this call sees the save, even before the save answered.
+     */
     CompletableFuture<Void> saveTriplet(String key, GreylistRecord record);
 
     /**

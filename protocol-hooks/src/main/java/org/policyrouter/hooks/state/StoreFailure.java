@@ -9,7 +9,7 @@ import org.policyrouter.hooks.core.Verdict;
  * What a check answers when its store fails or does not answer within {@code store_timeout}
  * (option {@code store_failure}): {@code accept} lets the command through unchecked (qpsmtpd skips
  * greylisting when its database cannot be opened), {@code tempfail} defers it with
- * {@code 451 4.3.0}, so a client retries once the store is back.
+ * {@code 450 4.3.0} (qpsmtpd's DENYSOFT; 421 and closed at connect), so a client retries once the store is back.
  */
 public enum StoreFailure {
     ACCEPT,

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +15,7 @@ import org.policyrouter.hooks.core.FakeConnection;
 import org.policyrouter.hooks.core.ReturnCode;
 import org.policyrouter.hooks.core.Verdict;
 
-/** qpsmtpd's documented greylisting periods: black 50 min, grey 3 h 20 min, white 36 days. */
+/** qpsmtpd's documented greylisting periods: black 50 min, grey 3 h 20 min, white 36 days, on the embedded store (and, in subclasses, on the shared ones). */
 class GreylistingTest {
     @TempDir
     Path config;
@@ -22,9 +23,19 @@ class GreylistingTest {
     private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
     private Greylisting greylisting;
 
+    /** The embedded store here; the tests of the shared engines name theirs. */
+    String[] storeOptions() {
+        return new String[] {"db_dir", config.resolve("db").toString()};
+    }
+
+    @AfterEach
+    void release() {
+        greylisting.release();
+    }
+
     @BeforeEach
     void configure() {
-        greylisting = CheckFixtures.configured(new Greylisting(), config, "db_dir", config.resolve("db").toString());
+        greylisting = CheckFixtures.configured(new Greylisting(), config, storeOptions());
         greylisting.useClock(now::get);
     }
 

@@ -57,6 +57,20 @@ public interface StateStoreContract {
         assertThat(answer(store().findTriplet(key))).contains(white);
     }
 
+    /** Greylisting does not wait for its saves: the next read of the triplet must still see them. */
+    @Test
+    default void aReadAfterASaveNotYetAnsweredSeesTheSave() {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 20; i++) {
+            String key = key("192.0.2.11/ordered");
+            GreylistRecord record = new GreylistRecord(now, 1, i, now + 60_000);
+            CompletableFuture<Void> save = store().saveTriplet(key, record);
+            CompletableFuture<java.util.Optional<GreylistRecord>> read = store().findTriplet(key);
+            assertThat(answer(read)).contains(record);
+            answer(save);
+        }
+    }
+
     @Test
     default void anExpiredTripletIsForgotten() throws InterruptedException {
         String key = key("192.0.2.3");
