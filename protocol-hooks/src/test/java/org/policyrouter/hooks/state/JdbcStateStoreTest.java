@@ -244,12 +244,12 @@ class JdbcStateStoreTest implements StateStoreContract {
         }
     }
 
-    /** The call returns at once (well under 50 ms) and its future fails by the store's timeout plus a second. */
+    /** The call returns at once (well under the timeout) and its future fails by the store's timeout plus a second. */
     private static <T> void failsInTime(Supplier<CompletableFuture<T>> call) throws InterruptedException {
         long start = System.nanoTime();
         CompletableFuture<T> future = call.get();
         Duration returned = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(returned).isLessThan(Duration.ofMillis(50));
+        assertThat(returned).as("a blocking call would take the whole timeout; a busy machine takes some").isLessThan(SHORT.dividedBy(2));
         try {
             T value = future.get(SHORT.toMillis() + 1000 - returned.toMillis(), TimeUnit.MILLISECONDS);
             fail("the store answered " + Optional.ofNullable(value) + " while the server cannot");
