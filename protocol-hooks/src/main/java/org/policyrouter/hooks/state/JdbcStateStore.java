@@ -1,12 +1,360 @@
 package org.policyrouter.hooks.state;
-/** TEMPORARY STUB until the helper's branch is merged. */
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.policyrouter.hooks.core.BlockingCalls;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * The shared state in PostgreSQL, which every node of a cluster reaches: three small tables,
+ * {@code <prefix>_greylist}, {@code <prefix>_counters} and {@code <prefix>_slots}, created if
+ * missing. A table that exists with other columns stops the start (IllegalStateException naming
+ * the table and the column), as does a database that cannot be reached, so an operator sees it at
+ * once rather than at the first mail. Every row carries its expiry in milliseconds on the store's
+ * clock: reads ignore expired rows and writes delete them now and then (every 256 writes of a
+ * table, as {@code JdbcGreylistStore} does), so nothing needs an operator's cleanup.
+ *
+ * <p>Each operation is one atomic statement (or two for a slot), never a transaction across
+ * calls: a counter is {@code INSERT … ON CONFLICT … DO UPDATE SET total = total + amount RETURNING
+ * total}, so the additions of all nodes are counted exactly once; its key carries the window's
+ * index ({@code clock / window}), so a new window starts from zero without a reset.
+ *
+ * <p>No statement runs on the caller's thread (a Netty I/O thread): each runs on this store's own
+ * threads ({@link BlockingCalls}, {@code policyrouter-state-db-N}; a full queue fails the call at
+ * once) over pooled connections (HikariCP, shipped in our jar). {@code timeout} bounds everything
+ * that could hang on a database that stopped answering: the returned future fails after it, a call
+ * that waited longer in the queue is dropped unrun, and it is the pool's connection and validation
+ * timeout, each statement's query timeout and the driver's socket, connect, login and cancel timeouts
+ * (whole seconds, at least one), so a frozen server frees the threads too, and the pool reconnects
+ * by itself once the server is back. The driver class is named to the pool because James loads
+ * extensions in a child class loader, which {@code DriverManager} alone may not search.
+ */
 public final class JdbcStateStore implements StateStore {
-    public JdbcStateStore(String url, String user, String password, String prefix, java.time.Duration timeout, java.util.function.LongSupplier clock) { throw new UnsupportedOperationException("stub"); }
-    public java.util.concurrent.CompletableFuture<java.util.Optional<GreylistRecord>> findTriplet(String key) { return null; }
-    public java.util.concurrent.CompletableFuture<Void> saveTriplet(String key, GreylistRecord record) { return null; }
-    public java.util.concurrent.CompletableFuture<Long> addToWindow(String key, long amount, java.time.Duration window) { return null; }
-    public java.util.concurrent.CompletableFuture<Integer> openSlot(String key, String slotId, java.time.Duration ttl) { return null; }
-    public java.util.concurrent.CompletableFuture<Void> closeSlot(String key, String slotId) { return null; }
-    public String describe() { return "stub"; }
-    public void close() { }
+    private static final long HIKARI_MINIMUM_TIMEOUT_MILLIS = 250;
+    private static final int SWEEP_EVERY = 256;
+
+    private final String url;
+    private final String greylist;
+    private final String counters;
+    private final String slots;
+    private final Duration timeout;
+    private final LongSupplier clock;
+    private final AtomicLong greylistWrites = new AtomicLong();
+    private final AtomicLong counterWrites = new AtomicLong();
+    private final AtomicLong slotWrites = new AtomicLong();
+    private final HikariDataSource pool;
+    private final BlockingCalls calls = new BlockingCalls("state-db", 4, 1000);
+
+    public JdbcStateStore(String url, String user, String password, String tablePrefix, Duration timeout, LongSupplier clock) {
+        if (tablePrefix == null || !tablePrefix.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("not a table prefix: " + tablePrefix);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("not a timeout: " + timeout);
+        }
+        this.url = withoutCredentials(url);
+        this.greylist = tablePrefix + "_greylist";
+        this.counters = tablePrefix + "_counters";
+        this.slots = tablePrefix + "_slots";
+        this.timeout = timeout;
+        this.clock = clock;
+        this.pool = new HikariDataSource(poolConfiguration(url, user, password, timeout));
+        try {
+            createTables();
+        } catch (SQLException e) {
+            close();
+            // the pool's timeout names the connection failure behind it as its cause
+            String cause = e.getCause() == null || e.getCause() == e ? "" : " (" + e.getCause().getMessage() + ")";
+            throw new IllegalStateException("state store database " + this.url + ": " + e.getMessage() + cause, e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static HikariConfig poolConfiguration(String url, String user, String password, Duration timeout) {
+        HikariConfig config = new HikariConfig();
+        config.setDriverClassName("org.postgresql.Driver");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setPoolName("policyrouter-state-db");
+        config.setMaximumPoolSize(4);
+        config.setMinimumIdle(1);
+        long millis = Math.max(HIKARI_MINIMUM_TIMEOUT_MILLIS, timeout.toMillis());
+        config.setConnectionTimeout(millis);
+        config.setValidationTimeout(millis);
+        // passed to the driver as connection properties (a URL parameter of the same name wins)
+        String seconds = String.valueOf(seconds(timeout));
+        config.addDataSourceProperty("socketTimeout", seconds);
+        config.addDataSourceProperty("connectTimeout", seconds);
+        config.addDataSourceProperty("loginTimeout", seconds);
+        // a statement past its query timeout waits for the cancel request sent to the server (10 s by default)
+        config.addDataSourceProperty("cancelSignalTimeout", seconds);
+        config.addDataSourceProperty("ApplicationName", "policyrouter");
+        // the constructor creates the tables and reports an unreachable database itself
+        config.setInitializationFailTimeout(-1);
+        AtomicInteger count = new AtomicInteger();
+        config.setThreadFactory(runnable -> {
+            Thread thread = new Thread(runnable, "policyrouter-state-pool-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        return config;
+    }
+
+    private static int seconds(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+    }
+
+    /** The URL as logs may show it: without a user or password parameter, nor user information before the host. */
+    static String withoutCredentials(String url) {
+        String bare = url.replaceFirst("//[^/?#@]*@", "//");
+        int query = bare.indexOf('?');
+        if (query < 0) {
+            return bare;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String parameter : bare.substring(query + 1).split("&")) {
+            String name = parameter.split("=", 2)[0].toLowerCase(Locale.ROOT);
+            if (!parameter.isEmpty() && !name.equals("user") && !name.contains("password")) {
+                kept.add(parameter);
+            }
+        }
+        return bare.substring(0, query) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
+    }
+
+    private void createTables() throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            create(connection, greylist, "(triplet TEXT PRIMARY KEY, seen BIGINT NOT NULL, blocked INTEGER NOT NULL,"
+                + " passed INTEGER NOT NULL, expires BIGINT NOT NULL)");
+            create(connection, counters, "(counter TEXT PRIMARY KEY, total BIGINT NOT NULL, expires BIGINT NOT NULL)");
+            create(connection, slots, "(slot_key TEXT NOT NULL, slot_id TEXT NOT NULL, expires BIGINT NOT NULL,"
+                + " PRIMARY KEY (slot_key, slot_id))");
+            check(connection, greylist, Set.of("triplet"), "triplet", "seen", "blocked", "passed", "expires");
+            check(connection, counters, Set.of("counter"), "counter", "total", "expires");
+            check(connection, slots, Set.of("slot_key", "slot_id"), "slot_key", "slot_id", "expires");
+        }
+    }
+
+    private void create(Connection connection, String table, String columns) throws SQLException {
+        String sql = "CREATE TABLE IF NOT EXISTS " + table + " " + columns;
+        try (Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout(seconds(timeout));
+            try {
+                statement.execute(sql);
+            } catch (SQLException e) {
+                // two nodes starting at once: IF NOT EXISTS is not atomic, the loser sees a duplicate
+                if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+                    throw e;
+                }
+                statement.execute(sql);
+            }
+        }
+    }
+
+    /** The table resolved as the statements resolve it (search_path) has the columns, and the unique key ON CONFLICT needs. */
+    private void check(Connection connection, String table, Set<String> key, String... columns) throws SQLException {
+        Set<String> present = new HashSet<>();
+        try (Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout(seconds(timeout));
+            try (ResultSet none = statement.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
+                ResultSetMetaData meta = none.getMetaData();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    present.add(meta.getColumnName(i).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        for (String column : columns) {
+            if (!present.contains(column)) {
+                throw new IllegalStateException("state store database " + url + ": table " + table + " exists without column "
+                    + column + " (it has " + new java.util.TreeSet<>(present) + "): drop or rename it, or choose another table prefix");
+            }
+        }
+        try (PreparedStatement unique = connection.prepareStatement(
+            "SELECT ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey))"
+                + " FROM pg_index i WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL")) {
+            unique.setQueryTimeout(seconds(timeout));
+            unique.setString(1, table);
+            try (ResultSet rows = unique.executeQuery()) {
+                while (rows.next()) {
+                    Set<String> indexed = new HashSet<>();
+                    for (Object column : (Object[]) rows.getArray(1).getArray()) {
+                        indexed.add(String.valueOf(column));
+                    }
+                    if (indexed.equals(key)) {
+                        return;
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("state store database " + url + ": table " + table + " has no primary key or unique index on "
+            + String.join(", ", new java.util.TreeSet<>(key)) + ": drop or rename it, or choose another table prefix");
+    }
+
+    @Override
+    public CompletableFuture<Optional<GreylistRecord>> findTriplet(String key) {
+        return call(connection -> {
+            try (PreparedStatement select = prepare(connection,
+                "SELECT seen, blocked, passed, expires FROM " + greylist + " WHERE triplet = ? AND expires > ?")) {
+                select.setString(1, key);
+                select.setLong(2, clock.getAsLong());
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next()
+                        ? Optional.of(new GreylistRecord(row.getLong(1), row.getInt(2), row.getInt(3), row.getLong(4)))
+                        : Optional.<GreylistRecord>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> saveTriplet(String key, GreylistRecord record) {
+        return call(connection -> {
+            try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + greylist + " (triplet, seen, blocked, passed, expires)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (triplet) DO UPDATE SET seen = EXCLUDED.seen, blocked = EXCLUDED.blocked,"
+                + " passed = EXCLUDED.passed, expires = EXCLUDED.expires")) {
+                upsert.setString(1, key);
+                upsert.setLong(2, record.timestampMillis());
+                upsert.setInt(3, record.blocked());
+                upsert.setInt(4, record.passed());
+                upsert.setLong(5, record.expiresAtMillis());
+                upsert.executeUpdate();
+            }
+            sweepNowAndThen(connection, greylist, greylistWrites);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Long> addToWindow(String key, long amount, Duration window) {
+        long windowMillis = Math.max(1, window.toMillis());
+        return call(connection -> {
+            long index = Math.floorDiv(clock.getAsLong(), windowMillis);
+            long total;
+            try (PreparedStatement add = prepare(connection, "INSERT INTO " + counters + " AS t (counter, total, expires) VALUES (?, ?, ?)"
+                + " ON CONFLICT (counter) DO UPDATE SET total = t.total + EXCLUDED.total RETURNING total")) {
+                // the window's length and index end the key: digits only, so no two keys can meet
+                add.setString(1, key + "|" + windowMillis + "|" + index);
+                add.setLong(2, amount);
+                add.setLong(3, (index + 1) * windowMillis);
+                try (ResultSet row = add.executeQuery()) {
+                    row.next();
+                    total = row.getLong(1);
+                }
+            }
+            sweepNowAndThen(connection, counters, counterWrites);
+            return total;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Integer> openSlot(String key, String slotId, Duration ttl) {
+        return call(connection -> {
+            long now = clock.getAsLong();
+            try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + slots + " (slot_key, slot_id, expires) VALUES (?, ?, ?)"
+                + " ON CONFLICT (slot_key, slot_id) DO UPDATE SET expires = EXCLUDED.expires")) {
+                upsert.setString(1, key);
+                upsert.setString(2, slotId);
+                upsert.setLong(3, now + ttl.toMillis());
+                upsert.executeUpdate();
+            }
+            // the count reads the snapshot before the delete, hence its own expiry condition
+            try (PreparedStatement count = prepare(connection, "WITH gone AS (DELETE FROM " + slots + " WHERE slot_key = ? AND expires <= ?)"
+                + " SELECT count(*) FROM " + slots + " WHERE slot_key = ? AND expires > ?")) {
+                count.setString(1, key);
+                count.setLong(2, now);
+                count.setString(3, key);
+                count.setLong(4, now);
+                try (ResultSet row = count.executeQuery()) {
+                    row.next();
+                    int open = (int) row.getLong(1);
+                    sweepNowAndThen(connection, slots, slotWrites);
+                    return open;
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> closeSlot(String key, String slotId) {
+        return call(connection -> {
+            try (PreparedStatement delete = prepare(connection, "DELETE FROM " + slots + " WHERE slot_key = ? AND slot_id = ?")) {
+                delete.setString(1, key);
+                delete.setString(2, slotId);
+                delete.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private void sweepNowAndThen(Connection connection, String table, AtomicLong writes) throws SQLException {
+        if (writes.incrementAndGet() % SWEEP_EVERY == 0) {
+            try (PreparedStatement sweep = prepare(connection, "DELETE FROM " + table + " WHERE expires <= ?")) {
+                sweep.setLong(1, clock.getAsLong());
+                sweep.executeUpdate();
+            }
+        }
+    }
+
+    private interface Work<T> {
+        T on(Connection connection) throws SQLException;
+    }
+
+    /**
+     * The work on a pooled connection, on this store's threads; the future fails after {@code
+     * timeout}, and work that waited that long in the queue is not run at all (its caller has given up).
+     */
+    private <T> CompletableFuture<T> call(Work<T> work) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Callable<T> task = () -> {
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException("waited " + timeout.toMillis() + " ms for a free database thread");
+            }
+            try (Connection connection = pool.getConnection()) {
+                return work.on(connection);
+            }
+        };
+        return calls.submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.setQueryTimeout(seconds(timeout));
+        return statement;
+    }
+
+    /** {@code postgresql jdbc:postgresql://10.0.0.5:5432/mail}: no user or password. */
+    @Override
+    public String describe() {
+        return "postgresql " + url;
+    }
+
+    /** Ends the store's threads (interrupting calls still running) and closes its connections. */
+    @Override
+    public void close() {
+        calls.close();
+        pool.close();
+    }
 }

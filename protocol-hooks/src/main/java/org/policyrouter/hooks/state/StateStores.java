@@ -90,6 +90,12 @@ public final class StateStores {
         }
     }
 
+    /** The shared engines (PostgreSQL, Redis) open now, for the health check; the embedded ones cannot fail. */
+    static java.util.List<SharedStore> shared() {
+        return STORES.created().stream().filter(store -> !(store.store() instanceof EmbeddedStateStore))
+            .collect(java.util.stream.Collectors.toList());
+    }
+
     /** How many stores the checks share now. */
     public static int openStores() {
         return STORES.size();
