@@ -19,7 +19,9 @@
 # per server before the rounds; STORES ("file postgresql redis", the first is the baseline);
 # BLACK_TIMEOUT (2 s, greylisting's black_timeout); PG_OPTS (extra "-c name=value" for postgres,
 # empty: its defaults, synchronous commits included); ports from BASE_PORT (25281): servers +0..2,
-# sinks +3..5, PostgreSQL +6, Redis +7; DRAIN_TIMEOUT (600 s) for a sink to count every message.
+# sinks +3..5, PostgreSQL +6, Redis +7; DRAIN_TIMEOUT (600 s) for a sink to count every message;
+# START_TRIES (3) starts of a server before giving up (each failed start is printed: the store's
+# first connection at start is bounded by store_timeout, 500 ms, which a loaded machine can miss).
 #
 # What runs: plugins "limit concurrency 100 rate_conn 1000000/1h rate_msg_host 1000000/1h
 # rate_rcpt_host 1000000/1h rate_msg_sender 1000000/1h rate_rcpt_sender 1000000/1h
@@ -44,6 +46,7 @@ BLACK_TIMEOUT=${BLACK_TIMEOUT:-2}
 PG_OPTS=${PG_OPTS:-}
 BASE_PORT=${BASE_PORT:-25281}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-600}
+START_TRIES=${START_TRIES:-3}
 PG_PORT=$((BASE_PORT + 6))
 REDIS_PORT=$((BASE_PORT + 7))
 FROM=sender@client.example
@@ -151,18 +154,22 @@ for store in "${STORE_LIST[@]}"; do
     "limit concurrency 100 rate_conn 1000000/1h rate_msg_host 1000000/1h rate_rcpt_host 1000000/1h rate_msg_sender 1000000/1h rate_rcpt_sender 1000000/1h limit_relay_clients 1 $options" \
     "greylisting black_timeout $BLACK_TIMEOUT sender 1 recipient 1 $options" \
     rcpt_ok > "$dir/conf/qpsmtpd/plugins"
-  # as two-servers.sh's start, but a server that dies at start (a store it cannot open) ends the wait
-  (cd "$dir" && exec bin/james-policy-router > "$dir/console.log" 2>&1) &
-  PID[$store]=$!
-  PIDS+=("${PID[$store]}")
-  for _ in $(seq 1 240); do
+  # as two-servers.sh's start, but a server that dies at start ends the wait; START_TRIES (3) starts,
+  # each failed one reported (the store's first connection is bounded by store_timeout too)
+  for try in $(seq 1 "$START_TRIES"); do
+    (cd "$dir" && exec bin/james-policy-router > "$dir/console.log" 2>&1) &
+    PID[$store]=$!
+    PIDS+=("${PID[$store]}")
+    for _ in $(seq 1 240); do
+      (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$store]}") 2>/dev/null && break
+      kill -0 "${PID[$store]}" 2>/dev/null || break
+      sleep 0.5
+    done
     (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$store]}") 2>/dev/null && break
-    kill -0 "${PID[$store]}" 2>/dev/null || break
-    sleep 0.5
+    echo "james-policy-router with store $store did not start (try $try of $START_TRIES):" >&2; tail -3 "$dir/console.log" >&2
+    kill "${PID[$store]}" 2>/dev/null || true; wait "${PID[$store]}" 2>/dev/null || true
+    [ "$try" -lt "$START_TRIES" ] || exit 1
   done
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$store]}") 2>/dev/null; then
-    echo "james-policy-router with store $store did not start:" >&2; tail -5 "$dir/console.log" >&2; exit 1
-  fi
   echo "james-policy-router, store $store, up on port ${PORT[$store]}"
 done
 
@@ -249,11 +256,12 @@ run() {
 echo "warm-up: $WARMUP messages each"
 for store in "${STORE_LIST[@]}"; do run "$store" "$WARMUP" > /dev/null; done
 
+label() { if [ "$1" = file ]; then echo embedded; else echo "$1"; fi; }
 base=${STORE_LIST[0]}
 echo "$MESSAGES messages of $SIZE bytes, 1 recipient, $SESSIONS parallel sessions, $ROUNDS rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 header=$(printf '%-5s' round)
-for store in "${STORE_LIST[@]}"; do header+=$(printf ' | %-12s' "$store msg/s"); done
-for store in "${STORE_LIST[@]:1}"; do header+=$(printf ' | %-15s' "$store/$base"); done
+for store in "${STORE_LIST[@]}"; do header+=$(printf ' | %-16s' "$(label "$store") msg/s"); done
+for store in "${STORE_LIST[@]:1}"; do header+=$(printf ' | %-19s' "$(label "$store")/$(label "$base")"); done
 echo "$header | load"
 declare -A RATES RATIOS
 for round in $(seq 1 "$ROUNDS"); do
@@ -264,22 +272,35 @@ for round in $(seq 1 "$ROUNDS"); do
   declare -A rate=()
   for store in "${order[@]}"; do rate[$store]=$(run "$store" "$MESSAGES"); done
   line=$(printf '%-5s' "$round")
-  for store in "${STORE_LIST[@]}"; do line+=$(printf ' | %-12s' "${rate[$store]}"); RATES[$store]+="${rate[$store]} "; done
+  for store in "${STORE_LIST[@]}"; do line+=$(printf ' | %-16s' "${rate[$store]}"); RATES[$store]+="${rate[$store]} "; done
   for store in "${STORE_LIST[@]:1}"; do
     ratio=$(echo "${rate[$store]} / ${rate[$base]}" | bc -l | xargs printf '%.2f')
-    line+=$(printf ' | %-15s' "$ratio"); RATIOS[$store]+="$ratio "
+    line+=$(printf ' | %-19s' "$ratio"); RATIOS[$store]+="$ratio "
   done
   echo "$line | $(cut -d' ' -f1 /proc/loadavg)"
 done
+
+# the shared stores really held the state (tables and keys of store_prefix policyrouter)
+if [ -n "${STORE_OPTIONS[postgresql]:-}" ]; then
+  rows=$(PGPASSWORD=$SECRET "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U router -d postgres -Atc \
+    "select (select count(*) from policyrouter_greylist) || ' greylist rows, ' || (select count(*) from policyrouter_counters) || ' counter rows, ' || (select count(*) from policyrouter_slots) || ' open slots'")
+  echo "PostgreSQL after the load: $rows"
+  [[ $rows =~ ^[1-9][0-9]*\ greylist\ rows,\ [1-9] ]] || { echo "PostgreSQL does not hold the triplet and the counters" >&2; exit 1; }
+fi
+if [ -n "${STORE_OPTIONS[redis]:-}" ]; then
+  keys=$(REDISCLI_AUTH=$SECRET redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan --pattern 'policyrouter:*' | wc -l)
+  echo "Redis after the load: $keys policyrouter:* keys"
+  [ "$keys" -gt 1 ] || { echo "Redis does not hold the triplet and the counters" >&2; exit 1; }
+fi
 median() { printf '%s\n' "$@" | sort -g | awk '{ r[NR] = $1 } END { print (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'; }
 line=$(printf '%-6s' median)
 for store in "${STORE_LIST[@]}"; do
   # shellcheck disable=SC2086
-  line+=$(printf ' %s %.0f msg/s,' "$store" "$(median ${RATES[$store]})")
+  line+=$(printf ' %s %.0f msg/s,' "$(label "$store")" "$(median ${RATES[$store]})")
 done
 for store in "${STORE_LIST[@]:1}"; do
   # shellcheck disable=SC2086
-  line+=$(printf ' %s/%s %.2f,' "$store" "$base" "$(median ${RATIOS[$store]})")
+  line+=$(printf ' %s/%s %.2f,' "$(label "$store")" "$(label "$base")" "$(median ${RATIOS[$store]})")
 done
 echo "${line%,}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
