@@ -98,7 +98,7 @@ for port in $(seq "$BASE_PORT" $((BASE_PORT + 7))); do
 done
 
 SECRET=bench$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-declare -A STORE_OPTIONS=([file]="store file")
+declare -A STORE_OPTIONS=([file]="store file") DB_PID=()
 if [[ " ${STORE_LIST[*]} " == *" postgresql "* ]]; then
   pg=$WORK/postgresql
   mkdir -p "$pg"
@@ -109,7 +109,7 @@ if [[ " ${STORE_LIST[*]} " == *" postgresql "* ]]; then
   # shellcheck disable=SC2086
   "${AS_PG[@]}" "$PG_BIN/postgres" -D "$pg/data" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
     -c unix_socket_directories="$pg" -c max_connections=100 $PG_OPTS > "$pg/postgres.log" 2>&1 &
-  DB_PIDS+=($!)
+  DB_PIDS+=($!); DB_PID[postgresql]=$!
   wait_port "PostgreSQL $("$PG_BIN/postgres" --version | grep -o "[0-9][0-9.]*" | head -1)" "$PG_PORT" "$pg/postgres.log"
   # the password the server will use, over TCP as it will
   PGPASSWORD=$SECRET "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U router -d postgres -Atqc 'select 1' > /dev/null \
@@ -122,7 +122,7 @@ if [[ " ${STORE_LIST[*]} " == *" redis "* ]]; then
   [ "$(id -u)" != 0 ] || chown nobody:nogroup "$rd"
   "${AS_NOBODY[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
     --requirepass "$SECRET" --dir "$rd" --logfile "" > "$rd/redis.log" 2>&1 &
-  DB_PIDS+=($!)
+  DB_PIDS+=($!); DB_PID[redis]=$!
   wait_port "Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2)" "$REDIS_PORT" "$rd/redis.log"
   [ "$(REDISCLI_AUTH=$SECRET redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping)" = PONG ] || { echo "Redis refuses the password" >&2; exit 1; }
   STORE_OPTIONS[redis]="store redis redis_url redis://:$SECRET@127.0.0.1:$REDIS_PORT/0"
@@ -224,9 +224,21 @@ done
 # the log lines that must not appear during the load: a deferral, a limit refusal, a store outage
 BAD='greylisting: deferring\|greylisting: store .* failed\|limit: \|state store .* unavailable'
 # run: store, messages -> delivered msg/s; fails on refusals, deferrals or a sink that falls short
+# CPU ticks of a process (its own and its reaped children's, so PostgreSQL's ended backends count)
+# and of its live children (PostgreSQL's backends)
+tree_ticks() {
+  [ -n "${1:-}" ] || { echo 0; return; }
+  local total child
+  total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat")
+  for child in $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
 run() {
-  local store=$1 messages=$2 before_mesg start end now waited=0 bad_before
+  local store=$1 messages=$2 before_mesg start end now waited=0 bad_before server_ticks db_ticks
   before_mesg=$(counter "$store" mesg); bad_before=$(log_count "$store" "$BAD")
+  server_ticks=$(tree_ticks "${PID[$store]}"); db_ticks=$(tree_ticks "${DB_PID[$store]:-}")
   start=$(date +%s.%N)
   "$SMTP_SOURCE" -l "$SIZE" -m "$messages" -s "$SESSIONS" -f "$FROM" -t "$TO" -M bench.client.example \
     "127.0.0.1:${PORT[$store]}" > "$WORK/source-$store.out" 2>&1 || { echo "store $store: smtp-source failed:" >&2; tail -5 "$WORK/source-$store.out" >&2; return 1; }
@@ -250,11 +262,14 @@ run() {
   if [ "$(counter "$store" mesg)" -ne $((before_mesg + messages)) ]; then
     echo "store $store: the sink counted $(( $(counter "$store" mesg) - before_mesg )) messages for $messages sent" >&2; return 1
   fi
+  # CPU seconds per 1,000 messages, server and database (a file: run's output is the rate alone)
+  printf '%s %s\n' "$(echo "($(tree_ticks "${PID[$store]}") - $server_ticks) / $(getconf CLK_TCK) * 1000 / $messages" | bc -l)" \
+    "$(echo "($(tree_ticks "${DB_PID[$store]:-}") - $db_ticks) / $(getconf CLK_TCK) * 1000 / $messages" | bc -l)" >> "$WORK/cpu-$store"
   echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f'
 }
 
 echo "warm-up: $WARMUP messages each"
-for store in "${STORE_LIST[@]}"; do run "$store" "$WARMUP" > /dev/null; done
+for store in "${STORE_LIST[@]}"; do run "$store" "$WARMUP" > /dev/null; rm -f "$WORK/cpu-$store"; done
 
 label() { if [ "$1" = file ]; then echo embedded; else echo "$1"; fi; }
 base=${STORE_LIST[0]}
@@ -301,6 +316,14 @@ done
 for store in "${STORE_LIST[@]:1}"; do
   # shellcheck disable=SC2086
   line+=$(printf ' %s/%s %.2f,' "$(label "$store")" "$(label "$base")" "$(median ${RATIOS[$store]})")
+done
+echo "${line%,}"
+line="median CPU seconds per 1,000 messages:"
+for store in "${STORE_LIST[@]}"; do
+  # shellcheck disable=SC2046
+  line+=$(printf ' %s server %.2f' "$(label "$store")" "$(median $(cut -d' ' -f1 "$WORK/cpu-$store"))")
+  [ -z "${DB_PID[$store]:-}" ] || line+=$(printf ' + database %.2f' "$(median $(cut -d' ' -f2 "$WORK/cpu-$store"))")
+  line+=,
 done
 echo "${line%,}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
