@@ -33,7 +33,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * the table and the column), as does a database that cannot be reached, so an operator sees it at
  * once rather than at the first mail. Every row carries its expiry in milliseconds on the store's
  * clock: reads ignore expired rows and writes delete them now and then (every 256 writes of a
- * table, as {@code JdbcGreylistStore} does), so nothing needs an operator's cleanup.
+ * table), so nothing needs an operator's cleanup.
  *
  * <p>Each operation is one atomic statement (or two for a slot), never a transaction across
  * calls: a counter is {@code INSERT … ON CONFLICT … DO UPDATE SET total = total + amount RETURNING
@@ -53,6 +53,8 @@ import com.zaxxer.hikari.HikariDataSource;
 public final class JdbcStateStore implements StateStore {
     private static final long HIKARI_MINIMUM_TIMEOUT_MILLIS = 250;
     private static final int SWEEP_EVERY = 256;
+    /** Opening a connection happens on the pool's threads, never a hook's: it may take this long. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final String url;
     private final String greylist;
@@ -81,7 +83,10 @@ public final class JdbcStateStore implements StateStore {
         this.clock = clock;
         this.pool = new HikariDataSource(poolConfiguration(url, user, password, timeout));
         try {
+            // a new connection on a loaded machine can take longer than a hook may wait: the start waits longer
+            pool.getHikariConfigMXBean().setConnectionTimeout(CONNECT_TIMEOUT.toMillis());
             createTables();
+            pool.getHikariConfigMXBean().setConnectionTimeout(Math.max(HIKARI_MINIMUM_TIMEOUT_MILLIS, timeout.toMillis()));
         } catch (SQLException e) {
             close();
             // the pool's timeout names the connection failure behind it as its cause
@@ -108,8 +113,8 @@ public final class JdbcStateStore implements StateStore {
         // passed to the driver as connection properties (a URL parameter of the same name wins)
         String seconds = String.valueOf(seconds(timeout));
         config.addDataSourceProperty("socketTimeout", seconds);
-        config.addDataSourceProperty("connectTimeout", seconds);
-        config.addDataSourceProperty("loginTimeout", seconds);
+        config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(CONNECT_TIMEOUT)));
+        config.addDataSourceProperty("loginTimeout", String.valueOf(seconds(CONNECT_TIMEOUT)));
         // a statement past its query timeout waits for the cancel request sent to the server (10 s by default)
         config.addDataSourceProperty("cancelSignalTimeout", seconds);
         config.addDataSourceProperty("ApplicationName", "policyrouter");

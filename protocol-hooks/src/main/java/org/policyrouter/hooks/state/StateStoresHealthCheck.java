@@ -54,9 +54,12 @@ public class StateStoresHealthCheck implements HealthCheck {
             return java.util.Optional.empty();
         } catch (java.util.concurrent.TimeoutException e) {
             read.cancel(false);
-            return java.util.Optional.of(store.describe() + " does not answer within " + PROBE_TIMEOUT.toSeconds() + " s");
+            return java.util.Optional.of(store.describe() + " does not answer");
         } catch (java.util.concurrent.ExecutionException e) {
-            return java.util.Optional.of(store.describe() + " fails: " + e.getCause().getMessage());
+            // the engines bound their own calls: a timeout of theirs is the same silence
+            Throwable cause = e.getCause();
+            return java.util.Optional.of(store.describe() + (cause instanceof java.util.concurrent.TimeoutException ? " does not answer"
+                : " fails: " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return java.util.Optional.of(store.describe() + ": interrupted");
