@@ -64,13 +64,13 @@ public final class PrivatePostgres implements AutoCloseable {
         Path bin = binaries();
         List<String> runAs = List.of();
         String owner = null;
-        if (isRoot()) {
+        if (TestServers.isRoot()) {
             String[] user = unprivilegedUser();
             owner = user[0] + ":" + user[1];
             runAs = List.of("setpriv", "--reuid=" + user[0], "--regid=" + user[1], "--clear-groups");
         }
-        Path directory = Files.createTempDirectory(traversableBase(), "policyrouter-pg-");
-        PrivatePostgres server = new PrivatePostgres(bin, directory, freePort(), "pg-secret-" + UUID.randomUUID(), runAs);
+        Path directory = Files.createTempDirectory(TestServers.traversableBase(), "policyrouter-pg-");
+        PrivatePostgres server = new PrivatePostgres(bin, directory, TestServers.freePort(), "pg-secret-" + UUID.randomUUID(), runAs);
         Runtime.getRuntime().addShutdownHook(server.cleanup);
         try {
             server.initialise(owner);
@@ -157,7 +157,7 @@ public final class PrivatePostgres implements AutoCloseable {
             killPostmaster();
             Thread.currentThread().interrupt();
         }
-        deleteRecursively(directory);
+        TestServers.deleteRecursively(directory);
     }
 
     private void initialise(String owner) throws IOException, InterruptedException {
@@ -296,20 +296,6 @@ public final class PrivatePostgres implements AutoCloseable {
                 + "/<version>/bin/initdb; install the Debian package postgresql (apt-get install postgresql)"));
     }
 
-    private static boolean isRoot() {
-        try {
-            Process id = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-            String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            id.waitFor(10, TimeUnit.SECONDS);
-            return "0".equals(uid);
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     /** {@code postgres} and its group when the system has that user (the Debian package creates it), else nobody:nogroup. */
     private static String[] unprivilegedUser() throws IOException, InterruptedException {
         Process id = new ProcessBuilder("id", "-g", "postgres").redirectErrorStream(true).start();
@@ -318,34 +304,5 @@ public final class PrivatePostgres implements AutoCloseable {
             return new String[] {"postgres", gid};
         }
         return new String[] {"nobody", "nogroup"};
-    }
-
-    /** java.io.tmpdir when the unprivileged user can traverse every directory down to it, else /tmp. */
-    private static Path traversableBase() throws IOException {
-        Path base = Paths.get(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
-        for (Path directory = base; directory != null; directory = directory.getParent()) {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
-            if (!permissions.contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                return Paths.get("/tmp");
-            }
-        }
-        return base;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary directory: the system cleans it eventually
-        }
     }
 }
