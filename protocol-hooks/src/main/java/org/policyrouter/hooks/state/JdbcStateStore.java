@@ -124,6 +124,9 @@ public final class JdbcStateStore implements StateStore {
         // a statement past its query timeout waits for the cancel request sent to the server (10 s by default)
         config.addDataSourceProperty("cancelSignalTimeout", seconds);
         config.addDataSourceProperty("ApplicationName", "policyrouter");
+        // the state of the last second of SMTP sessions is not worth a WAL flush per command: a crash of the
+        // database may lose it (one more deferral, a count restarted), never its consistency
+        config.setConnectionInitSql("SET synchronous_commit TO off");
         // the constructor creates the tables and reports an unreachable database itself
         config.setInitializationFailTimeout(-1);
         AtomicInteger count = new AtomicInteger();
