@@ -3,7 +3,9 @@ package org.policyrouter.hooks.qpsmtpd;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import org.policyrouter.core.LogText;
@@ -40,12 +42,15 @@ import org.slf4j.LoggerFactory;
  * / {@code store redis} shared by several nodes; a store that fails or does not answer within
  * {@code store_timeout} makes the check apply {@code store_failure} ({@code accept}: not
  * greylisted, as qpsmtpd when its database cannot be opened; {@code tempfail}: 450 4.3.0).
- * Saves are not awaited. qpsmtpd 0.94 calls a method that does not exist
+ * Saves are not awaited. A triplet this node found white is not looked up again for a minute
+ * (its white period renewed once a minute at most, {@code passed} counting renewals). qpsmtpd 0.94 calls a method that does not exist
  * (is_p0f_match) before greylisting, so it never defers; this follows its documentation.
  */
 public class Greylisting extends QpsmtpdHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(Greylisting.class);
     static final String MESSAGE = "This mail is temporarily denied";
+    static final Duration WHITE_MEMORY = Duration.ofMinutes(1);
+    private static final int WHITE_MEMORY_SIZE = 100_000;
     private static final String LATE = "greylist";
 
     private boolean byIp;
@@ -58,6 +63,12 @@ public class Greylisting extends QpsmtpdHandler {
     private Duration white;
     private StoreAccess store;
     private LongSupplier clock = System::currentTimeMillis;
+    /**
+     * Triplets this node found white in the last minute, until when (on {@link #clock}): a white
+     * triplet stays white for weeks, so asking the shared store again for each of its messages (a
+     * read and a renewal per RCPT) buys nothing; its white period is renewed once a minute at most.
+     */
+    private final Map<String, Long> recentlyWhite = new ConcurrentHashMap<>();
 
     @Override
     public String pluginName() {
@@ -145,6 +156,10 @@ public class Greylisting extends QpsmtpdHandler {
         }
         String key = key(connection, sender, recipient);
         long now = clock.getAsLong();
+        Long knownWhiteUntil = recentlyWhite.get(key);
+        if (knownWhiteUntil != null && knownWhiteUntil > now) {
+            return Verdict.DECLINED;
+        }
         Deadline deadline = store.deadline();
         Optional<Optional<GreylistRecord>> answer = store.await(deadline, store.start(engine -> engine.findTriplet(key)));
         if (answer.isEmpty()) {
@@ -157,6 +172,7 @@ public class Greylisting extends QpsmtpdHandler {
             long age = now - record.timestampMillis();
             if (record.passed() > 0 && age < white.toMillis()) {
                 save(key, new GreylistRecord(now, record.blocked(), record.passed() + 1, now + white.toMillis()));
+                rememberWhite(key, now);
                 return Verdict.DECLINED;
             }
             if (record.passed() == 0 && age < black.toMillis()) {
@@ -165,12 +181,20 @@ public class Greylisting extends QpsmtpdHandler {
             }
             if (record.passed() == 0 && age < grey.toMillis()) {
                 save(key, new GreylistRecord(now, record.blocked(), 1, now + white.toMillis()));
+                rememberWhite(key, now);
                 LOGGER.info("greylisting: {} passed after {} s, now white", LogText.escape(key), age / 1000);
                 return Verdict.DECLINED;
             }
         }
         save(key, new GreylistRecord(now, 1, 0, now + grey.toMillis()));
         return defer(key, "unknown");
+    }
+
+    private void rememberWhite(String key, long now) {
+        if (recentlyWhite.size() >= WHITE_MEMORY_SIZE) {
+            recentlyWhite.clear();
+        }
+        recentlyWhite.put(key, now + WHITE_MEMORY.toMillis());
     }
 
     private void save(String key, GreylistRecord record) {

@@ -63,4 +63,27 @@ abstract class GreylistingOnSharedStoreTest extends GreylistingTest {
             accept.release();
         }
     }
+
+    @Test
+    void aTripletFoundWhiteIsNotAskedForAgainWithinAMinute() throws Exception {
+        Greylisting tempfail = withFailurePolicy("tempfail");
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        tempfail.useClock(now::get);
+        FakeConnection client = FakeConnection.from("192.0.2.52");
+        EnvelopeAddress sender = EnvelopeAddress.parse("a@client.example");
+        assertThat(tempfail.checkMail(client, sender).code()).isEqualTo(ReturnCode.DENYSOFT);
+        now.addAndGet(Duration.ofMinutes(51).toMillis());
+        assertThat(tempfail.checkMail(client, sender)).as("white").isEqualTo(Verdict.DECLINED);
+        freeze();
+        try {
+            now.addAndGet(Duration.ofSeconds(59).toMillis());
+            assertThat(tempfail.checkMail(client, sender)).as("remembered: the frozen store is not asked").isEqualTo(Verdict.DECLINED);
+            now.addAndGet(Duration.ofSeconds(2).toMillis());
+            assertThat(tempfail.checkMail(client, sender).message()).as("a minute later it is")
+                .contains("Temporarily unable to check, try again later");
+        } finally {
+            thaw();
+            tempfail.release();
+        }
+    }
 }
