@@ -14,14 +14,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.policyrouter.hooks.state.PrivatePostgres;
+import org.policyrouter.hooks.state.PrivateRedis;
 import org.policyrouter.it.SmtpConversation;
 
 /**
- * The checks' shared state (DNS resolvers, greylisting stores and their threads) ends with James:
- * once the server has stopped (James calls each handler's destroy()), no thread of theirs is left.
+ * The checks' shared state (DNS resolvers, state stores on PostgreSQL and Redis and their threads)
+ * ends with James: once the server has stopped (James calls each handler's destroy()), no thread of
+ * theirs is left.
  */
 class SharedStateEndsWithJamesIT {
     static final SilentDnsServer SILENT = SilentDnsServer.start();
+    static final PrivatePostgres POSTGRES = started(PrivatePostgres::start);
+    static final PrivateRedis REDIS = started(PrivateRedis::start);
     static final QpsmtpdChain CHAIN = QpsmtpdChain.withControlDirectory().write("dnsbl_zones", "bl.test");
     static final String DNS_OPTIONS = "<dnsServers>" + SILENT.server() + "</dnsServers><dnsTimeout>500ms</dnsTimeout>";
 
@@ -32,6 +37,8 @@ class SharedStateEndsWithJamesIT {
         @Override
         public void afterAll(ExtensionContext context) {
             SILENT.close();
+            POSTGRES.close();
+            REDIS.close();
             Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(checkThreads()).isEmpty());
         }
     };
@@ -40,13 +47,27 @@ class SharedStateEndsWithJamesIT {
     @Order(2)
     static JamesServerExtension james = CHAIN.james(
             CHAIN.handler("Dnsbl", DNS_OPTIONS),
-            CHAIN.handler("Greylisting", DNS_OPTIONS + "<store>jdbc</store><jdbcUrl>jdbc:h2:mem:grey-it;DB_CLOSE_DELAY=-1</jdbcUrl>"
-                + "<jdbcUser>sa</jdbcUser><jdbcTimeout>20s</jdbcTimeout>"))
+            CHAIN.handler("Greylisting", DNS_OPTIONS + "<store>postgresql</store><jdbc_url>" + POSTGRES.jdbcUrl() + "</jdbc_url>"
+                + "<jdbc_user>" + POSTGRES.user() + "</jdbc_user><jdbc_password>" + POSTGRES.password() + "</jdbc_password>"),
+            "<handler class=\"org.policyrouter.hooks.limits.ClusterLimits\"><configDir>" + CHAIN.configDir() + "</configDir>"
+                + "<concurrency>10</concurrency><store>redis</store><redis_url>" + REDIS.url() + "</redis_url></handler>\n")
         .build();
+
+    interface Start<T> {
+        T start() throws Exception;
+    }
+
+    static <T> T started(Start<T> server) {
+        try {
+            return server.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     static List<String> checkThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-            .filter(name -> name.startsWith("policyrouter-dns") || name.startsWith("policyrouter-greylist"))
+            .filter(name -> name.startsWith("policyrouter-dns") || name.startsWith("policyrouter-state") || name.startsWith("policyrouter-redis"))
             .sorted().collect(Collectors.toList());
     }
 
@@ -58,6 +79,6 @@ class SharedStateEndsWithJamesIT {
         }
 
         assertThat(checkThreads()).anyMatch(name -> name.startsWith("policyrouter-dns-udp"))
-            .anyMatch(name -> name.startsWith("policyrouter-greylist-db"));
+            .anyMatch(name -> name.startsWith("policyrouter-state-db")).anyMatch(name -> name.startsWith("policyrouter-redis"));
     }
 }

@@ -56,6 +56,9 @@ public final class StateStores {
             case "postgresql":
             case "jdbc": {
                 String url = options.get("jdbc_url").orElseThrow(() -> options.invalid("jdbc_url", "", "set (store " + kind + " needs it)"));
+                if (!url.startsWith("jdbc:postgresql:")) {
+                    throw options.invalid("jdbc_url", url, "a PostgreSQL URL (jdbc:postgresql://HOST:5432/DATABASE)");
+                }
                 String user = options.string("jdbc_user", "");
                 String password = options.string("jdbc_password", "");
                 return environment.opensStores() ? new StoreAccess(STORES.acquire("jdbc " + url + " " + prefix,
@@ -63,6 +66,9 @@ public final class StateStores {
             }
             case "redis": {
                 String url = options.get("redis_url").orElseThrow(() -> options.invalid("redis_url", "", "set (store redis needs it)"));
+                if (!url.matches("rediss?://.+")) {
+                    throw options.invalid("redis_url", url, "a Redis URL (redis://[:PASSWORD@]HOST:6379/DB)");
+                }
                 return environment.opensStores() ? new StoreAccess(STORES.acquire("redis " + url + " " + prefix,
                     () -> new SharedStore(new RedisStateStore(url, prefix, timeout, clock))), timeout, failure) : null;
             }

@@ -132,5 +132,9 @@ class ClusterLimitsTest {
         assertThatThrownBy(() -> limits("ipv6_prefix", "129")).hasMessageContaining("ipv6_prefix = \"129\" is not a prefix length from 1 to 128");
         assertThatThrownBy(() -> limits("store_failure", "maybe")).hasMessageContaining("store_failure = \"maybe\" is not accept or tempfail");
         assertThatThrownBy(() -> limits("store", "redis")).hasMessageContaining("redis_url");
+        assertThatThrownBy(() -> limits("store", "postgresql", "jdbc_url", "jdbc:h2:mem:x"))
+            .hasMessage("plugins:3: option jdbc_url = \"jdbc:h2:mem:x\" is not a PostgreSQL URL (jdbc:postgresql://HOST:5432/DATABASE)");
+        assertThatThrownBy(() -> limits("store", "redis", "redis_url", "10.0.0.5:6379"))
+            .hasMessageContaining("is not a Redis URL (redis://[:PASSWORD@]HOST:6379/DB)");
     }
 }
