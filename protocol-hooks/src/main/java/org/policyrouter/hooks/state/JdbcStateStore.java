@@ -41,7 +41,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * index ({@code clock / window}), so a new window starts from zero without a reset.
  *
  * <p>No statement runs on the caller's thread (a Netty I/O thread): each runs on this store's own
- * threads ({@link BlockingCalls}, {@code policyrouter-state-db-L-1}: four lanes of one thread, a key always in the same lane so its calls keep their order; a full queue fails the call at
+ * threads ({@link BlockingCalls}: four lanes of one thread for triplets, a triplet always in the same lane so its calls keep their order, and four threads for counters and slots; a full queue fails the call at
  * once) over pooled connections (HikariCP, shipped in our jar). {@code timeout} bounds everything
  * that could hang on a database that stopped answering: the returned future fails after it, a call
  * that waited longer in the queue is dropped unrun, and it is the pool's connection and validation
@@ -67,11 +67,14 @@ public final class JdbcStateStore implements StateStore {
     private final AtomicLong slotWrites = new AtomicLong();
     private final HikariDataSource pool;
     /**
-     * One thread per lane, a key always in the same lane: the calls for one key run in the order
-     * they were made (a triplet's save before its next read), calls for other keys in parallel.
+     * Triplets: one thread per lane, a triplet always in the same lane, so its calls run in the order
+     * they were made (a save before the next read), other triplets in parallel. Counters and slots
+     * are single atomic statements whose order does not matter: any of four threads runs them, so a
+     * busy client's counters are not queued behind each other.
      */
     private final List<BlockingCalls> lanes = List.of(new BlockingCalls("state-db-1", 1, 250), new BlockingCalls("state-db-2", 1, 250),
         new BlockingCalls("state-db-3", 1, 250), new BlockingCalls("state-db-4", 1, 250));
+    private final BlockingCalls counting = new BlockingCalls("state-db-count", 4, 1000);
 
     public JdbcStateStore(String url, String user, String password, String tablePrefix, Duration timeout, LongSupplier clock) {
         if (tablePrefix == null || !tablePrefix.matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -111,7 +114,7 @@ public final class JdbcStateStore implements StateStore {
         config.setUsername(user);
         config.setPassword(password);
         config.setPoolName("policyrouter-state-db");
-        config.setMaximumPoolSize(4);
+        config.setMaximumPoolSize(8);
         config.setMinimumIdle(1);
         long millis = Math.max(HIKARI_MINIMUM_TIMEOUT_MILLIS, timeout.toMillis());
         config.setConnectionTimeout(millis);
@@ -282,7 +285,7 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public CompletableFuture<Long> addToWindow(String key, long amount, Duration window) {
         long windowMillis = Math.max(1, window.toMillis());
-        return call(key, connection -> {
+        return call(null, connection -> {
             long index = Math.floorDiv(clock.getAsLong(), windowMillis);
             long total;
             try (PreparedStatement add = prepare(connection, "INSERT INTO " + counters + " AS t (counter, total, expires) VALUES (?, ?, ?)"
@@ -303,7 +306,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Integer> openSlot(String key, String slotId, Duration ttl) {
-        return call(key, connection -> {
+        return call(null, connection -> {
             long now = clock.getAsLong();
             try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + slots + " (slot_key, slot_id, expires) VALUES (?, ?, ?)"
                 + " ON CONFLICT (slot_key, slot_id) DO UPDATE SET expires = EXCLUDED.expires")) {
@@ -331,7 +334,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Void> closeSlot(String key, String slotId) {
-        return call(key, connection -> {
+        return call(null, connection -> {
             try (PreparedStatement delete = prepare(connection, "DELETE FROM " + slots + " WHERE slot_key = ? AND slot_id = ?")) {
                 delete.setString(1, key);
                 delete.setString(2, slotId);
@@ -358,7 +361,8 @@ public final class JdbcStateStore implements StateStore {
      * The work on a pooled connection, on this store's threads; the future fails after {@code
      * timeout}, and work that waited that long in the queue is not run at all (its caller has given up).
      */
-    private <T> CompletableFuture<T> call(String key, Work<T> work) {
+    /** @param triplet the triplet whose lane runs the call, or null for any thread */
+    private <T> CompletableFuture<T> call(String triplet, Work<T> work) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Callable<T> task = () -> {
             if (System.nanoTime() - deadline > 0) {
@@ -368,7 +372,8 @@ public final class JdbcStateStore implements StateStore {
                 return work.on(connection);
             }
         };
-        return lanes.get(Math.floorMod(key.hashCode(), lanes.size())).submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        BlockingCalls threads = triplet == null ? counting : lanes.get(Math.floorMod(triplet.hashCode(), lanes.size()));
+        return threads.submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private PreparedStatement prepare(Connection connection, String sql) throws SQLException {
@@ -387,6 +392,7 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public void close() {
         lanes.forEach(BlockingCalls::close);
+        counting.close();
         pool.close();
     }
 }
