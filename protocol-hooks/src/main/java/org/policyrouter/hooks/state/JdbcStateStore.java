@@ -308,25 +308,25 @@ public final class JdbcStateStore implements StateStore {
     public CompletableFuture<Integer> openSlot(String key, String slotId, Duration ttl) {
         return call(null, connection -> {
             long now = clock.getAsLong();
-            try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + slots + " (slot_key, slot_id, expires) VALUES (?, ?, ?)"
-                + " ON CONFLICT (slot_key, slot_id) DO UPDATE SET expires = EXCLUDED.expires")) {
-                upsert.setString(1, key);
-                upsert.setString(2, slotId);
-                upsert.setLong(3, now + ttl.toMillis());
-                upsert.executeUpdate();
-            }
-            // the count reads the snapshot before the delete, hence its own expiry condition
-            try (PreparedStatement count = prepare(connection, "WITH gone AS (DELETE FROM " + slots + " WHERE slot_key = ? AND expires <= ?)"
-                + " SELECT count(*) FROM " + slots + " WHERE slot_key = ? AND expires > ?")) {
-                count.setString(1, key);
-                count.setLong(2, now);
-                count.setString(3, key);
-                count.setLong(4, now);
-                try (ResultSet row = count.executeQuery()) {
+            // one statement, one round trip; its parts all read the snapshot before it, so the count
+            // takes the key's other live slots and adds this one, new or refreshed
+            try (PreparedStatement open = prepare(connection, "WITH gone AS (DELETE FROM " + slots + " WHERE slot_key = ? AND expires <= ?),"
+                + " kept AS (INSERT INTO " + slots + " (slot_key, slot_id, expires) VALUES (?, ?, ?)"
+                + " ON CONFLICT (slot_key, slot_id) DO UPDATE SET expires = EXCLUDED.expires)"
+                + " SELECT count(*) + 1 FROM " + slots + " WHERE slot_key = ? AND expires > ? AND slot_id <> ?")) {
+                open.setString(1, key);
+                open.setLong(2, now);
+                open.setString(3, key);
+                open.setString(4, slotId);
+                open.setLong(5, now + ttl.toMillis());
+                open.setString(6, key);
+                open.setLong(7, now);
+                open.setString(8, slotId);
+                try (ResultSet row = open.executeQuery()) {
                     row.next();
-                    int open = (int) row.getLong(1);
+                    int count = (int) row.getLong(1);
                     sweepNowAndThen(connection, slots, slotWrites);
-                    return open;
+                    return count;
                 }
             }
         });
