@@ -21,9 +21,11 @@ import org.policyrouter.it.spool.InstalledServer;
  */
 final class ClusterNodes implements AutoCloseable {
     static final String DOMAIN = "our.example";
+    private final Path folder;
     private final List<InstalledServer> nodes;
 
-    private ClusterNodes(List<InstalledServer> nodes) {
+    private ClusterNodes(Path folder, List<InstalledServer> nodes) {
+        this.folder = folder;
         this.nodes = nodes;
     }
 
@@ -41,7 +43,7 @@ final class ClusterNodes implements AutoCloseable {
             Files.writeString(qpsmtpd.resolve("rcpthosts"), DOMAIN + "\n", StandardCharsets.UTF_8);
             nodes.add(node);
         }
-        ClusterNodes cluster = new ClusterNodes(nodes);
+        ClusterNodes cluster = new ClusterNodes(folder, nodes);
         try {
             List<CompletableFuture<JamesProcess>> starts = new ArrayList<>();
             for (InstalledServer node : nodes) {
@@ -86,10 +88,14 @@ final class ClusterNodes implements AutoCloseable {
         return nodes.get(index).log();
     }
 
+    /** Stops the nodes and removes their installations. */
     @Override
     public void close() throws Exception {
         for (InstalledServer node : nodes) {
             node.close();
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
     }
 }
