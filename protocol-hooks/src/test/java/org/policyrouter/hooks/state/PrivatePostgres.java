@@ -124,7 +124,17 @@ public final class PrivatePostgres implements AutoCloseable {
         if (!frozen.isEmpty()) {
             List<String> pids = new ArrayList<>(frozen);
             frozen = List.of();
-            signal("-CONT", pids);
+            try {
+                signal("-CONT", pids);
+            } catch (IOException e) {
+                // a child that had exited (a zombie) before the freeze is reaped once the postmaster runs again
+                List<String> remaining = pids.stream()
+                        .filter(pid -> ProcessHandle.of(Long.parseLong(pid)).isPresent())
+                        .collect(Collectors.toList());
+                if (!remaining.isEmpty()) {
+                    signal("-CONT", remaining);
+                }
+            }
         }
     }
 
