@@ -4,6 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +22,7 @@ import org.policyrouter.hooks.core.ReturnCode;
 import org.policyrouter.hooks.core.Verdict;
 import org.policyrouter.hooks.state.StateStores;
 import org.policyrouter.hooks.state.StoreAccess;
+import org.policyrouter.hooks.state.WindowCount;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,30 +174,31 @@ public class ClusterLimits extends QpsmtpdHandler {
             return Verdict.DECLINED;
         }
         Deadline deadline = store.deadline();
-        String network = network(connection.remoteAddress());
         String who = connection.authenticatedUser().map(user -> "user " + user)
             .orElseGet(() -> sender.isNullSender() ? "<>" : sender.normalized());
-        CompletableFuture<Long> byHost = host == null ? null
-            : store.start(engine -> engine.addToWindow(what + "_host:" + network, 1, host.window));
-        CompletableFuture<Long> bySender = perSender == null ? null
-            : store.start(engine -> engine.addToWindow(what + "_sender:" + who, 1, perSender.window));
-        Verdict verdict = judge(deadline, byHost, host, "Too many " + what + " from " + connection.remoteIp());
-        if (verdict.isDeclined()) {
-            verdict = judge(deadline, bySender, perSender, "Too many " + what + " from " + who);
+        // both counters in one call: one round trip where the store can
+        List<WindowCount> counts = new ArrayList<>(2);
+        if (host != null) {
+            counts.add(new WindowCount(what + "_host:" + network(connection.remoteAddress()), 1, host.window));
+        }
+        if (perSender != null) {
+            counts.add(new WindowCount(what + "_sender:" + who, 1, perSender.window));
+        }
+        Optional<List<Long>> totals = store.await(deadline, store.start(engine -> engine.addToWindows(counts)));
+        if (totals.isEmpty()) {
+            return store.failureVerdict();
+        }
+        Verdict verdict = host == null ? Verdict.DECLINED
+            : judge(totals.get().get(0), host, "Too many " + what + " from " + connection.remoteIp());
+        if (verdict.isDeclined() && perSender != null) {
+            verdict = judge(totals.get().get(counts.size() - 1), perSender, "Too many " + what + " from " + who);
         }
         return verdict;
     }
 
-    private Verdict judge(Deadline deadline, CompletableFuture<Long> call, WindowRate rate, String text) {
-        if (call == null) {
-            return Verdict.DECLINED;
-        }
-        Optional<Long> count = store.await(deadline, call);
-        if (count.isEmpty()) {
-            return store.failureVerdict();
-        }
-        if (count.get() > rate.limit) {
-            LOGGER.info("limit: {} ({} in the window, limit {})", text, count.get(), rate);
+    private static Verdict judge(long count, WindowRate rate, String text) {
+        if (count > rate.limit) {
+            LOGGER.info("limit: {} ({} in the window, limit {})", text, count, rate);
             return Verdict.denySoft(text + " (limit " + rate + "), try again later", "7.1");
         }
         return Verdict.DECLINED;

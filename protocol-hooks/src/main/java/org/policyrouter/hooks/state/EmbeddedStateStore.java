@@ -52,8 +52,8 @@ public final class EmbeddedStateStore implements StateStore {
         long now = clock.getAsLong();
         long index = now / window.toMillis();
         long end = (index + 1) * window.toMillis();
-        // {window end, total}: a counter of an ended window starts over
-        long[] counter = windows.compute(key, (k, old) -> old == null || old[0] != end
+        // {window end, total}: a counter of an ended window starts over; another window length is another counter
+        long[] counter = windows.compute(key + "|" + window.toMillis(), (k, old) -> old == null || old[0] != end
             ? new long[] {end, amount} : new long[] {end, old[1] + amount});
         if (additions.incrementAndGet() % SWEEP_EVERY == 0) {
             windows.values().removeIf(entry -> entry[0] <= now);

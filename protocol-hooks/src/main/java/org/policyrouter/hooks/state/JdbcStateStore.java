@@ -8,11 +8,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +49,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * once) over pooled connections (HikariCP, shipped in our jar). {@code timeout} bounds everything
  * that could hang on a database that stopped answering: the returned future fails after it, a call
  * that waited longer in the queue is dropped unrun, and it is the pool's connection and validation
- * timeout, each statement's query timeout and the driver's socket, connect, login and cancel timeouts
+ * timeout, the server's statement_timeout and the driver's socket, connect and login timeouts
  * (whole seconds, at least one), so a frozen server frees the threads too, and the pool reconnects
  * by itself once the server is back. The driver class is named to the pool because James loads
  * extensions in a child class loader, which {@code DriverManager} alone may not search.
@@ -124,12 +128,12 @@ public final class JdbcStateStore implements StateStore {
         config.addDataSourceProperty("socketTimeout", seconds);
         config.addDataSourceProperty("connectTimeout", String.valueOf(seconds(CONNECT_TIMEOUT)));
         config.addDataSourceProperty("loginTimeout", String.valueOf(seconds(CONNECT_TIMEOUT)));
-        // a statement past its query timeout waits for the cancel request sent to the server (10 s by default)
-        config.addDataSourceProperty("cancelSignalTimeout", seconds);
         config.addDataSourceProperty("ApplicationName", "policyrouter");
         // the state of the last second of SMTP sessions is not worth a WAL flush per command: a crash of the
-        // database may lose it (one more deferral, a count restarted), never its consistency
-        config.setConnectionInitSql("SET synchronous_commit TO off");
+        // database may lose it (one more deferral, a count restarted), never its consistency. The server
+        // ends a statement past the timeout itself (a client-side query timeout costs a timer task per
+        // statement); a server that stopped answering altogether is the socket timeout's
+        config.addDataSourceProperty("options", "-c synchronous_commit=off -c statement_timeout=" + Math.max(1, timeout.toMillis()));
         // the constructor creates the tables and reports an unreachable database itself
         config.setInitializationFailTimeout(-1);
         AtomicInteger count = new AtomicInteger();
@@ -284,23 +288,49 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public CompletableFuture<Long> addToWindow(String key, long amount, Duration window) {
-        long windowMillis = Math.max(1, window.toMillis());
+        return addToWindows(List.of(new WindowCount(key, amount, window))).thenApply(totals -> totals.get(0));
+    }
+
+    /** All the counters in one statement, so one round trip and one row lock each, whatever their number. */
+    @Override
+    public CompletableFuture<List<Long>> addToWindows(List<WindowCount> counts) {
         return call(null, connection -> {
-            long index = Math.floorDiv(clock.getAsLong(), windowMillis);
-            long total;
-            try (PreparedStatement add = prepare(connection, "INSERT INTO " + counters + " AS t (counter, total, expires) VALUES (?, ?, ?)"
-                + " ON CONFLICT (counter) DO UPDATE SET total = t.total + EXCLUDED.total RETURNING total")) {
-                // the window's length and index end the key: digits only, so no two keys can meet
-                add.setString(1, key + "|" + windowMillis + "|" + index);
-                add.setLong(2, amount);
-                add.setLong(3, (index + 1) * windowMillis);
+            long now = clock.getAsLong();
+            List<String> rows = new ArrayList<>(counts.size());
+            // sorted: every statement locks the rows it shares with another in the same order, so none deadlocks
+            SortedMap<String, Long> amounts = new TreeMap<>();
+            SortedMap<String, Long> expiries = new TreeMap<>();
+            for (WindowCount count : counts) {
+                long windowMillis = Math.max(1, count.window().toMillis());
+                long index = Math.floorDiv(now, windowMillis);
+                // the window's length and index end the row's key: digits only, so no two keys can meet
+                String row = count.key() + "|" + windowMillis + "|" + index;
+                rows.add(row);
+                amounts.merge(row, count.amount(), Long::sum);
+                expiries.put(row, (index + 1) * windowMillis);
+            }
+            Map<String, Long> totals = new HashMap<>();
+            try (PreparedStatement add = prepare(connection, "INSERT INTO " + counters + " AS t (counter, total, expires)"
+                + " SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[])"
+                + " ON CONFLICT (counter) DO UPDATE SET total = t.total + EXCLUDED.total RETURNING counter, total")) {
+                add.setArray(1, connection.createArrayOf("text", amounts.keySet().toArray()));
+                add.setArray(2, connection.createArrayOf("bigint", amounts.values().toArray()));
+                add.setArray(3, connection.createArrayOf("bigint", expiries.values().toArray()));
                 try (ResultSet row = add.executeQuery()) {
-                    row.next();
-                    total = row.getLong(1);
+                    while (row.next()) {
+                        totals.put(row.getString(1), row.getLong(2));
+                    }
                 }
             }
             sweepNowAndThen(connection, counters, counterWrites);
-            return total;
+            // a row counted twice in one call: the earlier addition answers the total without the later ones
+            Long[] answers = new Long[rows.size()];
+            for (int i = rows.size() - 1; i >= 0; i--) {
+                String row = rows.get(i);
+                answers[i] = totals.get(row);
+                totals.put(row, answers[i] - counts.get(i).amount());
+            }
+            return List.of(answers);
         });
     }
 
@@ -376,10 +406,9 @@ public final class JdbcStateStore implements StateStore {
         return threads.submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private PreparedStatement prepare(Connection connection, String sql) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        statement.setQueryTimeout(seconds(timeout));
-        return statement;
+    /** A statement on a pooled connection, whose server ends it after {@code timeout} (statement_timeout). */
+    private static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+        return connection.prepareStatement(sql);
     }
 
     /** {@code postgresql jdbc:postgresql://10.0.0.5:5432/mail}: no user or password. */

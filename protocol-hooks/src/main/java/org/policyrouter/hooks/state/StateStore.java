@@ -1,8 +1,10 @@
 package org.policyrouter.hooks.state;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * The SMTP-time state that several router nodes must share: greylisting triplets, counters per
@@ -33,6 +35,19 @@ public interface StateStore extends AutoCloseable {
      * clock) and answers the counter's new value. The counter is forgotten after its window.
      */
     CompletableFuture<Long> addToWindow(String key, long amount, Duration window);
+
+    /**
+     * Several {@link #addToWindow} at once (one SMTP command's counters): the new values, in the
+     * order of {@code counts}. Each addition is atomic, not the set. Here one call each; an engine
+     * that can do them in one round trip does.
+     */
+    default CompletableFuture<List<Long>> addToWindows(List<WindowCount> counts) {
+        List<CompletableFuture<Long>> calls = counts.stream()
+            .map(count -> addToWindow(count.key(), count.amount(), count.window()))
+            .collect(Collectors.toList());
+        return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]))
+            .thenApply(done -> calls.stream().map(CompletableFuture::join).collect(Collectors.toList()));
+    }
 
     /**
      * Records the open connection {@code slotId} under {@code key} (a client address or network)

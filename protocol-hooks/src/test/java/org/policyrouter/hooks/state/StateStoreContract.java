@@ -115,6 +115,39 @@ public interface StateStoreContract {
     }
 
     @Test
+    default void severalCountersAtOnceAnswerInTheirOrder() {
+        String host = key("msg_host/192.0.2.9");
+        String sender = key("msg_sender/a@example.org");
+        Duration hour = Duration.ofHours(1);
+        answer(store().addToWindow(sender, 7, hour));
+        assertThat(answer(store().addToWindows(List.of(new WindowCount(host, 2, hour), new WindowCount(sender, 1, hour)))))
+            .containsExactly(2L, 8L);
+        // the same key twice in one call: the first addition answers without the second
+        assertThat(answer(store().addToWindows(List.of(new WindowCount(host, 1, hour), new WindowCount(host, 3, hour)))))
+            .containsExactly(3L, 6L);
+        // the same key in another window is another counter
+        assertThat(answer(store().addToWindows(List.of(new WindowCount(host, 1, Duration.ofMinutes(10)))))).containsExactly(1L);
+        assertThat(answer(store().addToWindow(host, 0, hour))).isEqualTo(6);
+    }
+
+    /** Two keys added in opposite orders by concurrent calls: none deadlocks, none is lost. */
+    @Test
+    default void concurrentCallsOnTheSameCountersAreAllCounted() {
+        String a = key("rcpt_host/192.0.2.10");
+        String b = key("rcpt_sender/b@example.org");
+        Duration hour = Duration.ofHours(1);
+        List<CompletableFuture<List<Long>>> calls = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            calls.add(store().addToWindows(i % 2 == 0
+                ? List.of(new WindowCount(a, 1, hour), new WindowCount(b, 1, hour))
+                : List.of(new WindowCount(b, 1, hour), new WindowCount(a, 1, hour))));
+        }
+        calls.forEach(StateStoreContract::answer);
+        assertThat(answer(store().addToWindows(List.of(new WindowCount(a, 0, hour), new WindowCount(b, 0, hour)))))
+            .containsExactly(40L, 40L);
+    }
+
+    @Test
     default void aNewWindowStartsFromZero() throws InterruptedException {
         String key = key("conn/192.0.2.7");
         Duration window = Duration.ofSeconds(1);
