@@ -302,7 +302,7 @@ done
 # the shared stores really held the state (tables and keys of store_prefix policyrouter)
 if [ -n "${STORE_OPTIONS[postgresql]:-}" ]; then
   rows=$(PGPASSWORD=$SECRET "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U router -d postgres -Atc \
-    "select (select count(*) from policyrouter_greylist) || ' greylist rows, ' || (select count(*) from policyrouter_counters) || ' counter rows, ' || (select count(*) from policyrouter_slots) || ' open slots'")
+    "select (select count(*) from policyrouter_greylist) || ' greylist rows, ' || (select count(*) from policyrouter_counters) || ' counter rows, ' || (select count(*) from policyrouter_slots where expires > extract(epoch from now()) * 1000) || ' open slots'")
   echo "PostgreSQL after the load: $rows"
   [[ $rows =~ ^[1-9][0-9]*\ greylist\ rows,\ [1-9] ]] || { echo "PostgreSQL does not hold the triplet and the counters" >&2; exit 1; }
 fi

@@ -5,10 +5,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.policyrouter.hooks.core.CheckEnvironment;
@@ -53,6 +55,12 @@ public class ClusterLimits extends QpsmtpdHandler {
     /** This JVM among the nodes: slot ids must not collide across nodes. */
     private static final String NODE = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
     private static final AtomicLong SLOTS = new AtomicLong();
+    /**
+     * Slot ids closed in the store, ready for the next connection (the last closed first): a busy
+     * client's slots are then a few rows updated in place, where a new row per connection leaves
+     * PostgreSQL's index full of dead entries that every count must step over.
+     */
+    private static final Deque<String> CLOSED_SLOTS = new ConcurrentLinkedDeque<>();
     private static final String SLOT = "limit.slot";
     private static final String SLOT_REFRESHED = "limit.slot.refreshed";
 
@@ -120,7 +128,7 @@ public class ClusterLimits extends QpsmtpdHandler {
         Deadline deadline = store.deadline();
         CompletableFuture<Integer> slot = null;
         if (concurrency > 0) {
-            String slotId = NODE + "-" + SLOTS.incrementAndGet();
+            String slotId = Optional.ofNullable(CLOSED_SLOTS.pollFirst()).orElseGet(() -> NODE + "-" + SLOTS.incrementAndGet());
             connection.connectionNotes().put(SLOT, slotId);
             connection.connectionNotes().put(SLOT_REFRESHED, System.nanoTime());
             slot = store.start(engine -> engine.openSlot("conn:" + network, slotId, slotTtl));
@@ -222,7 +230,8 @@ public class ClusterLimits extends QpsmtpdHandler {
         if (slotId.isPresent()) {
             connection.connectionNotes().remove(SLOT);
             String network = network(connection.remoteAddress());
-            store.send(engine -> engine.closeSlot("conn:" + network, slotId.get()));
+            // reused only once closed: an open of the same id must not run before its close
+            store.send(engine -> engine.closeSlot("conn:" + network, slotId.get())).thenRun(() -> CLOSED_SLOTS.offerFirst(slotId.get()));
         }
     }
 

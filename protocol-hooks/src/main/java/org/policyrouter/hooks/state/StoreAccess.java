@@ -56,9 +56,9 @@ public final class StoreAccess implements AutoCloseable {
         return answer;
     }
 
-    /** A write nobody waits for; its failure still counts as an outage. */
-    public void send(java.util.function.Function<StateStore, CompletableFuture<?>> call) {
-        start(call::apply).whenComplete((done, error) -> {
+    /** A write nobody waits for; its failure still counts as an outage. Answers when it is done, for what must follow it. */
+    public CompletableFuture<?> send(java.util.function.Function<StateStore, CompletableFuture<?>> call) {
+        return start(call::apply).whenComplete((done, error) -> {
             if (error == null) {
                 shared.outage().answered();
             } else if (!(unwrap(error) instanceof StoreOutage.StoreUnavailableException)) {
