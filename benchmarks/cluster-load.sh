@@ -20,7 +20,8 @@
 # Variables: MESSAGES (2000) 5 KB messages (SIZE, 5120 bytes) per measured run over SESSIONS (10)
 # parallel smtp-source sessions, one message per connection; ROUNDS (5) rounds, the order of the
 # stores alternating (forward, then reversed: the machine's load drifts); WARMUP (10000) messages
-# per server before the rounds; STORES ("file postgresql redis", the first is the baseline);
+# per server before the rounds, then chunks of WARMUP_CHUNK (5000) until its JIT compiler threads
+# use under JIT_QUIET (10) % of a core during a chunk, at most JIT_CHUNKS (12) chunks; STORES ("file postgresql redis", the first is the baseline);
 # BLACK_TIMEOUT (2 s, greylisting's black_timeout); PG_OPTS (extra "-c name=value" for postgres,
 # empty: its defaults, synchronous commits included); ports from BASE_PORT (25281): servers +0..2,
 # sinks +3..5, PostgreSQL +6, Redis +7; DRAIN_TIMEOUT (600 s) for a sink to count every message;
@@ -45,6 +46,7 @@ SESSIONS=${SESSIONS:-10}
 SIZE=${SIZE:-5120}
 ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-10000}
+WARMUP_CHUNK=${WARMUP_CHUNK:-5000}
 STORES=${STORES:-file postgresql redis}
 BLACK_TIMEOUT=${BLACK_TIMEOUT:-2}
 PG_OPTS=${PG_OPTS:-}
@@ -272,10 +274,16 @@ run() {
   echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f'
 }
 
-echo "warm-up: $WARMUP messages each"
-for store in "${STORE_LIST[@]}"; do run "$store" "$WARMUP" > /dev/null; rm -f "$WORK/cpu-$store"; done
-
 label() { if [ "$1" = file ]; then echo embedded; else echo "$1"; fi; }
+warm_up() { # store: WARMUP messages, then chunks until its JIT is quiet (two-servers.sh)
+  run "$1" "$WARMUP" > /dev/null
+  warm_until_quiet "$(label "$1")" "${PID[$1]}" run "$1" "$WARMUP_CHUNK"
+  rm -f "$WORK/cpu-$1"
+}
+
+echo "warm-up: $WARMUP messages each, then chunks of $WARMUP_CHUNK until the JIT uses under $JIT_QUIET % of a core"
+for store in "${STORE_LIST[@]}"; do warm_up "$store"; done
+
 base=${STORE_LIST[0]}
 echo "$MESSAGES messages of $SIZE bytes, 1 recipient, $SESSIONS parallel sessions, $ROUNDS rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 header=$(printf '%-5s' round)

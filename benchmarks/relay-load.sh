@@ -10,6 +10,9 @@
 #   apt-get install postfix                                    # smtp-source, smtp-sink
 #   benchmarks/relay-load.sh                  # MESSAGES=2000 SESSIONS=10 SIZE=5120 ROUNDS=5 WARMUP=20000
 #
+# Each JVM is warmed with WARMUP messages, then chunks of WARMUP_CHUNK (5000) until its JIT
+# compilers use under JIT_QUIET (10) % of a core during a chunk (at most JIT_CHUNKS, 12): what a
+# server that has run for a while does, not its first minutes.
 # Two loads: 1 recipient, and RECIPIENTS (10) recipients that ten different transport rules send to
 # the same next hop (one transaction at the sink per message is the target). Rounds alternate who
 # goes first (the machine's load drifts); read the ratios within a round, and their median.
@@ -20,6 +23,7 @@ SESSIONS=${SESSIONS:-10}
 SIZE=${SIZE:-5120}
 ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-20000}
+WARMUP_CHUNK=${WARMUP_CHUNK:-5000}
 RECIPIENTS=${RECIPIENTS:-10}
 BUNDLED_PORT=${BUNDLED_PORT:-25261}
 STOCK_PORT=${STOCK_PORT:-25262}
@@ -100,9 +104,16 @@ run() {
   printf '%s %s %s %s\n' "$(echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f')" "$connections" "$transactions" "$cpu"
 }
 
-echo "warm-up: $WARMUP messages each"
+# each JVM: WARMUP single-recipient messages, then chunks of both loads (WARMUP_CHUNK messages of one
+# recipient, a tenth of that of RECIPIENTS) until its JIT compilers are quiet (two-servers.sh)
+warm_chunk() { # port, sink, pid
+  run "$1" "$2" "$3" "$WARMUP_CHUNK" 1 && run "$1" "$2" "$3" "$((WARMUP_CHUNK / 10))" "$RECIPIENTS"
+}
+echo "warm-up: $WARMUP messages each, then chunks of $WARMUP_CHUNK until the JIT uses under $JIT_QUIET % of a core"
 run "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID" "$WARMUP" 1 > /dev/null
+warm_until_quiet policy-router "$bundled_PID" warm_chunk "$BUNDLED_PORT" "$BUNDLED_SINK" "$bundled_PID"
 run "$STOCK_PORT" "$STOCK_SINK" "$stock_PID" "$WARMUP" 1 > /dev/null
+warm_until_quiet "plain James" "$stock_PID" warm_chunk "$STOCK_PORT" "$STOCK_SINK" "$stock_PID"
 postfix_run() { # messages, recipients: Postfix's figures, or nothing without Postfix
   [ -z "$postfix_PID" ] || run "$POSTFIX_PORT" "$POSTFIX_SINK" "$postfix_PID" "$1" "$2"
 }

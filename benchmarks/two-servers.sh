@@ -87,3 +87,38 @@ PF
   start "Postfix $(postconf -h mail_version) (durable)" "$pf" "$2" postfix -c "$pf/conf" start-fg
   trap 'postfix -c "'"$pf"'/conf" stop > /dev/null 2>&1 || true; cleanup' EXIT
 }
+
+# The JIT: on 2 cores one C2 thread compiles a James server's hot code for minutes after its start,
+# and while it does it takes up to a third of the server's CPU; a server that runs for days is past
+# it. Load runs therefore warm each JVM until its compilers are quiet.
+JIT_QUIET=${JIT_QUIET:-10}
+JIT_CHUNKS=${JIT_CHUNKS:-12}
+jvm_of() { # pid (a launcher or java) -> the JVM's pid (the launcher itself when it execs java)
+  local child
+  [ "$(cat "/proc/$1/comm" 2>/dev/null)" = java ] && { echo "$1"; return; }
+  for child in $(pgrep -P "$1" || true); do jvm_of "$child"; done | head -1
+}
+jit_ticks() { # JVM pid -> CPU ticks of its compiler threads (C1 and C2)
+  local task comm total=0
+  for task in /proc/"$1"/task/*; do
+    comm=$(cat "$task/comm" 2>/dev/null || true)
+    case $comm in
+      C1\ Compiler*|C2\ Compiler*) total=$((total + $(awk '{ print $14 + $15 }' "$task/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$total"
+}
+# warm_until_quiet LABEL PID COMMAND...: runs COMMAND (one chunk of load) again until the JVM's
+# compilers used under JIT_QUIET % of one core during a chunk, at most JIT_CHUNKS times; prints the share
+warm_until_quiet() {
+  local label=$1 jvm chunk before start share=100
+  jvm=$(jvm_of "$2")
+  shift 2
+  for chunk in $(seq 1 "$JIT_CHUNKS"); do
+    before=$(jit_ticks "$jvm"); start=$(date +%s.%N)
+    "$@" > /dev/null
+    share=$(echo "($(jit_ticks "$jvm") - $before) / $(getconf CLK_TCK) * 100 / ($(date +%s.%N) - $start)" | bc -l | xargs printf '%.0f')
+    [ "$share" -ge "$JIT_QUIET" ] || break
+  done
+  echo " $label: JIT compilers at $share % of a core during the last warm-up chunk ($chunk chunks)"
+}
