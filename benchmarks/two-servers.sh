@@ -84,7 +84,7 @@ PF
   # smtpd on our port; no chroot (the private queue has no chroot set-up)
   awk -v port="127.0.0.1:$2" '$1 == "smtp" && $2 == "inet" { $1 = port } NF >= 8 && $1 !~ /^#/ && $5 == "y" { $5 = "n" } { print }' \
     /etc/postfix/master.cf > "$pf/conf/master.cf"
-  start "Postfix $(postconf -h mail_version) (durable)" "$pf" "$2" postfix -c "$pf/conf" start-fg
+  start "Postfix $(postconf -c "$pf/conf" -h mail_version) (durable)" "$pf" "$2" postfix -c "$pf/conf" start-fg
   trap 'postfix -c "'"$pf"'/conf" stop > /dev/null 2>&1 || true; cleanup' EXIT
 }
 

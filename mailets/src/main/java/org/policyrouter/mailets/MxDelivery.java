@@ -43,7 +43,7 @@ import org.policyrouter.policy.TlsLevel;
  *   <recipientLimit>50</recipientLimit>       <!-- and the connection cache: see SmtpRelayClient -->
  *   <tls>may</tls>                            <!-- none, may, encrypt, verify; tls=LEVEL mx overrides it -->
  *   <tlsTrustStore>/etc/james/mx-ca.pem</tlsTrustStore>  <!-- default the JDK's trust store -->
- *   <destinationConcurrencyLimit>10</destinationConcurrencyLimit>  <!-- per domain, see DestinationLimits -->
+ *   <destinationConcurrencyLimit>20</destinationConcurrencyLimit>  <!-- per domain, see DestinationLimits -->
  * </mailet>
  * }</pre>
  */

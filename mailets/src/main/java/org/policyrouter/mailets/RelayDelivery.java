@@ -29,7 +29,7 @@ import org.policyrouter.policy.TlsLevel;
  *   <recipientLimit>50</recipientLimit>           <!-- and the connection cache: see SmtpRelayClient -->
  *   <tls>may</tls>                                <!-- none, may, encrypt, verify; a rule's tls= overrides it -->
  *   <tlsTrustStore>/etc/james/relay-ca.pem</tlsTrustStore>  <!-- PEM, JKS or PKCS12; default the JDK's -->
- *   <destinationConcurrencyLimit>10</destinationConcurrencyLimit>  <!-- see DestinationLimits -->
+ *   <destinationConcurrencyLimit>20</destinationConcurrencyLimit>  <!-- see DestinationLimits -->
  *   <deferredProcessor>deferred</deferredProcessor>
  *   <undeliverableProcessor>undeliverable</undeliverableProcessor>
  * </mailet>
