@@ -24,6 +24,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import org.policyrouter.hooks.core.BlockingCalls;
 
@@ -76,8 +78,8 @@ public final class JdbcStateStore implements StateStore {
      * are single atomic statements whose order does not matter: any of four threads runs them, so a
      * busy client's counters are not queued behind each other.
      */
-    private final List<BlockingCalls> lanes = List.of(new BlockingCalls("state-db-1", 1, 250), new BlockingCalls("state-db-2", 1, 250),
-        new BlockingCalls("state-db-3", 1, 250), new BlockingCalls("state-db-4", 1, 250));
+    private final List<BlockingCalls> lanes = IntStream.rangeClosed(1, 4)
+        .mapToObj(lane -> new BlockingCalls("state-db-" + lane, 1, 250)).collect(Collectors.toList());
     private final BlockingCalls counting = new BlockingCalls("state-db-count", 4, 1000);
 
     public JdbcStateStore(String url, String user, String password, String tablePrefix, Duration timeout, LongSupplier clock) {
@@ -257,7 +259,7 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public CompletableFuture<Optional<GreylistRecord>> findTriplet(String key) {
         return call(key, connection -> {
-            try (PreparedStatement select = prepare(connection,
+            try (PreparedStatement select = connection.prepareStatement(
                 "SELECT seen, blocked, passed, expires FROM " + greylist + " WHERE triplet = ? AND expires > ?")) {
                 select.setString(1, key);
                 select.setLong(2, clock.getAsLong());
@@ -273,7 +275,7 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public CompletableFuture<Void> saveTriplet(String key, GreylistRecord record) {
         return call(key, connection -> {
-            try (PreparedStatement upsert = prepare(connection, "INSERT INTO " + greylist + " (triplet, seen, blocked, passed, expires)"
+            try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO " + greylist + " (triplet, seen, blocked, passed, expires)"
                 + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (triplet) DO UPDATE SET seen = EXCLUDED.seen, blocked = EXCLUDED.blocked,"
                 + " passed = EXCLUDED.passed, expires = EXCLUDED.expires")) {
                 upsert.setString(1, key);
@@ -312,7 +314,7 @@ public final class JdbcStateStore implements StateStore {
                 expiries.put(row, (index + 1) * windowMillis);
             }
             Map<String, Long> totals = new HashMap<>();
-            try (PreparedStatement add = prepare(connection, "INSERT INTO " + counters + " AS t (counter, total, expires)"
+            try (PreparedStatement add = connection.prepareStatement("INSERT INTO " + counters + " AS t (counter, total, expires)"
                 + " SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[])"
                 + " ON CONFLICT (counter) DO UPDATE SET total = t.total + EXCLUDED.total RETURNING counter, total")) {
                 add.setArray(1, connection.createArrayOf("text", amounts.keySet().toArray()));
@@ -343,7 +345,7 @@ public final class JdbcStateStore implements StateStore {
             // one statement, one round trip; its parts all read the snapshot before it, so the count
             // takes the key's other live slots and adds this one, new or refreshed. A closed slot's row
             // stays (expires 0) and is updated in place when its id is reused; the sweep deletes the rest
-            try (PreparedStatement open = prepare(connection, "WITH kept AS (INSERT INTO " + slots + " (slot_key, slot_id, expires)"
+            try (PreparedStatement open = connection.prepareStatement("WITH kept AS (INSERT INTO " + slots + " (slot_key, slot_id, expires)"
                 + " VALUES (?, ?, ?) ON CONFLICT (slot_key, slot_id) DO UPDATE SET expires = EXCLUDED.expires)"
                 + " SELECT count(*) + 1 FROM " + slots + " WHERE slot_key = ? AND expires > ? AND slot_id <> ?")) {
                 open.setString(1, key);
@@ -366,7 +368,7 @@ public final class JdbcStateStore implements StateStore {
     public CompletableFuture<Void> closeSlot(String key, String slotId) {
         return call(null, connection -> {
             // expired rather than deleted: the row is updated in place (no new index entry) when the id is reused
-            try (PreparedStatement close = prepare(connection, "UPDATE " + slots + " SET expires = 0 WHERE slot_key = ? AND slot_id = ?")) {
+            try (PreparedStatement close = connection.prepareStatement("UPDATE " + slots + " SET expires = 0 WHERE slot_key = ? AND slot_id = ?")) {
                 close.setString(1, key);
                 close.setString(2, slotId);
                 close.executeUpdate();
@@ -377,7 +379,7 @@ public final class JdbcStateStore implements StateStore {
 
     private void sweepNowAndThen(Connection connection, String table, AtomicLong writes) throws SQLException {
         if (writes.incrementAndGet() % SWEEP_EVERY == 0) {
-            try (PreparedStatement sweep = prepare(connection, "DELETE FROM " + table + " WHERE expires <= ?")) {
+            try (PreparedStatement sweep = connection.prepareStatement("DELETE FROM " + table + " WHERE expires <= ?")) {
                 sweep.setLong(1, clock.getAsLong());
                 sweep.executeUpdate();
             }
@@ -391,8 +393,10 @@ public final class JdbcStateStore implements StateStore {
     /**
      * The work on a pooled connection, on this store's threads; the future fails after {@code
      * timeout}, and work that waited that long in the queue is not run at all (its caller has given up).
+     * Statements need no timeout of their own: the server ends them after it (statement_timeout).
+     *
+     * @param triplet the triplet whose lane runs the call, or null for any of the counting threads
      */
-    /** @param triplet the triplet whose lane runs the call, or null for any thread */
     private <T> CompletableFuture<T> call(String triplet, Work<T> work) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Callable<T> task = () -> {
@@ -405,11 +409,6 @@ public final class JdbcStateStore implements StateStore {
         };
         BlockingCalls threads = triplet == null ? counting : lanes.get(Math.floorMod(triplet.hashCode(), lanes.size()));
         return threads.submit(task).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** A statement on a pooled connection, whose server ends it after {@code timeout} (statement_timeout). */
-    private static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
-        return connection.prepareStatement(sql);
     }
 
     /** {@code postgresql jdbc:postgresql://10.0.0.5:5432/mail}: no user or password. */

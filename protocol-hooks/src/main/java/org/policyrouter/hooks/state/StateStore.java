@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  * engines: {@link EmbeddedStateStore} (one node, the default), {@code JdbcStateStore}
  * (PostgreSQL) and {@code RedisStateStore}. Every method answers with a future and never blocks
  * its caller: hooks run on Netty I/O threads and wait for the answer at most their check's
- * timeout ({@link StoreGuard}). A lost race between two nodes costs at most one extra deferral or
+ * timeout ({@link StoreAccess}). A lost race between two nodes costs at most one extra deferral or
  * one message over a limit, so no method needs a transaction across calls.
  *
  * <p>Everything a store keeps expires by itself (a TTL, or an expiry column swept by the store):
