@@ -24,7 +24,6 @@ import org.policyrouter.hooks.core.ReturnCode;
 import org.policyrouter.hooks.core.Verdict;
 import org.policyrouter.hooks.state.StateStores;
 import org.policyrouter.hooks.state.StoreAccess;
-import org.policyrouter.hooks.state.WindowCount;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +61,6 @@ public class ClusterLimits extends QpsmtpdHandler {
      */
     private static final Deque<String> CLOSED_SLOTS = new ConcurrentLinkedDeque<>();
     private static final String SLOT = "limit.slot";
-    private static final String SLOT_REFRESHED = "limit.slot.refreshed";
 
     private int concurrency;
     private WindowRate connectionRate;
@@ -75,6 +73,8 @@ public class ClusterLimits extends QpsmtpdHandler {
     private boolean limitRelayClients;
     private Duration slotTtl;
     private StoreAccess store;
+    private CounterLeases leases;
+    private HeldSlots heldSlots;
 
     @Override
     public String pluginName() {
@@ -101,6 +101,10 @@ public class ClusterLimits extends QpsmtpdHandler {
             throw options.invalid("slot_ttl", options.string("slot_ttl", ""), "60s or more (a live connection must keep its slot)");
         }
         store = StateStores.open(environment, options, "file://var/state", false);
+        if (store != null) {
+            leases = new CounterLeases(store, System::currentTimeMillis);
+            heldSlots = concurrency > 0 ? new HeldSlots(concurrency, this::closeSlot) : null;
+        }
     }
 
     private static int prefix(Options options, String name, int defaultValue) {
@@ -114,6 +118,9 @@ public class ClusterLimits extends QpsmtpdHandler {
 
     @Override
     public void release() {
+        if (heldSlots != null) {
+            heldSlots.close();
+        }
         if (store != null) {
             store.close();
         }
@@ -126,17 +133,34 @@ public class ClusterLimits extends QpsmtpdHandler {
         }
         String network = network(connection.remoteAddress());
         Deadline deadline = store.deadline();
-        CompletableFuture<Integer> slot = null;
+        CompletableFuture<Integer> opening = null;
+        String slotId = null;
         if (concurrency > 0) {
-            String slotId = Optional.ofNullable(CLOSED_SLOTS.pollFirst()).orElseGet(() -> NODE + "-" + SLOTS.incrementAndGet());
-            connection.connectionNotes().put(SLOT, slotId);
-            connection.connectionNotes().put(SLOT_REFRESHED, System.nanoTime());
-            slot = store.start(engine -> engine.openSlot("conn:" + network, slotId, slotTtl));
+            Optional<HeldSlots.Slot> held = heldSlots.take("conn:" + network);
+            if (held.isPresent()) {
+                connection.connectionNotes().put(SLOT, held.get());
+            } else {
+                slotId = Optional.ofNullable(CLOSED_SLOTS.pollFirst()).orElseGet(() -> NODE + "-" + SLOTS.incrementAndGet());
+                String id = slotId;
+                opening = store.start(engine -> engine.openSlot("conn:" + network, id, slotTtl));
+            }
         }
-        CompletableFuture<Long> rate = connectionRate == null ? null
-            : store.start(engine -> engine.addToWindow("rate_conn:" + network, 1, connectionRate.window));
-        if (slot != null) {
-            Optional<Integer> open = store.await(deadline, slot);
+        if (connectionRate != null) {
+            Optional<long[]> position = leases.take(List.of(new CounterLeases.Count("rate_conn:" + network, connectionRate)), deadline);
+            if (position.isEmpty()) {
+                return atConnect(unopened(connection, network, slotId, store.failureVerdict()));
+            }
+            if (position.get()[0] > connectionRate.limit) {
+                LOGGER.info("limit: connection {} from {} in the window, rate_conn {}", position.get()[0], network, connectionRate);
+                return atConnect(unopened(connection, network, slotId, Verdict.denySoft("Too many connections from " + connection.remoteIp()
+                    + " (limit " + connectionRate + "), try again later", null)));
+            }
+        }
+        if (opening != null) {
+            // the slot is noted before the answer: a connection refused or timed out still closes what it may have opened
+            long now = System.nanoTime();
+            connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slotId, now, Integer.MAX_VALUE, now));
+            Optional<Integer> open = store.await(deadline, opening);
             if (open.isEmpty()) {
                 return atConnect(store.failureVerdict());
             }
@@ -144,19 +168,18 @@ public class ClusterLimits extends QpsmtpdHandler {
                 LOGGER.info("limit: {} connections open from {} on all nodes, concurrency {}", open.get(), network, concurrency);
                 return atConnect(Verdict.denySoft("Too many connections from " + connection.remoteIp() + ", try again later", null));
             }
-        }
-        if (rate != null) {
-            Optional<Long> count = store.await(deadline, rate);
-            if (count.isEmpty()) {
-                return atConnect(store.failureVerdict());
-            }
-            if (count.get() > connectionRate.limit) {
-                LOGGER.info("limit: connection {} from {} in the window, rate_conn {}", count.get(), network, connectionRate);
-                return atConnect(Verdict.denySoft("Too many connections from " + connection.remoteIp()
-                    + " (limit " + connectionRate + "), try again later", null));
-            }
+            connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slotId, now, open.get(), now));
         }
         return Verdict.DECLINED;
+    }
+
+    /** A connection refused by its rate before its slot was noted: the slot it asked for is closed once opened. */
+    private Verdict unopened(Connection connection, String network, String slotId, Verdict verdict) {
+        if (slotId != null && !verdict.isDeclined()) {
+            long now = System.nanoTime();
+            connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slotId, now, Integer.MAX_VALUE, now));
+        }
+        return verdict;
     }
 
     /** Before the greeting, a refusal closes the connection: 421. */
@@ -181,25 +204,23 @@ public class ClusterLimits extends QpsmtpdHandler {
         if (host == null && perSender == null) {
             return Verdict.DECLINED;
         }
-        Deadline deadline = store.deadline();
         String who = connection.authenticatedUser().map(user -> "user " + user)
             .orElseGet(() -> sender.isNullSender() ? "<>" : sender.normalized());
-        // both counters in one call: one round trip where the store can
-        List<WindowCount> counts = new ArrayList<>(2);
+        List<CounterLeases.Count> counts = new ArrayList<>(2);
         if (host != null) {
-            counts.add(new WindowCount(what + "_host:" + network(connection.remoteAddress()), 1, host.window));
+            counts.add(new CounterLeases.Count(what + "_host:" + network(connection.remoteAddress()), host));
         }
         if (perSender != null) {
-            counts.add(new WindowCount(what + "_sender:" + who, 1, perSender.window));
+            counts.add(new CounterLeases.Count(what + "_sender:" + who, perSender));
         }
-        Optional<List<Long>> totals = store.await(deadline, store.start(engine -> engine.addToWindows(counts)));
-        if (totals.isEmpty()) {
+        Optional<long[]> positions = leases.take(counts, store.deadline());
+        if (positions.isEmpty()) {
             return store.failureVerdict();
         }
         Verdict verdict = host == null ? Verdict.DECLINED
-            : judge(totals.get().get(0), host, "Too many " + what + " from " + connection.remoteIp());
+            : judge(positions.get()[0], host, "Too many " + what + " from " + connection.remoteIp());
         if (verdict.isDeclined() && perSender != null) {
-            verdict = judge(totals.get().get(counts.size() - 1), perSender, "Too many " + what + " from " + who);
+            verdict = judge(positions.get()[counts.size() - 1], perSender, "Too many " + what + " from " + who);
         }
         return verdict;
     }
@@ -214,25 +235,28 @@ public class ClusterLimits extends QpsmtpdHandler {
 
     /** A long session keeps its slot: refreshed at a MAIL once half its time to live has passed. */
     private void refreshSlot(Connection connection) {
-        Optional<String> slotId = connection.connectionNotes().string(SLOT);
-        Optional<Object> refreshed = connection.connectionNotes().get(SLOT_REFRESHED);
-        if (slotId.isEmpty() || refreshed.isEmpty() || System.nanoTime() - (Long) refreshed.get() < slotTtl.toNanos() / 2) {
+        Optional<Object> noted = connection.connectionNotes().get(SLOT);
+        if (noted.isEmpty() || System.nanoTime() - ((HeldSlots.Slot) noted.get()).refreshedNanos < slotTtl.toNanos() / 2) {
             return;
         }
-        connection.connectionNotes().put(SLOT_REFRESHED, System.nanoTime());
+        HeldSlots.Slot slot = (HeldSlots.Slot) noted.get();
+        connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slot.id, System.nanoTime(), slot.count, slot.countedNanos));
         String network = network(connection.remoteAddress());
-        store.send(engine -> engine.openSlot("conn:" + network, slotId.get(), slotTtl));
+        store.send(engine -> engine.openSlot("conn:" + network, slot.id, slotTtl));
     }
 
     @Override
     public void disconnect(Connection connection) {
-        Optional<String> slotId = connection.connectionNotes().string(SLOT);
-        if (slotId.isPresent()) {
+        Optional<Object> noted = connection.connectionNotes().get(SLOT);
+        if (noted.isPresent()) {
             connection.connectionNotes().remove(SLOT);
-            String network = network(connection.remoteAddress());
-            // reused only once closed: an open of the same id must not run before its close
-            store.send(engine -> engine.closeSlot("conn:" + network, slotId.get())).thenRun(() -> CLOSED_SLOTS.offerFirst(slotId.get()));
+            heldSlots.release("conn:" + network(connection.remoteAddress()), (HeldSlots.Slot) noted.get());
         }
+    }
+
+    /** Closes the slot in the store; its id is reused only once closed: an open of the same id must not run before its close. */
+    private void closeSlot(String key, String slotId) {
+        store.send(engine -> engine.closeSlot(key, slotId)).thenRun(() -> CLOSED_SLOTS.offerFirst(slotId));
     }
 
     private boolean limitsNetwork(Connection connection) {

@@ -34,6 +34,11 @@ public final class StoreAccess implements AutoCloseable {
         this.failure = failure;
     }
 
+    /** A store of its own, shared with no other check: for tools and tests that bring their engine. */
+    public static StoreAccess of(StateStore engine, Duration timeout, StoreFailure failure) {
+        return new StoreAccess(new SharedResources<String, SharedStore>().acquire("own", () -> new SharedStore(engine)), timeout, failure);
+    }
+
     public Deadline deadline() {
         return Deadline.after(timeout);
     }
@@ -57,8 +62,8 @@ public final class StoreAccess implements AutoCloseable {
     }
 
     /** A write nobody waits for; its failure still counts as an outage. Answers when it is done, for what must follow it. */
-    public CompletableFuture<?> send(java.util.function.Function<StateStore, CompletableFuture<?>> call) {
-        return start(call::apply).whenComplete((done, error) -> {
+    public <T> CompletableFuture<T> send(java.util.function.Function<StateStore, CompletableFuture<T>> call) {
+        return start(call).whenComplete((done, error) -> {
             if (error == null) {
                 shared.outage().answered();
             } else if (!(unwrap(error) instanceof StoreOutage.StoreUnavailableException)) {
