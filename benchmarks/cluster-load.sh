@@ -7,8 +7,11 @@
 # (all MESSAGES counted by its sink, from smtp-source's start) and the ratios postgresql/embedded
 # and redis/embedded, the machine's 1-minute load; then what the shared stores hold (greylist,
 # counter and slot rows in PostgreSQL; policyrouter:* keys in Redis), the medians of the rates and
-# ratios (the issue's target: at least 0.8) and the median CPU seconds per 1,000 messages of each
-# server JVM and of its database (PostgreSQL: postmaster and backends; Redis: its process).
+# ratios (the issue's target: at least 0.8), the median CPU seconds per 1,000 messages of each
+# server JVM and of its database (PostgreSQL: postmaster and backends; Redis: its process), and the
+# requests per message each shared store served, as the store counts them (PostgreSQL: the
+# statements on the policyrouter tables in pg_stat_statements, loaded for the run; Redis: its
+# total_commands_processed).
 #
 #   mvn -B -o package -DskipTests                # james-conf/target/james-policy-router (two-servers.sh
 #                                                # also wants the stock James it unpacks for integration-tests)
@@ -114,12 +117,14 @@ if [[ " ${STORE_LIST[*]} " == *" postgresql "* ]]; then
     --auth=scram-sha-256 -E UTF8 --no-sync > "$pg/initdb.log" 2>&1 || { cat "$pg/initdb.log" >&2; exit 1; }
   # shellcheck disable=SC2086
   "${AS_PG[@]}" "$PG_BIN/postgres" -D "$pg/data" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
-    -c unix_socket_directories="$pg" -c max_connections=100 $PG_OPTS > "$pg/postgres.log" 2>&1 &
+    -c unix_socket_directories="$pg" -c max_connections=100 -c shared_preload_libraries=pg_stat_statements \
+    $PG_OPTS > "$pg/postgres.log" 2>&1 &
   DB_PIDS+=($!); DB_PID[postgresql]=$!
   wait_port "PostgreSQL $("$PG_BIN/postgres" --version | grep -o "[0-9][0-9.]*" | head -1)" "$PG_PORT" "$pg/postgres.log"
   # the password the server will use, over TCP as it will
   PGPASSWORD=$SECRET "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U router -d postgres -Atqc 'select 1' > /dev/null \
     || { echo "PostgreSQL refuses the password" >&2; exit 1; }
+  PGPASSWORD=$SECRET "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U router -d postgres -Atqc 'create extension pg_stat_statements' > /dev/null
   STORE_OPTIONS[postgresql]="store postgresql jdbc_url jdbc:postgresql://127.0.0.1:$PG_PORT/postgres jdbc_user router jdbc_password $SECRET"
 fi
 if [[ " ${STORE_LIST[*]} " == *" redis "* ]]; then
@@ -241,10 +246,20 @@ tree_ticks() {
   done
   echo "$total"
 }
+# the requests a store has served: statements PostgreSQL ran (pg_stat_statements), commands Redis
+# processed; counted by the store itself, so the servers' own accounting is not trusted
+store_requests() { # store -> count (0 for the embedded store)
+  case $1 in
+    postgresql) PGPASSWORD=$SECRET "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U router -d postgres -Atqc \
+      "select coalesce(sum(calls), 0) from pg_stat_statements where query like '%policyrouter%' and query not like '%pg_stat_statements%'" ;;
+    redis) REDISCLI_AUTH=$SECRET redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info stats | tr -d '\r' | grep '^total_commands_processed:' | cut -d: -f2 ;;
+    *) echo 0 ;;
+  esac
+}
 run() {
-  local store=$1 messages=$2 before_mesg start end now waited=0 bad_before server_ticks db_ticks
+  local store=$1 messages=$2 before_mesg start end now waited=0 bad_before server_ticks db_ticks requests
   before_mesg=$(counter "$store" mesg); bad_before=$(log_count "$store" "$BAD")
-  server_ticks=$(tree_ticks "${PID[$store]}"); db_ticks=$(tree_ticks "${DB_PID[$store]:-}")
+  server_ticks=$(tree_ticks "${PID[$store]}"); db_ticks=$(tree_ticks "${DB_PID[$store]:-}"); requests=$(store_requests "$store")
   start=$(date +%s.%N)
   "$SMTP_SOURCE" -l "$SIZE" -m "$messages" -s "$SESSIONS" -f "$FROM" -t "$TO" -M bench.client.example \
     "127.0.0.1:${PORT[$store]}" > "$WORK/source-$store.out" 2>&1 || { echo "store $store: smtp-source failed:" >&2; tail -5 "$WORK/source-$store.out" >&2; return 1; }
@@ -271,6 +286,7 @@ run() {
   # CPU seconds per 1,000 messages, server and database (a file: run's output is the rate alone)
   printf '%s %s\n' "$(echo "($(tree_ticks "${PID[$store]}") - $server_ticks) / $(getconf CLK_TCK) * 1000 / $messages" | bc -l)" \
     "$(echo "($(tree_ticks "${DB_PID[$store]:-}") - $db_ticks) / $(getconf CLK_TCK) * 1000 / $messages" | bc -l)" >> "$WORK/cpu-$store"
+  echo "($(store_requests "$store") - $requests) / $messages" | bc -l >> "$WORK/requests-$store"
   echo "$messages / ($end - $start)" | bc -l | xargs printf '%.0f'
 }
 
@@ -278,7 +294,7 @@ label() { if [ "$1" = file ]; then echo embedded; else echo "$1"; fi; }
 warm_up() { # store: WARMUP messages, then chunks until its JIT is quiet (two-servers.sh)
   run "$1" "$WARMUP" > /dev/null
   warm_until_quiet "$(label "$1")" "${PID[$1]}" run "$1" "$WARMUP_CHUNK"
-  rm -f "$WORK/cpu-$1"
+  rm -f "$WORK/cpu-$1" "$WORK/requests-$1"
 }
 
 echo "warm-up: $WARMUP messages each, then chunks of $WARMUP_CHUNK until the JIT uses under $JIT_QUIET % of a core"
@@ -338,4 +354,10 @@ for store in "${STORE_LIST[@]}"; do
   line+=,
 done
 echo "${line%,}"
+line="median store requests per message (counted by the store):"
+for store in "${STORE_LIST[@]:1}"; do
+  # shellcheck disable=SC2046
+  line+=$(printf ' %s %.3f,' "$(label "$store")" "$(median $(cat "$WORK/requests-$store"))")
+done
+[ "${#STORE_LIST[@]}" -lt 2 ] || echo "${line%,}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
