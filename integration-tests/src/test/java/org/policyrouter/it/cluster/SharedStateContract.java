@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -17,11 +22,13 @@ import org.policyrouter.it.SmtpConversation;
  */
 abstract class SharedStateContract {
     static final int BLACK_SECONDS = 4;
+    /** Messages per client an hour: each node reserves blocks of the counter while far from it. */
+    static final int BUSY_LIMIT = 300;
 
     /** The plugins lines both nodes run, with {@code storeOptions} on each shared check. */
     static String[] plugins(String storeOptions) {
         return new String[] {
-            "limit concurrency 3 rate_rcpt_host 5/1h " + storeOptions,
+            "limit concurrency 3 rate_rcpt_host 5/1h rate_msg_host " + BUSY_LIMIT + "/1h " + storeOptions,
             "greylisting black_timeout " + BLACK_SECONDS + " grey_timeout 3600 sender 1 recipient 1 " + storeOptions};
     }
 
@@ -97,6 +104,41 @@ abstract class SharedStateContract {
             }
             assertThat(rcpt(b, "r6")).isEqualTo("450 4.7.1 Too many recipients from 127.0.0.40 (limit 5 per 1h), try again later");
             assertThat(rcpt(a, "r7")).isEqualTo("450 4.7.1 Too many recipients from 127.0.0.40 (limit 5 per 1h), try again later");
+        }
+    }
+
+    @Test
+    void aBusyClientOnBothNodesAtOnceGetsExactlyTheLimitBetweenThem() throws Exception {
+        String client = "127.0.0.50";
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<List<String>>> nodes = new ArrayList<>();
+            for (int node = 0; node < 2; node++) {
+                int index = node;
+                Callable<List<String>> session = () -> {
+                    List<String> replies = new ArrayList<>();
+                    try (SmtpConversation smtp = nodes().greeted(index, client)) {
+                        // more than the limit on each node: each node goes past it
+                        for (int i = 0; i < BUSY_LIMIT + 50; i++) {
+                            replies.add(smtp.command("MAIL FROM:<busy@client.example>"));
+                            smtp.command("RSET");
+                        }
+                    }
+                    return replies;
+                };
+                nodes.add(threads.submit(session));
+            }
+            List<String> replies = new ArrayList<>();
+            for (Future<List<String>> node : nodes) {
+                replies.addAll(node.get(120, TimeUnit.SECONDS));
+            }
+
+            assertThat(replies.stream().filter(reply -> reply.startsWith("250"))).as("accepted on both nodes").hasSize(BUSY_LIMIT);
+            assertThat(replies.stream().filter(reply -> !reply.startsWith("250")))
+                .allMatch(reply -> reply.equals("450 4.7.1 Too many messages from 127.0.0.50 (limit " + BUSY_LIMIT + " per 1h), try again later"))
+                .hasSize(2 * (BUSY_LIMIT + 50) - BUSY_LIMIT);
+        } finally {
+            threads.shutdownNow();
         }
     }
 }
