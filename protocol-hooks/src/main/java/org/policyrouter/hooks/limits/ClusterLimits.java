@@ -134,32 +134,31 @@ public class ClusterLimits extends QpsmtpdHandler {
         String network = network(connection.remoteAddress());
         Deadline deadline = store.deadline();
         CompletableFuture<Integer> opening = null;
-        String slotId = null;
+        HeldSlots.Slot asked = null;
         if (concurrency > 0) {
             Optional<HeldSlots.Slot> held = heldSlots.take("conn:" + network);
             if (held.isPresent()) {
                 connection.connectionNotes().put(SLOT, held.get());
             } else {
-                slotId = Optional.ofNullable(CLOSED_SLOTS.pollFirst()).orElseGet(() -> NODE + "-" + SLOTS.incrementAndGet());
-                String id = slotId;
-                opening = store.start(engine -> engine.openSlot("conn:" + network, id, slotTtl));
+                String slotId = Optional.ofNullable(CLOSED_SLOTS.pollFirst()).orElseGet(() -> NODE + "-" + SLOTS.incrementAndGet());
+                // noted before the answer: a connection refused or timed out still closes what it may have opened
+                asked = HeldSlots.Slot.asked(slotId);
+                connection.connectionNotes().put(SLOT, asked);
+                opening = store.start(engine -> engine.openSlot("conn:" + network, slotId, slotTtl));
             }
         }
         if (connectionRate != null) {
             Optional<long[]> position = leases.take(List.of(new CounterLeases.Count("rate_conn:" + network, connectionRate)), deadline);
             if (position.isEmpty()) {
-                return atConnect(unopened(connection, network, slotId, store.failureVerdict()));
+                return atConnect(store.failureVerdict());
             }
             if (position.get()[0] > connectionRate.limit) {
                 LOGGER.info("limit: connection {} from {} in the window, rate_conn {}", position.get()[0], network, connectionRate);
-                return atConnect(unopened(connection, network, slotId, Verdict.denySoft("Too many connections from " + connection.remoteIp()
-                    + " (limit " + connectionRate + "), try again later", null)));
+                return atConnect(Verdict.denySoft("Too many connections from " + connection.remoteIp()
+                    + " (limit " + connectionRate + "), try again later", null));
             }
         }
         if (opening != null) {
-            // the slot is noted before the answer: a connection refused or timed out still closes what it may have opened
-            long now = System.nanoTime();
-            connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slotId, now, Integer.MAX_VALUE, now));
             Optional<Integer> open = store.await(deadline, opening);
             if (open.isEmpty()) {
                 return atConnect(store.failureVerdict());
@@ -168,18 +167,9 @@ public class ClusterLimits extends QpsmtpdHandler {
                 LOGGER.info("limit: {} connections open from {} on all nodes, concurrency {}", open.get(), network, concurrency);
                 return atConnect(Verdict.denySoft("Too many connections from " + connection.remoteIp() + ", try again later", null));
             }
-            connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slotId, now, open.get(), now));
+            connection.connectionNotes().put(SLOT, asked.admitted(open.get()));
         }
         return Verdict.DECLINED;
-    }
-
-    /** A connection refused by its rate before its slot was noted: the slot it asked for is closed once opened. */
-    private Verdict unopened(Connection connection, String network, String slotId, Verdict verdict) {
-        if (slotId != null && !verdict.isDeclined()) {
-            long now = System.nanoTime();
-            connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slotId, now, Integer.MAX_VALUE, now));
-        }
-        return verdict;
     }
 
     /** Before the greeting, a refusal closes the connection: 421. */
@@ -240,7 +230,7 @@ public class ClusterLimits extends QpsmtpdHandler {
             return;
         }
         HeldSlots.Slot slot = (HeldSlots.Slot) noted.get();
-        connection.connectionNotes().put(SLOT, new HeldSlots.Slot(slot.id, System.nanoTime(), slot.count, slot.countedNanos));
+        connection.connectionNotes().put(SLOT, slot.refreshed());
         String network = network(connection.remoteAddress());
         store.send(engine -> engine.openSlot("conn:" + network, slot.id, slotTtl));
     }

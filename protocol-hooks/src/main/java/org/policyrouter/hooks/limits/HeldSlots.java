@@ -29,6 +29,9 @@ final class HeldSlots implements AutoCloseable {
 
     /** A connection's slot: its id, when its expiry was last set in the store, and the count the store answered when it was opened. */
     static final class Slot {
+        /** The count of a slot asked for and not (yet) admitted: never held. */
+        private static final int NOT_ADMITTED = Integer.MAX_VALUE;
+
         final String id;
         final long refreshedNanos;
         final int count;
@@ -45,6 +48,22 @@ final class HeldSlots implements AutoCloseable {
             this.count = count;
             this.countedNanos = countedNanos;
             this.heldNanos = heldNanos;
+        }
+
+        /** A slot being opened in the store now. */
+        static Slot asked(String id) {
+            long now = System.nanoTime();
+            return new Slot(id, now, NOT_ADMITTED, now);
+        }
+
+        /** This slot, admitted with the count the store answered. */
+        Slot admitted(int storeCount) {
+            return new Slot(id, refreshedNanos, storeCount, System.nanoTime());
+        }
+
+        /** This slot, its expiry set again in the store now. */
+        Slot refreshed() {
+            return new Slot(id, System.nanoTime(), count, countedNanos);
         }
     }
 

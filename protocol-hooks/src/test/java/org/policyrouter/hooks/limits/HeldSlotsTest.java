@@ -21,8 +21,7 @@ class HeldSlotsTest {
     }
 
     private static HeldSlots.Slot opened(String id, int count) {
-        long now = System.nanoTime();
-        return new HeldSlots.Slot(id, now, count, now);
+        return HeldSlots.Slot.asked(id).admitted(count);
     }
 
     @Test
@@ -53,7 +52,7 @@ class HeldSlotsTest {
 
     @Test
     void aRefusedConnectionsSlotIsClosedAtOnce() {
-        slots.release("conn:192.0.2.7", opened("a", Integer.MAX_VALUE));
+        slots.release("conn:192.0.2.7", HeldSlots.Slot.asked("a"));
 
         assertThat(closed).containsExactly("conn:192.0.2.7 a");
     }
